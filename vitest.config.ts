@@ -17,7 +17,8 @@ const kafkaGlobalSetup = fileURLToPath(new URL('./test/kafka-global-setup.ts', i
 export default defineConfig({
   resolve: { conditions: ['source'] },
   test: {
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
     projects: packages.flatMap((name) => [
       {
         resolve: { conditions: ['source'] },

@@ -121,7 +121,8 @@ export class AvroCodec<T> {
     }
     let decoded: { value: unknown; offset: number };
     try {
-      decoded = writer.type.decode(buf, headerBytes, writer.resolver);
+      // a resolver is applied by the reader type: it reads the writer's bytes into the reader's shape
+      decoded = writer.resolver ? this.type.decode(buf, headerBytes, writer.resolver) : this.type.decode(buf, headerBytes);
     } catch (err) {
       throw new DecodeError('DECODE_INVALID', `Avro body does not decode: ${(err as Error).message}`, { cause: err });
     }
