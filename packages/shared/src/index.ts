@@ -14,3 +14,6 @@ export * from './kafka/dlq-headers.js';
 export * from './logger.js';
 export * from './ops/ops-server.js';
 export * from './ops/on-shutdown.js';
+export * from './kafka/read-partition-range.js';
+// the Kafka client's types, so services name them without depending on the client directly
+export type { KafkaJS } from '@confluentinc/kafka-javascript';

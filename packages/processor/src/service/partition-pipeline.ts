@@ -1,0 +1,164 @@
+/**
+ * The RxJS pipeline of one readings partition: envelopes in, window events out, rules on every stats event,
+ * everything a batch produces collected into a {@link BatchOutput}. One instance per assigned partition, so
+ * revoking a partition completes its subject and releases exactly its windows and alert states.
+ *
+ * readings$ ─┬─ filter(uses window A) ─ slidingWindow(A) ─┐
+ *            ├─ filter(uses window B) ─ slidingWindow(B) ─┼─▶ stats → rules → alerts / state changes
+ *            └─ tap(absence bookkeeping)                   └─▶ late → readings DLQ
+ *
+ * Envelopes carry two flags set by the shell: `evaluate` (run rules: false for readings whose effect on
+ * alert state is already in the restored state) and `live` (publish outputs: false while replaying to
+ * rebuild windows). RxJS runs synchronously here: after `run` returns, the batch's output is complete.
+ */
+import { filter, Subject, type Subscription } from 'rxjs';
+import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
+import { slidingWindow, type SlidingWindowOperator, type WindowEvent } from '../window/sliding-window.js';
+import type { WindowOptions } from '../window/window-options.js';
+import type { WindowStats } from '../window/window-stats.js';
+import type { BatchOutput } from './batch-output.js';
+
+export interface ReadingEnvelope {
+  readonly reading: SensorReading;
+  /** Sensor key: deviceId + metric. */
+  readonly sensor: string;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly evaluate: boolean;
+  readonly live: boolean;
+  /** Set when some window found it late, so it is dead-lettered once. */
+  late?: boolean;
+}
+
+/** The alert side of a partition, as the pipeline needs it (see rules/rule-engine.ts). */
+export interface PartitionRules {
+  /** Whether the sensor of `reading` has a rule on window `windowKey`. */
+  usesWindow(reading: SensorReading, windowKey: string): boolean;
+  /** A reading passed the windows' checks (absence bookkeeping); `evaluate` as on the envelope. */
+  observe(reading: SensorReading, evaluate: boolean, out: BatchOutput): void;
+  /** New stats of `windowKey` for the reading's sensor: evaluate its rules. */
+  onStats(reading: SensorReading, windowKey: string, stats: WindowStats, out: BatchOutput): void;
+  /** Event time advanced to `watermarkMs` on this partition: absence rules. */
+  tick(watermarkMs: number, out: BatchOutput): void;
+  readonly firing: number;
+}
+
+export interface WindowPlan {
+  readonly key: string;
+  readonly options: WindowOptions;
+}
+
+export interface PartitionPipelineOptions {
+  readonly topic: string;
+  readonly partition: number;
+  readonly windows: readonly WindowPlan[];
+  readonly rules: PartitionRules;
+  /** Drop a sensor's window after this much event time without readings. */
+  readonly idleEvictMs: number;
+  /** Publish window stats at most once per this much event time per sensor and window; 0 = never. */
+  readonly statsIntervalMs: number;
+  readonly now: () => number;
+}
+
+export class PartitionPipeline {
+  private readonly input = new Subject<ReadingEnvelope>();
+  private readonly operators: SlidingWindowOperator<ReadingEnvelope>[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private readonly lastStatsBucket = new Map<string, number>();
+  private out: BatchOutput | undefined;
+  private watermarkMs = -Infinity;
+
+  constructor(private readonly options: PartitionPipelineOptions) {
+    const { rules } = options;
+    for (const plan of options.windows) {
+      const operator = slidingWindow<ReadingEnvelope>({
+        ...plan.options,
+        idleEvictMs: options.idleEvictMs,
+        accessors: { key: (e) => e.sensor, timestampMs: (e) => e.reading.timestamp, value: (e) => e.reading.value },
+      });
+      this.operators.push(operator);
+      this.subscriptions.push(
+        this.input
+          .pipe(
+            filter((e) => rules.usesWindow(e.reading, plan.key)),
+            operator,
+          )
+          .subscribe((event) => this.onWindowEvent(plan.key, event)),
+      );
+    }
+  }
+
+  /** Runs a batch (in offset order) through windows and rules; outputs go to `out`. */
+  run(envelopes: readonly ReadingEnvelope[], out: BatchOutput): void {
+    this.out = out;
+    for (const envelope of envelopes) {
+      this.input.next(envelope);
+      if (!envelope.late) this.options.rules.observe(envelope.reading, envelope.evaluate, out);
+      if (envelope.reading.timestamp > this.watermarkMs) this.watermarkMs = envelope.reading.timestamp;
+    }
+    this.options.rules.tick(this.watermarkMs, out);
+    this.out = undefined;
+  }
+
+  get windowsHeld(): number {
+    let n = 0;
+    for (const op of this.operators) n += op.windowsHeld;
+    return n;
+  }
+
+  /** Completes the pipeline: every window and alert state of this partition is released. */
+  close(): void {
+    this.input.complete();
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.lastStatsBucket.clear();
+  }
+
+  private onWindowEvent(windowKey: string, event: WindowEvent<ReadingEnvelope>): void {
+    const out = this.out!;
+    const envelope = event.reading;
+    if (event.kind === 'stats') {
+      if (envelope.evaluate) this.options.rules.onStats(envelope.reading, windowKey, event.stats, out);
+      if (envelope.live && this.options.statsIntervalMs > 0) this.maybePublishStats(windowKey, envelope, event.stats, out);
+      return;
+    }
+    // late or invalid: set aside once, with the reason
+    if (envelope.late) return;
+    envelope.late = true;
+    if (!envelope.live) return;
+    const code = event.kind === 'late' ? `READING_LATE_${event.reason.toUpperCase().replaceAll('-', '_')}` : `READING_${event.reason.toUpperCase().replaceAll('-', '_')}`;
+    const message =
+      event.kind === 'late'
+        ? `reading at ${envelope.reading.timestamp} is ${event.reason === 'beyond-grace' ? 'older than the allowed lateness' : 'outside the current window'} of ${windowKey} for ${envelope.sensor}`
+        : `reading rejected by ${windowKey}: ${event.reason}`;
+    if (event.kind === 'late') out.lateCount++;
+    out.deadLetters.push({
+      key: envelope.key,
+      value: envelope.value,
+      code,
+      headers: dlqHeaders({ topic: this.options.topic, partition: this.options.partition, offset: String(envelope.offset) }, { code, message }, 'processor/window', this.options.now(), {
+        'dlq.window': windowKey,
+      }),
+    });
+  }
+
+  private maybePublishStats(windowKey: string, envelope: ReadingEnvelope, stats: WindowStats, out: BatchOutput): void {
+    const bucketKey = `${envelope.sensor}\u0000${windowKey}`;
+    const bucket = Math.floor(stats.endMs / this.options.statsIntervalMs);
+    if (this.lastStatsBucket.get(bucketKey) === bucket) return;
+    this.lastStatsBucket.set(bucketKey, bucket);
+    out.stats.push({
+      deviceId: envelope.reading.deviceId,
+      metric: envelope.reading.metric,
+      window: windowKey,
+      windowStart: stats.startMs,
+      windowEnd: stats.endMs,
+      count: stats.count,
+      mean: stats.mean,
+      median: stats.median,
+      min: stats.min,
+      max: stats.max,
+      stddev: stats.stddev,
+    });
+  }
+}

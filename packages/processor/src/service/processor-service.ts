@@ -1,0 +1,531 @@
+/**
+ * The processor's I/O shell: consumes the readings topic in a consumer group, runs each batch through its
+ * partition's RxJS pipeline (windows → rules), and publishes alerts, window stats, dead letters and alert
+ * state — committing input offsets only after everything they produced is acknowledged.
+ *
+ * Delivery modes:
+ * - `at-least-once` (default): a batch's outputs are produced asynchronously (the next batch is processed
+ *   meanwhile); alerts, stats and dead letters first, alert-state changes and a checkpoint after those are
+ *   acknowledged; a timer commits, per partition, the offset after the newest batch whose outputs are all
+ *   acknowledged, with `{replayFrom}` in the commit metadata. A crash re-processes uncommitted readings:
+ *   duplicates carry the same deterministic event ids.
+ * - `exactly-once`: one Kafka transaction per batch holds its outputs, the state changes, a checkpoint and
+ *   the consumer offsets; downstream readers use read_committed.
+ *
+ * On assignment the partition's state is rebuilt before it is consumed: alert states and the checkpoint
+ * from the co-partitioned compacted state topic, then windows by replaying readings from `replayFrom` up to
+ * the committed offset without publishing (and without evaluating rules: their effect is in the restored
+ * state). Readings at or below the checkpoint's `asOfOffset` that are consumed again only refill windows.
+ * On revocation and shutdown, in-flight outputs are awaited and offsets committed before state is dropped.
+ */
+import { hostname } from 'node:os';
+import {
+  alertCodec,
+  createAdmin,
+  createConsumer,
+  createProducer,
+  dlqHeaders,
+  ensureTopics,
+  PipelineError,
+  readPartitionRange,
+  sensorReadingCodec,
+  type KafkaJS,
+  type KafkaSettings,
+  type Logger,
+  type ReadinessReport,
+  type TopicNames,
+} from '@sensor-pipeline/shared';
+import type { Registry } from 'prom-client';
+import { AlertStateFolder, checkpointKey, stateKey } from '../state/alert-state-records.js';
+import { ReplayCheckpoints } from '../state/replay-checkpoints.js';
+import { BatchOutput } from './batch-output.js';
+import { PartitionPipeline, type PartitionRules, type ReadingEnvelope, type WindowPlan } from './partition-pipeline.js';
+import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
+import { DEFAULT_READING_LIMITS, validateReading, type ReadingLimits } from './reading-validation.js';
+
+export type DeliveryMode = 'at-least-once' | 'exactly-once';
+
+/** What the shell needs from the rules: the windows to keep and a fresh rule state per partition. */
+export interface RulesRuntime {
+  readonly windows: readonly WindowPlan[];
+  /** Longest span of event time any rule looks back (window + grace, absence duration). */
+  readonly lookbackMs: number;
+  createPartitionRules(restored: ReadonlyMap<string, unknown>): PartitionRules & {
+    /** Number of alert series whose state is not the initial one. */
+    readonly statesHeld: number;
+  };
+}
+
+export interface ProcessorServiceOptions {
+  readonly kafka: KafkaSettings;
+  readonly topics: TopicNames;
+  readonly groupId: string;
+  readonly rules: RulesRuntime;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly delivery?: DeliveryMode;
+  /** Publish window stats at most once per this much event time per sensor and window; 0 turns it off. */
+  readonly statsIntervalMs?: number;
+  /** How often to commit acknowledged offsets (at-least-once). */
+  readonly commitIntervalMs?: number;
+  /** Added to the rules' lookback when replaying, for devices whose clocks lag the partition's newest. */
+  readonly replayExtraMs?: number;
+  readonly maxBatchSize?: number;
+  /** Batches per partition whose outputs may be in flight before consumption waits. */
+  readonly maxInFlightBatches?: number;
+  /** Stable per instance; names the transactional id in exactly-once mode. */
+  readonly instanceId?: string;
+  /** Create output topics that are missing (alerts, stats, DLQ, state). */
+  readonly createTopics?: boolean;
+  readonly limits?: ReadingLimits;
+  readonly now?: () => number;
+  /** Called when the service cannot go on (a produce failed after all retries): exit without committing. */
+  readonly onFatal?: (err: Error) => void;
+}
+
+interface InFlightBatch {
+  readonly lastOffset: number;
+  readonly replayFrom: number;
+  readonly done: Promise<void>;
+  settled: boolean;
+}
+
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly pipeline: PartitionPipeline;
+  readonly rules: ReturnType<RulesRuntime['createPartitionRules']>;
+  readonly checkpoints: ReplayCheckpoints;
+  /** Readings at or below this offset only refill windows (their effect is in the restored state). */
+  readonly asOfOffset: number;
+  readonly inFlight: InFlightBatch[];
+  committed: number;
+}
+
+const ALERT_HEADERS = { 'content-type': 'application/vnd.sensorpipeline.alert+avro' };
+
+export class ProcessorService {
+  private readonly log: Logger;
+  private readonly metrics: ProcessorMetrics;
+  private readonly delivery: DeliveryMode;
+  private readonly statsIntervalMs: number;
+  private readonly commitIntervalMs: number;
+  private readonly replaySpanMs: number;
+  private readonly now: () => number;
+  private readonly limits: ReadingLimits;
+  private readonly readingCodec = sensorReadingCodec();
+  private readonly alertCodec = alertCodec();
+  private readonly statsCodec = (async () => (await import('@sensor-pipeline/shared')).windowStatsCodec())();
+  private readonly partitions = new Map<number, PartitionState>();
+  private consumer: KafkaJS.Consumer | undefined;
+  private producer: KafkaJS.Producer | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private rebuilding = 0;
+  private running = false;
+  private failed: Error | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: ProcessorServiceOptions) {
+    this.log = options.logger.child({ component: 'processor' });
+    this.metrics = createProcessorMetrics(options.registry);
+    this.delivery = options.delivery ?? 'at-least-once';
+    this.statsIntervalMs = options.statsIntervalMs ?? 10_000; // ten seconds of event time
+    this.commitIntervalMs = options.commitIntervalMs ?? 1_000;
+    this.replaySpanMs = options.rules.lookbackMs + (options.replayExtraMs ?? 60_000); // plus one minute for lagging clocks
+    this.now = options.now ?? Date.now;
+    this.limits = options.limits ?? DEFAULT_READING_LIMITS;
+  }
+
+  readiness(): ReadinessReport {
+    const ready = this.running && !this.failed && !this.stopping && this.rebuilding === 0;
+    return {
+      ready,
+      details: {
+        delivery: this.delivery,
+        partitions: [...this.partitions.keys()].sort((a, b) => a - b),
+        ...(this.rebuilding ? { rebuilding: this.rebuilding } : {}),
+        ...(this.failed ? { error: this.failed.message } : {}),
+        ...(this.stopping ? { reason: 'stopping' } : {}),
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topics } = this.options;
+    if (this.options.createTopics !== false) await this.ensureOutputTopics();
+    const instanceId = this.options.instanceId ?? `${hostname()}-${process.pid}`;
+    this.producer = createProducer(kafka, {
+      logger: this.options.logger,
+      lingerMs: 5,
+      compression: 'lz4',
+      // a broker outage is waited out: at-least-once retries without limit; a transaction must end in time
+      deliveryTimeoutMs: this.delivery === 'exactly-once' ? 60_000 : 0,
+      ...(this.delivery === 'exactly-once' ? { transactionalId: `${this.options.groupId}-${instanceId}` } : {}),
+    });
+    await this.producer.connect();
+    this.consumer = createConsumer(kafka, {
+      logger: this.options.logger,
+      groupId: this.options.groupId,
+      readCommitted: true,
+      maxBatchSize: this.options.maxBatchSize ?? 2_000,
+      onRebalance: (event, assignment) => this.onRebalance(event, assignment),
+      extra: { 'fetch.min.bytes': 1, 'fetch.wait.max.ms': 50 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [topics.readings] });
+    this.running = true;
+    void this.consumer
+      .run({
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.onBatch(payload),
+      })
+      .catch((err: unknown) => this.fail(err as Error));
+    if (this.delivery === 'at-least-once') {
+      this.commitTimer = setInterval(() => void this.commitAcknowledged().catch((err: unknown) => this.log.warn({ err }, 'commit failed; will retry')), this.commitIntervalMs);
+      this.commitTimer.unref();
+    }
+    this.log.info({ groupId: this.options.groupId, delivery: this.delivery, topics, replaySpanMs: this.replaySpanMs }, 'processor started');
+  }
+
+  /** Stops consuming, waits for in-flight outputs, commits, leaves the group. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('stopping: finishing the batch in hand');
+      clearInterval(this.commitTimer);
+      try {
+        await this.consumer?.stop();
+      } catch (err) {
+        this.log.warn({ err }, 'consumer stop failed');
+      }
+      if (!this.failed) {
+        for (const state of this.partitions.values()) await this.drain(state);
+        await this.commitAcknowledged().catch((err: unknown) => this.log.error({ err }, 'final commit failed'));
+      }
+      await this.consumer?.disconnect().catch((err: unknown) => this.log.warn({ err }, 'consumer disconnect failed'));
+      for (const state of this.partitions.values()) state.pipeline.close();
+      this.partitions.clear();
+      await this.producer?.flush({ timeout: 10_000 }).catch(() => undefined);
+      await this.producer?.disconnect().catch(() => undefined);
+      this.running = false;
+      this.log.info('processor stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async ensureOutputTopics(): Promise<void> {
+    const { kafka, topics } = this.options;
+    const admin = createAdmin(kafka, this.options.logger);
+    await admin.connect();
+    try {
+      const [readings] = await admin.fetchTopicMetadata({ topics: [topics.readings] }).catch(() => [undefined]);
+      const partitions = readings?.partitions.length ?? 6;
+      if (!readings) await ensureTopics(admin, [{ topic: topics.readings, numPartitions: partitions }]);
+      await ensureTopics(admin, [
+        { topic: topics.alerts, numPartitions: 3 },
+        { topic: topics.readingsDlq, numPartitions: 1 },
+        { topic: topics.stats, numPartitions: 3, config: { 'retention.ms': String(6 * 3_600_000) } },
+        // co-partitioned with the readings: state for readings partition p lives in state partition p
+        { topic: topics.alertState, numPartitions: partitions, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' } },
+      ]);
+      const [state] = await admin.fetchTopicMetadata({ topics: [topics.alertState] });
+      if (state && state.partitions.length < partitions) {
+        throw new PipelineError(
+          'STATE_TOPIC_PARTITIONS',
+          `${topics.alertState} has ${state.partitions.length} partitions but ${topics.readings} has ${partitions}; the state topic must have at least as many (it is co-partitioned with the readings)`,
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async onRebalance(event: 'assign' | 'revoke', assignment: readonly { topic: string; partition: number }[]): Promise<void> {
+    if (event === 'revoke') {
+      for (const { partition } of assignment) {
+        const state = this.partitions.get(partition);
+        if (!state) continue;
+        await this.drain(state);
+        await this.commitPartition(state).catch((err: unknown) => this.log.warn({ err, partition }, 'commit on revoke failed'));
+        state.pipeline.close();
+        this.partitions.delete(partition);
+      }
+    } else {
+      this.rebuilding += assignment.length;
+      try {
+        for (const { topic, partition } of assignment) {
+          if (this.partitions.has(partition)) continue;
+          this.partitions.set(partition, await this.rebuild(topic, partition));
+          this.rebuilding--;
+        }
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    }
+    this.metrics.partitions.set(this.partitions.size);
+    this.updateGauges();
+  }
+
+  /** Alert state from the state topic, then windows by replaying readings up to the committed offset. */
+  private async rebuild(topic: string, partition: number): Promise<PartitionState> {
+    const started = Date.now();
+    const { kafka, topics } = this.options;
+    const [committed] = await this.consumer!.committed([{ topic, partition }]);
+    const committedOffset = committed && Number(committed.offset) >= 0 ? Number(committed.offset) : undefined;
+    let replayFrom: number | undefined;
+    try {
+      const meta = committed?.metadata ? (JSON.parse(committed.metadata) as { replayFrom?: number }) : undefined;
+      if (Number.isSafeInteger(meta?.replayFrom)) replayFrom = meta!.replayFrom;
+    } catch {
+      // metadata written by something else: replay from the checkpoint instead
+    }
+
+    const folder = new AlertStateFolder<unknown>(topics.readings, partition);
+    await readPartitionRange(kafka, {
+      topic: topics.alertState,
+      partition,
+      fromOffset: 0,
+      onBatch: (messages) => messages.forEach((m) => folder.add(m.key, m.value)),
+    });
+    const checkpoint = folder.checkpoint as { asOfOffset: number; replayFrom?: number } | undefined;
+    replayFrom ??= checkpoint?.replayFrom;
+
+    const rules = this.options.rules.createPartitionRules(folder.states);
+    const pipeline = new PartitionPipeline({
+      topic,
+      partition,
+      windows: this.options.rules.windows,
+      rules,
+      idleEvictMs: this.replaySpanMs,
+      statsIntervalMs: this.statsIntervalMs,
+      now: this.now,
+    });
+    const state: PartitionState = {
+      topic,
+      partition,
+      pipeline,
+      rules,
+      checkpoints: new ReplayCheckpoints(this.replaySpanMs),
+      asOfOffset: checkpoint?.asOfOffset ?? -1,
+      inFlight: [],
+      committed: committedOffset ?? -1,
+    };
+
+    let replayed = 0;
+    if (committedOffset !== undefined && replayFrom !== undefined && replayFrom < committedOffset) {
+      replayed = await readPartitionRange(kafka, {
+        topic,
+        partition,
+        fromOffset: replayFrom,
+        toOffset: committedOffset,
+        onBatch: (messages) => {
+          const envelopes: ReadingEnvelope[] = [];
+          for (const m of messages) {
+            const decoded = this.readingCodec.safeDecode(m.value);
+            if (!decoded.ok || validateReading(decoded.value, this.now(), this.limits)) continue;
+            state.checkpoints.observe(m.offset, decoded.value.timestamp);
+            envelopes.push({ reading: decoded.value, sensor: `${decoded.value.deviceId}\u0000${decoded.value.metric}`, offset: m.offset, key: m.key, value: m.value, evaluate: false, live: false });
+          }
+          pipeline.run(envelopes, new BatchOutput());
+        },
+      });
+      this.metrics.readings.inc({ outcome: 'replayed' }, replayed);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    this.metrics.rebuildSeconds.observe(seconds);
+    this.log.info(
+      { topic, partition, committedOffset: committedOffset ?? null, replayFrom: replayFrom ?? null, replayed, alertStates: folder.states.size, asOfOffset: state.asOfOffset, seconds },
+      'partition state rebuilt',
+    );
+    return state;
+  }
+
+  private async onBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (this.failed || batch.messages.length === 0) return;
+    const state = this.partitions.get(batch.partition);
+    if (!state) {
+      this.log.warn({ partition: batch.partition }, 'batch for a partition without state; skipping until it is assigned');
+      return;
+    }
+    const cpuStarted = process.hrtime.bigint();
+    const nowMs = this.now();
+    const out = new BatchOutput();
+    const envelopes: ReadingEnvelope[] = [];
+    let oldestAppendMs = Infinity;
+    for (const message of batch.messages) {
+      const offset = Number(message.offset);
+      const appendMs = Number(message.timestamp);
+      if (appendMs < oldestAppendMs) oldestAppendMs = appendMs;
+      const decoded = this.readingCodec.safeDecode(message.value);
+      const invalid = decoded.ok ? validateReading(decoded.value, nowMs, this.limits) : decoded.error;
+      if (invalid || !decoded.ok) {
+        if (offset > state.asOfOffset || offset >= state.committed) {
+          const error = invalid!;
+          out.deadLetters.push({
+            key: message.key,
+            value: message.value,
+            code: error.code,
+            headers: dlqHeaders({ topic: batch.topic, partition: batch.partition, offset: message.offset }, error, 'processor/decode', nowMs),
+          });
+        }
+        continue;
+      }
+      const reading = decoded.value;
+      state.checkpoints.observe(offset, reading.timestamp);
+      envelopes.push({
+        reading,
+        sensor: `${reading.deviceId}\u0000${reading.metric}`,
+        offset,
+        key: message.key,
+        value: message.value,
+        evaluate: offset > state.asOfOffset,
+        live: true,
+      });
+    }
+    state.pipeline.run(envelopes, out);
+    const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
+    this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - cpuStarted) / 1e9);
+    this.metrics.readings.inc({ outcome: 'processed' }, envelopes.length - out.lateCount);
+    if (out.lateCount) this.metrics.readings.inc({ outcome: 'late' }, out.lateCount);
+    const dead = out.deadLetters.length - out.lateCount;
+    if (dead > 0) this.metrics.readings.inc({ outcome: 'dead_lettered' }, dead);
+    this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - lastOffset - 1));
+    for (const d of out.deadLetters) {
+      this.metrics.deadLettered.inc({ code: d.code });
+      if (d.code.startsWith('READING_LATE_')) this.metrics.lateReadings.inc({ reason: d.code.slice('READING_LATE_'.length).toLowerCase() });
+      this.log.warn({ topic: batch.topic, partition: batch.partition, offset: d.headers['dlq.source.offset'], code: d.code, reason: d.headers['dlq.error.message'] }, 'reading set aside to the DLQ');
+    }
+    for (const alert of out.alerts) {
+      this.metrics.alerts.inc({ status: alert.status, rule: alert.rule });
+      this.log.info({ eventId: alert.eventId, status: alert.status, rule: alert.rule, deviceId: alert.deviceId, metric: alert.metric, value: alert.value }, 'alert %s', alert.status);
+    }
+    const replayFrom = state.checkpoints.replayFrom() ?? lastOffset + 1;
+    const observeLatency = (): void => {
+      if (Number.isFinite(oldestAppendMs)) this.metrics.latency.observe(Math.max(0, Date.now() - oldestAppendMs) / 1000);
+    };
+
+    if (this.delivery === 'exactly-once') {
+      await this.produceTransaction(state, out, lastOffset, replayFrom);
+      observeLatency();
+      payload.resolveOffset(String(lastOffset));
+    } else {
+      const done = this.produceAtLeastOnce(state, out, lastOffset, replayFrom);
+      const entry: InFlightBatch = { lastOffset, replayFrom, done, settled: false };
+      done.then(
+        () => {
+          entry.settled = true;
+          observeLatency();
+        },
+        (err: unknown) => this.fail(err as Error),
+      );
+      state.inFlight.push(entry);
+      payload.resolveOffset(String(lastOffset));
+      // backpressure: bound the batches whose outputs are not yet acknowledged
+      const limit = this.options.maxInFlightBatches ?? 32;
+      while (state.inFlight.filter((b) => !b.settled).length > limit && !this.failed) await Promise.race(state.inFlight.filter((b) => !b.settled).map((b) => b.done));
+    }
+    this.updateGauges();
+  }
+
+  private outputMessages(state: PartitionState, out: BatchOutput): KafkaJS.TopicMessages[] {
+    const { topics } = this.options;
+    const topicMessages: KafkaJS.TopicMessages[] = [];
+    if (out.alerts.length > 0) {
+      topicMessages.push({
+        topic: topics.alerts,
+        messages: out.alerts.map((a) => ({ key: a.deviceId, value: this.alertCodec.encode(a), headers: { ...ALERT_HEADERS, 'event-id': a.eventId } })),
+      });
+    }
+    if (out.deadLetters.length > 0) {
+      topicMessages.push({ topic: topics.readingsDlq, messages: out.deadLetters.map((d) => ({ key: d.key, value: d.value, headers: d.headers })) });
+    }
+    if (out.stats.length > 0) {
+      this.metrics.statsProduced.inc(out.stats.length);
+    }
+    return topicMessages;
+  }
+
+  private stateMessages(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): KafkaJS.TopicMessages {
+    const messages: KafkaJS.Message[] = [];
+    for (const [fingerprint, snapshot] of out.stateChanges) {
+      messages.push({ key: stateKey(fingerprint), value: snapshot === null ? null : JSON.stringify(snapshot), partition: state.partition });
+    }
+    messages.push({ key: checkpointKey(state.topic, state.partition), value: JSON.stringify({ asOfOffset: lastOffset, replayFrom }), partition: state.partition });
+    return { topic: this.options.topics.alertState, messages };
+  }
+
+  private async statsMessages(out: BatchOutput): Promise<KafkaJS.TopicMessages | undefined> {
+    if (out.stats.length === 0) return undefined;
+    const codec = await this.statsCodec;
+    return { topic: this.options.topics.stats, messages: out.stats.map((s) => ({ key: s.deviceId, value: codec.encode(s) })) };
+  }
+
+  private async produceAtLeastOnce(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
+    const producer = this.producer!;
+    const first = this.outputMessages(state, out);
+    const stats = await this.statsMessages(out);
+    if (stats) first.push(stats);
+    if (first.length > 0) await producer.sendBatch({ topicMessages: first });
+    // state only after the alerts it describes are acknowledged: it never claims an alert that is not there
+    if (out.stateChanges.size > 0) await producer.sendBatch({ topicMessages: [this.stateMessages(state, out, lastOffset, replayFrom)] });
+  }
+
+  private async produceTransaction(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
+    const producer = this.producer!;
+    const topicMessages = this.outputMessages(state, out);
+    const stats = await this.statsMessages(out);
+    if (stats) topicMessages.push(stats);
+    topicMessages.push(this.stateMessages(state, out, lastOffset, replayFrom));
+    const transaction = await producer.transaction();
+    try {
+      await transaction.sendBatch({ topicMessages });
+      await transaction.sendOffsets({ consumer: this.consumer!, topics: [{ topic: state.topic, partitions: [{ partition: state.partition, offset: String(lastOffset + 1) }] }] });
+      await transaction.commit();
+      state.committed = lastOffset + 1;
+      this.metrics.commits.inc();
+    } catch (err) {
+      await transaction.abort().catch(() => undefined);
+      throw new PipelineError('TRANSACTION_FAILED', `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} failed: ${(err as Error).message}`, { cause: err, retriable: true });
+    }
+  }
+
+  /** Waits until every batch of the partition has its outputs acknowledged (or the service failed). */
+  private async drain(state: PartitionState): Promise<void> {
+    await Promise.allSettled(state.inFlight.map((b) => b.done));
+  }
+
+  private async commitAcknowledged(): Promise<void> {
+    if (this.delivery !== 'at-least-once' || this.failed) return;
+    for (const state of this.partitions.values()) await this.commitPartition(state);
+  }
+
+  /** Commits the offset after the newest batch whose outputs, and all before it, are acknowledged. */
+  private async commitPartition(state: PartitionState): Promise<void> {
+    if (this.delivery !== 'at-least-once' || this.failed) return;
+    let last: InFlightBatch | undefined;
+    while (state.inFlight.length > 0 && state.inFlight[0]!.settled) last = state.inFlight.shift();
+    if (!last || last.lastOffset + 1 <= state.committed) return;
+    const offset = last.lastOffset + 1;
+    await this.consumer!.commitOffsets([{ topic: state.topic, partition: state.partition, offset: String(offset), metadata: JSON.stringify({ replayFrom: last.replayFrom }) }]);
+    state.committed = offset;
+    this.metrics.commits.inc();
+  }
+
+  private updateGauges(): void {
+    let windows = 0;
+    let firing = 0;
+    for (const state of this.partitions.values()) {
+      windows += state.pipeline.windowsHeld;
+      firing += state.rules.firing;
+    }
+    this.metrics.windowsHeld.set(windows);
+    this.metrics.alertsFiring.set(firing);
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    this.log.error({ err }, 'processor cannot go on; stopping without committing further offsets');
+    (this.options.onFatal ?? (() => undefined))(err);
+  }
+}
