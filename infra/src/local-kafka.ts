@@ -126,7 +126,7 @@ export class LocalKafka {
     writeFileSync(propsFile, this.serverProperties());
     writeFileSync(join(this.dataDir, 'log4j2.yaml'), LOG4J2_CONFIG);
     if (!existsSync(join(this.dataDir, 'logs', 'meta.properties'))) {
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = newClusterId();
       this.progress(`formatting storage in ${this.dataDir} (cluster id ${clusterId})`);
       const format = spawnSync('java', [...this.jvmArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'], { encoding: 'utf8' });
       if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`);
@@ -261,6 +261,14 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** A base64url cluster id like Kafka's own: never starting with '-', which the storage tool would read as a flag. */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function tail(file: string, lines = 30): string {

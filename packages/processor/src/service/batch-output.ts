@@ -16,7 +16,8 @@ export class BatchOutput {
   readonly alerts: Alert[] = [];
   readonly stats: WindowStatsRecord[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  readonly stateChanges = new Map<string, unknown | null>();
+  /** Encoded state record per fingerprint; null = tombstone (the series is back to ok). */
+  readonly stateChanges = new Map<string, string | null>();
   lateCount = 0;
 
   get isEmpty(): boolean {

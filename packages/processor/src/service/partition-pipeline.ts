@@ -29,16 +29,21 @@ export interface ReadingEnvelope {
   readonly live: boolean;
   /** Set when some window found it late, so it is dead-lettered once. */
   late?: boolean;
+  /** The rules' handle for the reading's sensor, set by `PartitionRules.observe`. */
+  sensorRef?: unknown;
 }
 
 /** The alert side of a partition, as the pipeline needs it (see rules/rule-engine.ts). */
 export interface PartitionRules {
-  /** Whether the sensor of `reading` has a rule on window `windowKey`. */
-  usesWindow(reading: SensorReading, windowKey: string): boolean;
-  /** A reading passed the windows' checks (absence bookkeeping); `evaluate` as on the envelope. */
-  observe(reading: SensorReading, evaluate: boolean, out: BatchOutput): void;
-  /** New stats of `windowKey` for the reading's sensor: evaluate its rules. */
-  onStats(reading: SensorReading, windowKey: string, stats: WindowStats, out: BatchOutput): void;
+  /**
+   * Every valid reading, first, in partition order: finds its sensor (kept in `envelope.sensorRef`) and moves
+   * the sensor's event time; resolves absence alerts when `envelope.evaluate`.
+   */
+  observe(envelope: ReadingEnvelope, out: BatchOutput): void;
+  /** Whether the envelope's sensor has a rule on window `windowKey` (after `observe`). */
+  usesWindow(envelope: ReadingEnvelope, windowKey: string): boolean;
+  /** New stats of `windowKey` for the envelope's sensor: evaluate its rules. */
+  onStats(envelope: ReadingEnvelope, windowKey: string, stats: WindowStats, out: BatchOutput): void;
   /** Event time advanced to `watermarkMs` on this partition: absence rules. */
   tick(watermarkMs: number, out: BatchOutput): void;
   readonly firing: number;
@@ -81,7 +86,7 @@ export class PartitionPipeline {
       this.subscriptions.push(
         this.input
           .pipe(
-            filter((e) => rules.usesWindow(e.reading, plan.key)),
+            filter((e) => rules.usesWindow(e, plan.key)),
             operator,
           )
           .subscribe((event) => this.onWindowEvent(plan.key, event)),
@@ -89,15 +94,21 @@ export class PartitionPipeline {
     }
   }
 
-  /** Runs a batch (in offset order) through windows and rules; outputs go to `out`. */
-  run(envelopes: readonly ReadingEnvelope[], out: BatchOutput): void {
+  /**
+   * Runs a batch (in offset order) through rules and windows; outputs go to `out`. With `tick`, the absence
+   * clock advances after every reading — not per batch, so whether a silence is seen never depends on how
+   * the input was batched (false while replaying: that input was judged before). O(1) per reading until a
+   * deadline may have passed.
+   */
+  run(envelopes: readonly ReadingEnvelope[], out: BatchOutput, tick: boolean): void {
     this.out = out;
+    const { rules } = this.options;
     for (const envelope of envelopes) {
+      rules.observe(envelope, out);
       this.input.next(envelope);
-      if (!envelope.late) this.options.rules.observe(envelope.reading, envelope.evaluate, out);
       if (envelope.reading.timestamp > this.watermarkMs) this.watermarkMs = envelope.reading.timestamp;
+      if (tick && envelope.evaluate) rules.tick(this.watermarkMs, out);
     }
-    this.options.rules.tick(this.watermarkMs, out);
     this.out = undefined;
   }
 
@@ -118,7 +129,7 @@ export class PartitionPipeline {
     const out = this.out!;
     const envelope = event.reading;
     if (event.kind === 'stats') {
-      if (envelope.evaluate) this.options.rules.onStats(envelope.reading, windowKey, event.stats, out);
+      if (envelope.evaluate) this.options.rules.onStats(envelope, windowKey, event.stats, out);
       if (envelope.live && this.options.statsIntervalMs > 0) this.maybePublishStats(windowKey, envelope, event.stats, out);
       return;
     }

@@ -50,7 +50,7 @@ export interface RulesRuntime {
   readonly windows: readonly WindowPlan[];
   /** Longest span of event time any rule looks back (window + grace, absence duration). */
   readonly lookbackMs: number;
-  createPartitionRules(restored: ReadonlyMap<string, unknown>): PartitionRules & {
+  createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules & {
     /** Number of alert series whose state is not the initial one. */
     readonly statesHeld: number;
   };
@@ -117,6 +117,8 @@ export class ProcessorService {
   private readonly alertCodec = alertCodec();
   private readonly statsCodec = (async () => (await import('@sensor-pipeline/shared')).windowStatsCodec())();
   private readonly partitions = new Map<number, PartitionState>();
+  /** Rebuilds in progress, so an assignment and an early batch of the same partition share one. */
+  private readonly rebuilds = new Map<number, Promise<PartitionState>>();
   private consumer: KafkaJS.Consumer | undefined;
   private producer: KafkaJS.Producer | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
@@ -250,19 +252,35 @@ export class ProcessorService {
         this.partitions.delete(partition);
       }
     } else {
-      this.rebuilding += assignment.length;
       try {
-        for (const { topic, partition } of assignment) {
-          if (this.partitions.has(partition)) continue;
-          this.partitions.set(partition, await this.rebuild(topic, partition));
-          this.rebuilding--;
-        }
+        for (const { topic, partition } of assignment) await this.stateFor(topic, partition);
       } catch (err) {
         this.fail(err as Error);
       }
     }
     this.metrics.partitions.set(this.partitions.size);
     this.updateGauges();
+  }
+
+  /** The partition's state, rebuilding it first if this instance does not hold it yet. */
+  private stateFor(topic: string, partition: number): Promise<PartitionState> {
+    const held = this.partitions.get(partition);
+    if (held) return Promise.resolve(held);
+    let pending = this.rebuilds.get(partition);
+    if (!pending) {
+      this.rebuilding++;
+      pending = this.rebuild(topic, partition).then(
+        (state) => {
+          this.partitions.set(partition, state);
+          return state;
+        },
+      ).finally(() => {
+        this.rebuilds.delete(partition);
+        this.rebuilding--;
+      });
+      this.rebuilds.set(partition, pending);
+    }
+    return pending;
   }
 
   /** Alert state from the state topic, then windows by replaying readings up to the committed offset. */
@@ -279,17 +297,17 @@ export class ProcessorService {
       // metadata written by something else: replay from the checkpoint instead
     }
 
-    const folder = new AlertStateFolder<unknown>(topics.readings, partition);
+    const folder = new AlertStateFolder(topics.readings, partition);
     await readPartitionRange(kafka, {
       topic: topics.alertState,
       partition,
       fromOffset: 0,
       onBatch: (messages) => messages.forEach((m) => folder.add(m.key, m.value)),
     });
-    const checkpoint = folder.checkpoint as { asOfOffset: number; replayFrom?: number } | undefined;
+    const checkpoint = folder.checkpoint;
     replayFrom ??= checkpoint?.replayFrom;
 
-    const rules = this.options.rules.createPartitionRules(folder.states);
+    const rules = this.options.rules.createPartitionRules(folder.states, this.log.child({ partition }));
     const pipeline = new PartitionPipeline({
       topic,
       partition,
@@ -325,7 +343,7 @@ export class ProcessorService {
             state.checkpoints.observe(m.offset, decoded.value.timestamp);
             envelopes.push({ reading: decoded.value, sensor: `${decoded.value.deviceId}\u0000${decoded.value.metric}`, offset: m.offset, key: m.key, value: m.value, evaluate: false, live: false });
           }
-          pipeline.run(envelopes, new BatchOutput());
+          pipeline.run(envelopes, new BatchOutput(), false);
         },
       });
       this.metrics.readings.inc({ outcome: 'replayed' }, replayed);
@@ -342,11 +360,8 @@ export class ProcessorService {
   private async onBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (this.failed || batch.messages.length === 0) return;
-    const state = this.partitions.get(batch.partition);
-    if (!state) {
-      this.log.warn({ partition: batch.partition }, 'batch for a partition without state; skipping until it is assigned');
-      return;
-    }
+    // normally rebuilt on assignment; a batch that overtakes the rebalance callback waits for the same rebuild
+    const state = this.partitions.get(batch.partition) ?? (await this.stateFor(batch.topic, batch.partition));
     const cpuStarted = process.hrtime.bigint();
     const nowMs = this.now();
     const out = new BatchOutput();
@@ -382,7 +397,7 @@ export class ProcessorService {
         live: true,
       });
     }
-    state.pipeline.run(envelopes, out);
+    state.pipeline.run(envelopes, out, true);
     const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - cpuStarted) / 1e9);
     this.metrics.readings.inc({ outcome: 'processed' }, envelopes.length - out.lateCount);
@@ -448,7 +463,7 @@ export class ProcessorService {
   private stateMessages(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): KafkaJS.TopicMessages {
     const messages: KafkaJS.Message[] = [];
     for (const [fingerprint, snapshot] of out.stateChanges) {
-      messages.push({ key: stateKey(fingerprint), value: snapshot === null ? null : JSON.stringify(snapshot), partition: state.partition });
+      messages.push({ key: stateKey(fingerprint), value: snapshot, partition: state.partition });
     }
     messages.push({ key: checkpointKey(state.topic, state.partition), value: JSON.stringify({ asOfOffset: lastOffset, replayFrom }), partition: state.partition });
     return { topic: this.options.topics.alertState, messages };

@@ -13,10 +13,6 @@
 export const STATE_KEY_PREFIX = 's/';
 export const CHECKPOINT_KEY_PREFIX = 'c/';
 
-export interface StateCheckpoint {
-  readonly asOfOffset: number;
-}
-
 export function stateKey(fingerprint: string): string {
   return `${STATE_KEY_PREFIX}${fingerprint}`;
 }
@@ -25,17 +21,19 @@ export function checkpointKey(readingsTopic: string, partition: number): string 
   return `${CHECKPOINT_KEY_PREFIX}${readingsTopic}/${partition}`;
 }
 
-export interface LoadedState<S> {
-  readonly states: Map<string, S>;
-  readonly checkpoint: StateCheckpoint | undefined;
+export interface StateCheckpoint {
+  readonly asOfOffset: number;
+  /** Where to replay readings from to rebuild windows, as of the checkpoint. */
+  readonly replayFrom?: number;
 }
 
 /**
- * Folds a state partition's records (in offset order) into the latest state per fingerprint and the
- * latest checkpoint for `readingsTopic`/`partition`. Records that do not parse are skipped and counted.
+ * Folds a state partition's records (in offset order) into the latest state text per fingerprint (decoded
+ * by the rules, which own their format) and the latest checkpoint for `readingsTopic`/`partition`.
+ * Checkpoints that do not parse are skipped and counted.
  */
-export class AlertStateFolder<S> {
-  readonly states = new Map<string, S>();
+export class AlertStateFolder {
+  readonly states = new Map<string, string>();
   checkpoint: StateCheckpoint | undefined;
   skipped = 0;
   private readonly checkpointKeyText: string;
@@ -50,7 +48,7 @@ export class AlertStateFolder<S> {
       if (k.startsWith(STATE_KEY_PREFIX)) {
         const fingerprint = k.slice(STATE_KEY_PREFIX.length);
         if (value === null || value.length === 0) this.states.delete(fingerprint);
-        else this.states.set(fingerprint, JSON.parse(value.toString('utf8')) as S);
+        else this.states.set(fingerprint, value.toString('utf8'));
       } else if (k === this.checkpointKeyText && value) {
         const parsed = JSON.parse(value.toString('utf8')) as StateCheckpoint;
         if (Number.isSafeInteger(parsed.asOfOffset)) this.checkpoint = parsed;
@@ -59,9 +57,5 @@ export class AlertStateFolder<S> {
     } catch {
       this.skipped++;
     }
-  }
-
-  result(): LoadedState<S> {
-    return { states: this.states, checkpoint: this.checkpoint };
   }
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * `processor` — consumes sensor readings, keeps per-sensor sliding windows, evaluates the YAML alert rules
+ * and publishes FIRING/RESOLVED alerts. Every flag has an environment variable (flag wins).
+ */
+import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  kafkaSettingsFromEnv,
+  onShutdown,
+  parseDuration,
+  startOpsServer,
+  topicNamesFromEnv,
+} from '@sensor-pipeline/shared';
+import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
+import { ProcessorService, type DeliveryMode } from './service/processor-service.js';
+import { createRulesRuntime } from './service/rules-runtime.js';
+
+const USAGE = `usage: processor [options]
+
+  --rules FILE              alert rules (env RULES_FILE, default ${DEFAULT_RULES_FILE})
+  --bootstrap-servers LIST  Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:9092)
+  --group-id ID             consumer group (env PROCESSOR_GROUP_ID, default sensor-processor)
+  --delivery MODE           at-least-once | exactly-once (env PROCESSOR_DELIVERY, default at-least-once)
+  --stats-interval DUR      window stats to the stats topic at most once per DUR of event time per sensor
+                            and window; 0 = off (env PROCESSOR_STATS_INTERVAL, default 10s)
+  --commit-interval DUR     how often acknowledged offsets are committed (env PROCESSOR_COMMIT_INTERVAL, default 1s)
+  --replay-extra DUR        extra event time replayed on rebuild for lagging device clocks (env PROCESSOR_REPLAY_EXTRA, default 60s)
+  --instance-id ID          stable id of this instance, names its transactional id (env PROCESSOR_INSTANCE_ID)
+  --metrics-port N          /healthz, /readyz, /metrics (env METRICS_PORT, default 9102; 0 = any free port)
+  --check                   validate the rules file and exit
+  -h, --help
+
+Topics (env): READINGS_TOPIC, ALERTS_TOPIC, STATS_TOPIC, READINGS_DLQ_TOPIC, ALERT_STATE_TOPIC.
+Extra librdkafka properties: KAFKA_CONFIG_<PROPERTY> (e.g. KAFKA_CONFIG_SECURITY_PROTOCOL=ssl).`;
+
+function main(): void {
+  const env = process.env;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        rules: { type: 'string', default: env['RULES_FILE'] ?? DEFAULT_RULES_FILE },
+        'bootstrap-servers': { type: 'string' },
+        'group-id': { type: 'string', default: env['PROCESSOR_GROUP_ID'] ?? 'sensor-processor' },
+        delivery: { type: 'string', default: env['PROCESSOR_DELIVERY'] ?? 'at-least-once' },
+        'stats-interval': { type: 'string', default: env['PROCESSOR_STATS_INTERVAL'] ?? '10s' },
+        'commit-interval': { type: 'string', default: env['PROCESSOR_COMMIT_INTERVAL'] ?? '1s' },
+        'replay-extra': { type: 'string', default: env['PROCESSOR_REPLAY_EXTRA'] ?? '60s' },
+        'instance-id': { type: 'string', default: env['PROCESSOR_INSTANCE_ID'] },
+        'metrics-port': { type: 'string', default: env['METRICS_PORT'] ?? '9102' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const delivery = values.delivery as DeliveryMode;
+  if (delivery !== 'at-least-once' && delivery !== 'exactly-once') usageError(`--delivery must be at-least-once or exactly-once, got "${values.delivery}"`);
+  const durations = Object.fromEntries(
+    (['stats-interval', 'commit-interval', 'replay-extra'] as const).map((flag) => {
+      try {
+        return [flag, parseDuration(values[flag]!)];
+      } catch (err) {
+        return usageError(`--${flag}: ${(err as Error).message}`);
+      }
+    }),
+  ) as Record<'stats-interval' | 'commit-interval' | 'replay-extra', number>;
+  const metricsPort = Number(values['metrics-port']);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535) usageError(`--metrics-port must be a port number, got "${values['metrics-port']}"`);
+
+  // the rules are checked before anything touches Kafka
+  let rulesConfig;
+  try {
+    rulesConfig = loadRules(values.rules!);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`processor: invalid rules file\n${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (values.check) {
+    console.log(`${values.rules}: ${rulesConfig.rules.length} rules OK`);
+    process.exit(0);
+  }
+
+  const logger = createLogger({ service: 'processor' });
+  const kafka = { ...kafkaSettingsFromEnv('processor'), ...(values['bootstrap-servers'] ? { bootstrapServers: values['bootstrap-servers'] } : {}) };
+  const registry = createMetricsRegistry('processor');
+  const shutdown = onShutdown(logger, { timeoutMs: 30_000 });
+  const service = new ProcessorService({
+    kafka,
+    topics: topicNamesFromEnv(env),
+    groupId: values['group-id']!,
+    rules: createRulesRuntime(rulesConfig),
+    logger,
+    registry,
+    delivery,
+    statsIntervalMs: durations['stats-interval'],
+    commitIntervalMs: durations['commit-interval'],
+    replayExtraMs: durations['replay-extra'],
+    ...(values['instance-id'] ? { instanceId: values['instance-id'] } : {}),
+    onFatal: () => void shutdown.shutdown('fatal error', 1),
+  });
+  logger.info({ rulesFile: values.rules, rules: rulesConfig.rules.map((r) => r.name), bootstrapServers: kafka.bootstrapServers }, 'rules loaded');
+
+  void (async () => {
+    const ops = await startOpsServer({ port: metricsPort, registry, logger, readiness: () => service.readiness() });
+    shutdown.add('ops server', () => ops.close());
+    shutdown.add('processor', () => service.stop());
+    await service.start();
+  })().catch((err: unknown) => {
+    logger.error({ err }, 'processor failed to start');
+    void shutdown.shutdown('start failed', 1);
+  });
+}
+
+function usageError(message: string): never {
+  console.error(`processor: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+main();

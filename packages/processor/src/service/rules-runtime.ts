@@ -1,0 +1,97 @@
+/**
+ * Binds the pure rule engine (rules/rule-engine.ts) to the partition pipeline: which windows to keep, how
+ * far back to replay, and per partition a {@link PartitionRules} that feeds readings and window stats to a
+ * fresh `RuleEngine` and collects its transitions — alerts to publish, state records to persist (a
+ * tombstone when a series returns to ok).
+ */
+import type { Logger } from '@sensor-pipeline/shared';
+import { decodeAlertStateRecord, encodeAlertStateRecord, type AlertStateRecord } from '../rules/alert-state-record.js';
+import { compileRules } from '../rules/compile-rules.js';
+import { replayHorizonMs } from '../rules/replay-horizon.js';
+import { RuleEngine, type RuleTransition, type Sensor } from '../rules/rule-engine.js';
+import type { RulesConfig } from '../rules/rules-schema.js';
+import { toWindowOptions, windowSpecKey, type WindowSpec } from '../rules/window-spec.js';
+import type { BatchOutput } from './batch-output.js';
+import type { PartitionRules, ReadingEnvelope, WindowPlan } from './partition-pipeline.js';
+import type { RulesRuntime } from './processor-service.js';
+
+export function createRulesRuntime(config: RulesConfig): RulesRuntime {
+  const compiled = compileRules(config);
+  const plans = new Map<string, WindowPlan>();
+  for (const rule of compiled.rules) {
+    if (rule.kind !== 'threshold') continue;
+    const key = windowSpecKey(rule.window);
+    if (!plans.has(key)) plans.set(key, { key, options: toWindowOptions(rule.window, config.graceMs) });
+  }
+  // a sensor's window list (shared by every sensor with the same rules) → window key → index in it
+  const indexes = new WeakMap<readonly WindowSpec[], Map<string, number>>();
+  const indexOf = (sensor: Sensor): Map<string, number> => {
+    let map = indexes.get(sensor.windows);
+    if (!map) {
+      map = new Map(sensor.windows.map((spec, i) => [windowSpecKey(spec), i]));
+      indexes.set(sensor.windows, map);
+    }
+    return map;
+  };
+
+  return {
+    windows: [...plans.values()],
+    lookbackMs: replayHorizonMs(config),
+    createPartitionRules(restored, log) {
+      const engine = new RuleEngine(compiled);
+      const records: AlertStateRecord[] = [];
+      let firing = 0;
+      for (const [fingerprint, text] of restored) {
+        try {
+          const record = decodeAlertStateRecord(text);
+          records.push(record);
+          if (record.status === 'firing') firing++;
+        } catch (err) {
+          log.warn({ err, fingerprint }, 'alert state record does not decode; ignoring it');
+        }
+      }
+      const { ignored } = engine.restore(records);
+      for (const r of ignored) {
+        if (r.status === 'firing') firing--;
+        log.warn({ rule: r.rule, deviceId: r.deviceId, metric: r.metric, status: r.status }, 'restored alert state matches no current rule; dropping it');
+      }
+
+      const collect = (transitions: readonly RuleTransition[], out: BatchOutput): void => {
+        for (const t of transitions) {
+          if (t.alert) {
+            out.alerts.push(t.alert);
+            firing += t.alert.status === 'FIRING' ? 1 : -1;
+          }
+          out.stateChanges.set(t.state.fingerprint, t.state.status === 'ok' ? null : encodeAlertStateRecord(t.state));
+        }
+      };
+
+      const rules: PartitionRules & { readonly statesHeld: number } = {
+        observe(envelope: ReadingEnvelope, out: BatchOutput) {
+          const { reading } = envelope;
+          const sensor = engine.sensor(reading.deviceId, reading.metric, reading.labels);
+          envelope.sensorRef = sensor;
+          if (envelope.evaluate) collect(engine.observe(sensor, reading.timestamp), out);
+          else engine.warm(sensor, reading.timestamp);
+        },
+        usesWindow(envelope: ReadingEnvelope, windowKey: string) {
+          return indexOf(envelope.sensorRef as Sensor).has(windowKey);
+        },
+        onStats(envelope, windowKey, stats, out) {
+          const sensor = envelope.sensorRef as Sensor;
+          collect(engine.evaluate(sensor, indexOf(sensor).get(windowKey)!, stats), out);
+        },
+        tick(watermarkMs, out) {
+          collect(engine.tick(watermarkMs), out);
+        },
+        get firing() {
+          return firing;
+        },
+        get statesHeld() {
+          return engine.sensorCount;
+        },
+      };
+      return rules;
+    },
+  };
+}

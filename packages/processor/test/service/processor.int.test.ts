@@ -1,0 +1,259 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alertCodec, createLogger, createMetricsRegistry, DLQ_HEADERS, sensorReadingCodec, type Alert, type SensorReading, type TopicNames } from '@sensor-pipeline/shared';
+import { loadRules } from '../../src/rules/index.js';
+import { ProcessorService } from '../../src/service/processor-service.js';
+import { createRulesRuntime } from '../../src/service/rules-runtime.js';
+import { bootstrapServers, consumeMessages, createTopics, kafkaSettings, produceRaw, sleep, testLogger, uniqueName, waitFor } from '../../../../test/kafka.js';
+import { referenceAlerts, type RefAbsenceRule, type RefEvent, type RefThresholdRule } from './reference-alerts.js';
+
+const readingCodec = sensorReadingCodec();
+const alerts = alertCodec();
+const BASE = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000; // an hour ago, on the hour
+const GRACE_MS = 2_000;
+
+const THRESHOLDS: RefThresholdRule[] = [
+  { name: 'temp-high', metric: 'temperature', windowMs: 10_000, above: 80, clear: 75, forMs: 3_000 },
+  { name: 'cpu-high', metric: 'cpu', windowMs: 5_000, above: 90, forMs: 0 },
+];
+const ABSENCES: RefAbsenceRule[] = [{ name: 'temp-silent', metric: 'temperature', absentMs: 8_000 }];
+
+function rulesFile(withAbsence: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(
+    file,
+    `grace: ${GRACE_MS}ms
+rules:
+  - name: temp-high
+    metric: temperature
+    window: 10s
+    statistic: mean
+    above: 80
+    clear: 75
+    for: 3s
+    severity: critical
+  - name: cpu-high
+    metric: cpu
+    window: 5s
+    statistic: mean
+    above: 90
+    severity: warning
+${withAbsence ? `  - name: temp-silent
+    metric: temperature
+    absent: 8s
+    severity: warning
+` : ''}`,
+  );
+  return file;
+}
+
+/** A device's values, one reading per second from BASE + offsetS. */
+function series(deviceId: string, metric: SensorReading['metric'], values: number[], startS = 0, skip?: [number, number]): SensorReading[] {
+  const out: SensorReading[] = [];
+  values.forEach((value, i) => {
+    if (skip && i >= skip[0] && i < skip[1]) return;
+    out.push({ deviceId, metric, value, timestamp: BASE + (startS + i) * 1_000, seq: i, labels: { site: deviceId.split('/')[0]! } });
+  });
+  return out;
+}
+
+const rep = (n: number, v: number | number[]): number[] => Array.from({ length: n }, (_, i) => (Array.isArray(v) ? v[i % v.length]! : v));
+
+/** Interleave per-device sequences by timestamp (what a fleet sends). */
+function fleet(...streams: SensorReading[][]): SensorReading[] {
+  return streams.flat().sort((a, b) => a.timestamp - b.timestamp || a.deviceId.localeCompare(b.deviceId) || a.metric.localeCompare(b.metric));
+}
+
+function topicsFor(prefix: string): TopicNames {
+  return {
+    readings: uniqueName(`${prefix}-readings`),
+    alerts: uniqueName(`${prefix}-alerts`),
+    stats: uniqueName(`${prefix}-stats`),
+    readingsDlq: uniqueName(`${prefix}-dlq`),
+    alertState: uniqueName(`${prefix}-state`),
+    deliveriesDlq: uniqueName(`${prefix}-ddlq`),
+  };
+}
+
+const key = (e: { rule: string; deviceId: string; status: string; startsAt: number; endsAt: number | null }): string => `${e.rule} ${e.deviceId} ${e.status} ${e.startsAt} ${e.endsAt}`;
+
+async function readAlerts(topic: string, count: number, timeoutMs = 90_000): Promise<Alert[]> {
+  const messages = await consumeMessages(topic, { count, timeoutMs });
+  return messages.map((m) => {
+    const decoded = alerts.decode(m.value);
+    expect(m.key?.toString()).toBe(decoded.deviceId);
+    return decoded;
+  });
+}
+
+const services: ProcessorService[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function startInProcess(topics: TopicNames, groupId: string, rules: string): ProcessorService {
+  const service = new ProcessorService({
+    kafka: kafkaSettings('processor-test'),
+    topics,
+    groupId,
+    rules: createRulesRuntime(loadRules(rules)),
+    logger: testLogger,
+    registry: createMetricsRegistry('processor-test'),
+    statsIntervalMs: 5_000,
+    commitIntervalMs: 200,
+  });
+  services.push(service);
+  return service;
+}
+
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+function startCli(topics: TopicNames, groupId: string, rules: string, instance: string): ChildProcess {
+  const child = spawn(process.execPath, [CLI, '--rules', rules, '--group-id', groupId, '--metrics-port', '0', '--commit-interval', '200ms', '--instance-id', instance], {
+    env: {
+      ...process.env,
+      KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(),
+      READINGS_TOPIC: topics.readings,
+      ALERTS_TOPIC: topics.alerts,
+      STATS_TOPIC: topics.stats,
+      READINGS_DLQ_TOPIC: topics.readingsDlq,
+      ALERT_STATE_TOPIC: topics.alertState,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+describe('processor against the real broker', () => {
+  it('publishes exactly the FIRING/RESOLVED events a naive reference computes, with hysteresis, for, absence; bad records go to the DLQ', async () => {
+    const topics = topicsFor('p1');
+    await createTopics([topics.readings], { partitions: 1 });
+    const hot = rep(15, 70).concat(rep(20, 90), rep(6, 78), rep(20, 60)); // fires after `for`, holds between clear and threshold, resolves
+    const flappy = rep(60, [79, 82]); // mean hovers at 80.5 then 80.2/80.8: fires once, never flaps
+    const brief = rep(12, 70).concat(rep(2, 120), rep(30, 70)); // a 2 s spike: pending, but clears before `for`
+    const cpu = rep(10, 50).concat(rep(10, 99), rep(10, 40));
+    const readings = fleet(
+      series('site-a/dev-1', 'temperature', hot),
+      series('site-a/dev-2', 'temperature', flappy),
+      series('site-b/dev-3', 'temperature', brief, 0, [20, 32]), // silent for 12 s: absence fires and resolves
+      series('site-b/dev-4', 'cpu', cpu),
+    );
+    const expected = referenceAlerts(readings, THRESHOLDS, ABSENCES, GRACE_MS);
+    expect(expected.map(key)).toEqual(expect.arrayContaining([expect.stringContaining('temp-high site-a/dev-1 FIRING'), expect.stringContaining('temp-silent site-b/dev-3 RESOLVED')]));
+    expect(expected.filter((e) => e.deviceId === 'site-a/dev-2' && e.status === 'FIRING')).toHaveLength(1);
+    expect(expected.some((e) => e.deviceId === 'site-b/dev-3' && e.rule === 'temp-high')).toBe(false);
+
+    // bad input amid the good: random bytes, truncated Avro, NaN, a timestamp a year ahead
+    const good = readings.map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) }));
+    const bad = [
+      { key: 'dev-x', value: Buffer.from('not avro at all') },
+      { key: 'dev-y', value: readingCodec.encode(readings[0]!).subarray(0, 15) },
+      { key: 'dev-z', value: readingCodec.encode({ ...readings[0]!, deviceId: 'dev-z', value: Number.NaN }) },
+      { key: 'dev-w', value: readingCodec.encode({ ...readings[0]!, deviceId: 'dev-w', timestamp: Date.now() + 400 * 86_400_000 }) },
+    ];
+    await produceRaw(topics.readings, [...good.slice(0, 50), ...bad, ...good.slice(50)]);
+
+    const service = startInProcess(topics, uniqueName('p1-group'), rulesFile(true));
+    await service.start();
+    const got = await readAlerts(topics.alerts, expected.length);
+    expect(got.map((a) => key({ ...a, endsAt: a.endsAt }))).toEqual(expected.map(key));
+    // ids: deterministic and distinct per state change; FIRING and RESOLVED share the fingerprint
+    expect(new Set(got.map((a) => a.eventId)).size).toBe(got.length);
+    const dev1 = got.filter((a) => a.deviceId === 'site-a/dev-1');
+    expect(dev1[0]!.fingerprint).toBe(dev1[1]!.fingerprint);
+    expect(dev1[0]).toMatchObject({ rule: 'temp-high', severity: 'critical', statistic: 'mean', condition: 'above', threshold: 80, metric: 'temperature' });
+    expect(dev1[0]!.window).toMatchObject({ spec: 'time:10s', count: 10 });
+    expect(dev1[0]!.value).toBeCloseTo(dev1[0]!.window.mean, 9);
+    expect(dev1[0]!.labels).toMatchObject({ site: 'site-a', rule: 'temp-high', severity: 'critical' });
+
+    const dlq = await consumeMessages(topics.readingsDlq, { count: 4 });
+    expect(dlq.map((m) => m.headers[DLQ_HEADERS.errorCode]).sort()).toEqual(['DECODE_BAD_MAGIC', 'DECODE_TRUNCATED', 'READING_NON_FINITE_VALUE', 'READING_TIMESTAMP_IN_FUTURE']);
+    for (const m of dlq) {
+      expect(m.headers[DLQ_HEADERS.sourceTopic]).toBe(topics.readings);
+      expect(Number(m.headers[DLQ_HEADERS.sourceOffset])).toBeGreaterThanOrEqual(50);
+      expect(m.headers[DLQ_HEADERS.errorMessage]).toBeTruthy();
+    }
+    const stats = await consumeMessages(topics.stats, { idleMs: 1_000, timeoutMs: 20_000 });
+    expect(stats.length).toBeGreaterThan(10);
+  });
+
+  it('a late reading beyond the grace is counted and set aside, not mixed in', async () => {
+    const topics = topicsFor('p2');
+    await createTopics([topics.readings], { partitions: 1 });
+    const readings = series('d/late', 'cpu', rep(12, 95));
+    const late = { ...readings[0]!, seq: 99, timestamp: BASE + 5_000 - GRACE_MS - 3_000, value: 0 }; // arrives after t = 11 s
+    await produceRaw(topics.readings, [...readings, late].map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) })));
+    const service = startInProcess(topics, uniqueName('p2-group'), rulesFile(false));
+    await service.start();
+    const dlq = await consumeMessages(topics.readingsDlq, { count: 1 });
+    expect(dlq[0]!.headers[DLQ_HEADERS.errorCode]).toMatch(/^READING_LATE_/);
+    expect(readingCodec.decode(dlq[0]!.value).seq).toBe(99);
+    const got = await readAlerts(topics.alerts, 1);
+    expect(got.map((a) => a.status)).toEqual(['FIRING']);
+    await sleep(1_000);
+    expect((await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 5_000 })).length).toBe(1);
+  });
+
+  it('survives SIGKILL mid-stream and two instances sharing partitions: every expected alert, duplicates only with the same id', async () => {
+    const topics = topicsFor('p3');
+    await createTopics([topics.readings], { partitions: 4 });
+    const devices = Array.from({ length: 12 }, (_, d) => `site-${d % 3}/dev-${d}`);
+    // each device: calm, hot for a while (fires), calm (resolves), hot again (fires again) — 120 s in all
+    const streams = devices.map((id, d) =>
+      series(id, 'temperature', rep(10 + d, 70).concat(rep(20, 88 + (d % 5)), rep(25, 65), rep(20, 85), rep(45 - d, 60))),
+    );
+    const cpuStreams = devices.map((id, d) => series(id, 'cpu', rep(20 + d, 40).concat(rep(15, 97), rep(85 - d, 30))));
+    const readings = fleet(...streams, ...cpuStreams);
+    const expected = devices.flatMap((id) => referenceAlerts(readings.filter((r) => r.deviceId === id), THRESHOLDS, [], GRACE_MS));
+    expect(expected.length).toBeGreaterThanOrEqual(devices.length * 6);
+
+    const rules = rulesFile(false);
+    const groupId = uniqueName('p3-group');
+    const encoded = readings.map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) }));
+    const first = startCli(topics, groupId, rules, 'a');
+    await produceRaw(topics.readings, encoded.slice(0, Math.floor(encoded.length * 0.4)));
+    // some alerts are out, then the first instance dies without warning
+    await waitFor(async () => (await consumeMessages(topics.alerts, { idleMs: 500, timeoutMs: 5_000 }).catch(() => [])).length >= 5, { timeoutMs: 60_000, message: 'first alerts' });
+    first.kill('SIGKILL');
+    // two instances share the partitions from here on
+    startCli(topics, groupId, rules, 'b');
+    startCli(topics, groupId, rules, 'c');
+    await produceRaw(topics.readings, encoded.slice(Math.floor(encoded.length * 0.4)));
+
+    const want = new Set(expected.map(key));
+    let got: Alert[] = [];
+    await waitFor(
+      async () => {
+        got = (await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 20_000 }).catch(() => [])).map((m) => alerts.decode(m.value));
+        return [...want].every((k) => got.some((a) => key(a) === k));
+      },
+      { timeoutMs: 120_000, intervalMs: 1_000, message: () => `expected alerts (${want.size}); missing: ${[...want].filter((k) => !got.some((a) => key(a) === k)).slice(0, 5).join('; ')}` },
+    );
+    // nothing unexpected, and any duplicate is the same event with the same id
+    const byId = new Map<string, string>();
+    for (const a of got) {
+      expect(want.has(key(a)), `unexpected alert ${key(a)}`).toBe(true);
+      const previous = byId.get(a.eventId);
+      if (previous) expect(previous).toBe(key(a));
+      byId.set(a.eventId, key(a));
+    }
+    expect(byId.size).toBe(want.size);
+  });
+});
+
+// keep the reference honest: it must itself see the scenarios the tests rely on
+describe('reference model', () => {
+  it('models hysteresis and for', () => {
+    const r = series('x', 'temperature', rep(5, 70).concat(rep(12, 90), rep(5, 77), rep(12, 60)));
+    const events: RefEvent[] = referenceAlerts(r, THRESHOLDS, [], 0);
+    expect(events.map((e) => e.status)).toEqual(['FIRING', 'RESOLVED']);
+  });
+});
