@@ -106,3 +106,15 @@ describe('durations', () => {
     expect([60_000, 30_000, 1_500, 86_400_000].map(formatDuration)).toEqual(['1m', '30s', '1500ms', '1d']);
   });
 });
+
+describe('loadConfig messages', () => {
+  it('says what type it got', () => {
+    const err = errorOf('service:\n  name: 5\n  port: 1\n');
+    expect(err.message).toContain('service.name: expected string, got number');
+  });
+
+  it('suggests the right key inside lists too', () => {
+    const err = errorOf('service:\n  name: a\n  port: 1\nreceivers:\n  - name: x\n    url: http://x.example\n    secrte: y\n');
+    expect(err.message).toContain('receivers[0].secrte: unknown field "secrte" — did you mean "secret"?');
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * Binds the pure rule engine (rules/rule-engine.ts) to the partition pipeline: which windows to keep, how
  * far back to replay, and per partition a {@link PartitionRules} that feeds readings and window stats to a
- * fresh `RuleEngine` and collects its transitions — alerts to publish, state records to persist (a
- * tombstone when a series returns to ok).
+ * fresh `RuleEngine` and collects its transitions — alerts to publish, state records to persist (ok
+ * records included: see `collect`).
  */
 import type { Logger } from '@sensor-pipeline/shared';
 import { decodeAlertStateRecord, encodeAlertStateRecord, type AlertStateRecord } from '../rules/alert-state-record.js';
@@ -62,7 +62,9 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
             out.alerts.push(t.alert);
             firing += t.alert.status === 'FIRING' ? 1 : -1;
           }
-          out.stateChanges.set(t.state.fingerprint, t.state.status === 'ok' ? null : encodeAlertStateRecord(t.state));
+          // ok records are kept, not tombstoned: their sinceMs makes re-processed older input a no-op, even if a
+          // crash left state records newer than the checkpoint
+          out.stateChanges.set(t.state.fingerprint, encodeAlertStateRecord(t.state));
         }
       };
 

@@ -3,8 +3,9 @@
  * readings partition p lives in state partition p), so the owner of p can rebuild alert state from one
  * partition after a restart or a rebalance.
  *
- * - key `s/<fingerprint>`: the (rule, sensor) state machine's snapshot as JSON, or a tombstone (null value)
- *   when it returns to ok — compaction then forgets it.
+ * - key `s/<fingerprint>`: the (rule, sensor) state machine's latest state as JSON (ok states included:
+ *   their event time keeps re-processed older input from changing the series again). A null value
+ *   (tombstone) forgets the series.
  * - key `c/<readings topic>/<partition>`: a checkpoint `{ asOfOffset }`: the state records before it cover
  *   every reading up to and including that offset of the readings partition. Readings at or below it only
  *   refill windows when they are consumed again; rules resume after it. Written after the alerts of the same

@@ -56,7 +56,7 @@ export function parseConfig<S extends z.ZodType>(text: string, file: string, sch
   if (substitution.length > 0) throw new ConfigError(substitution);
 
   const data: unknown = doc.toJS() ?? undefined;
-  const result = schema.safeParse(data);
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
 
   const issues = result.error.issues.flatMap((issue): ConfigIssue[] => {
@@ -73,7 +73,7 @@ export function parseConfig<S extends z.ZodType>(text: string, file: string, sch
     if (node) return [{ file, ...at(node.range?.[0]), field: formatPath(path), message: describe(issue) }];
     // a missing field: point at the closest enclosing node that exists
     const parent = closestNode(doc, path);
-    const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+    const missing = path.length > 0 && !hasPath(data, path);
     return [{
       file,
       ...at(parent?.range?.[0]),
@@ -91,10 +91,19 @@ export function formatPath(path: Path): string {
   return out || '(document)';
 }
 
+function hasPath(data: unknown, path: Path): boolean {
+  let current = data;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object' || !(part in (current as object))) return false;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current !== undefined;
+}
+
 function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const input = (issue as { input?: unknown }).input;
-    const got = input === undefined ? 'nothing' : input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input;
+    const got = input === undefined ? 'nothing' : input === null ? 'null' : Array.isArray(input) ? 'a list' : Number.isNaN(input) ? 'not a number' : typeof input;
     return `expected ${issue.expected}, got ${got}`;
   }
   return issue.message;
@@ -150,18 +159,22 @@ function keyNode(doc: Document, path: Path, key: string): YamlNode | undefined {
 
 /** The keys a (strict) object schema allows at `path`, for "did you mean" hints. Best effort. */
 function knownKeys(schema: z.ZodType, path: Path): string[] {
-  let current: unknown = schema;
-  for (const part of [...path, null]) {
-    const def = (current as { def?: Record<string, unknown> } | undefined)?.def;
+  const unwrap = (schemaNode: unknown): Record<string, unknown> | undefined => {
+    let def = (schemaNode as { def?: Record<string, unknown> } | undefined)?.def;
+    // unwrap wrappers (optional, default, pipe/transform, ...) without using up a path part
+    for (let i = 0; def && i < 10; i++) {
+      if (def['innerType']) def = (def['innerType'] as { def?: Record<string, unknown> }).def;
+      else if (def['type'] === 'pipe' && def['in']) def = (def['in'] as { def?: Record<string, unknown> }).def;
+      else break;
+    }
+    return def;
+  };
+  let def = unwrap(schema);
+  for (const part of path) {
     if (!def) return [];
-    // unwrap wrappers (optional, default, pipe/transform, ...)
-    if (def['innerType']) { current = def['innerType']; continue; }
-    if (def['in'] && def['type'] === 'pipe') { current = def['in']; continue; }
-    if (part === null) return def['shape'] ? Object.keys(def['shape'] as object) : [];
-    if (typeof part === 'number') current = def['element'];
-    else current = (def['shape'] as Record<string, unknown> | undefined)?.[part];
+    def = unwrap(typeof part === 'number' ? def['element'] : (def['shape'] as Record<string, unknown> | undefined)?.[part]);
   }
-  return [];
+  return def?.['shape'] ? Object.keys(def['shape'] as object) : [];
 }
 
 function suggest(key: string, known: string[]): string {
