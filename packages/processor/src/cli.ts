@@ -25,7 +25,7 @@ const USAGE = `usage: processor [options]
   --group-id ID             consumer group (env PROCESSOR_GROUP_ID, default sensor-processor)
   --delivery MODE           at-least-once | exactly-once (env PROCESSOR_DELIVERY, default at-least-once)
   --stats-interval DUR      window stats to the stats topic at most once per DUR of event time per sensor
-                            and window; 0 = off (env PROCESSOR_STATS_INTERVAL, default 10s)
+                            and window, e.g. 10s; 0 = off (env PROCESSOR_STATS_INTERVAL, default 0)
   --commit-interval DUR     how often acknowledged offsets are committed (env PROCESSOR_COMMIT_INTERVAL, default 1s)
   --replay-extra DUR        extra event time replayed on rebuild for lagging device clocks (env PROCESSOR_REPLAY_EXTRA, default 60s)
   --instance-id ID          stable id of this instance, names its transactional id (env PROCESSOR_INSTANCE_ID)
@@ -46,7 +46,7 @@ function main(): void {
         'bootstrap-servers': { type: 'string' },
         'group-id': { type: 'string', default: env['PROCESSOR_GROUP_ID'] ?? 'sensor-processor' },
         delivery: { type: 'string', default: env['PROCESSOR_DELIVERY'] ?? 'at-least-once' },
-        'stats-interval': { type: 'string', default: env['PROCESSOR_STATS_INTERVAL'] ?? '10s' },
+        'stats-interval': { type: 'string', default: env['PROCESSOR_STATS_INTERVAL'] ?? '0' },
         'commit-interval': { type: 'string', default: env['PROCESSOR_COMMIT_INTERVAL'] ?? '1s' },
         'replay-extra': { type: 'string', default: env['PROCESSOR_REPLAY_EXTRA'] ?? '60s' },
         'instance-id': { type: 'string', default: env['PROCESSOR_INSTANCE_ID'] },

@@ -20,8 +20,8 @@ import type { BatchOutput } from './batch-output.js';
 
 export interface ReadingEnvelope {
   readonly reading: SensorReading;
-  /** Sensor key: deviceId + metric. */
-  readonly sensor: string;
+  /** Sensor key (deviceId + metric), one interned string per sensor; set by `PartitionRules.observe`. */
+  sensor: string;
   readonly offset: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;

@@ -64,7 +64,7 @@ export interface ProcessorServiceOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly delivery?: DeliveryMode;
-  /** Publish window stats at most once per this much event time per sensor and window; 0 turns it off. */
+  /** Publish window stats at most once per this much event time per sensor and window; 0 (default) turns it off. */
   readonly statsIntervalMs?: number;
   /** How often to commit acknowledged offsets (at-least-once). */
   readonly commitIntervalMs?: number;
@@ -126,12 +126,14 @@ export class ProcessorService {
   private running = false;
   private failed: Error | undefined;
   private stopping: Promise<void> | undefined;
+  /** The eachBatch call under way, if any: shutdown waits for it. */
+  private batchInHand: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProcessorServiceOptions) {
     this.log = options.logger.child({ component: 'processor' });
     this.metrics = createProcessorMetrics(options.registry);
     this.delivery = options.delivery ?? 'at-least-once';
-    this.statsIntervalMs = options.statsIntervalMs ?? 10_000; // ten seconds of event time
+    this.statsIntervalMs = options.statsIntervalMs ?? 0; // off unless asked for
     this.commitIntervalMs = options.commitIntervalMs ?? 1_000;
     this.replaySpanMs = options.rules.lookbackMs + (options.replayExtraMs ?? 60_000); // plus one minute for lagging clocks
     this.now = options.now ?? Date.now;
@@ -179,7 +181,7 @@ export class ProcessorService {
     void this.consumer
       .run({
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.onBatch(payload),
+        eachBatch: (payload) => (this.batchInHand = this.onBatch(payload)),
       })
       .catch((err: unknown) => this.fail(err as Error));
     if (this.delivery === 'at-least-once') {
@@ -194,11 +196,14 @@ export class ProcessorService {
     this.stopping ??= (async () => {
       this.log.info('stopping: finishing the batch in hand');
       clearInterval(this.commitTimer);
+      // stop fetching; the batch in hand finishes (eachBatch is awaited by the client)
       try {
-        await this.consumer?.stop();
+        const assigned = this.consumer?.assignment() ?? [];
+        if (assigned.length > 0) this.consumer!.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
       } catch (err) {
-        this.log.warn({ err }, 'consumer stop failed');
+        this.log.warn({ err }, 'pausing the consumer failed');
       }
+      await this.batchInHand;
       if (!this.failed) {
         for (const state of this.partitions.values()) await this.drain(state);
         await this.commitAcknowledged().catch((err: unknown) => this.log.error({ err }, 'final commit failed'));
@@ -341,7 +346,7 @@ export class ProcessorService {
             const decoded = this.readingCodec.safeDecode(m.value);
             if (!decoded.ok || validateReading(decoded.value, this.now(), this.limits)) continue;
             state.checkpoints.observe(m.offset, decoded.value.timestamp);
-            envelopes.push({ reading: decoded.value, sensor: `${decoded.value.deviceId}\u0000${decoded.value.metric}`, offset: m.offset, key: m.key, value: m.value, evaluate: false, live: false });
+            envelopes.push({ reading: decoded.value, sensor: '', offset: m.offset, key: m.key, value: m.value, evaluate: false, live: false });
           }
           pipeline.run(envelopes, new BatchOutput(), false);
         },
@@ -359,7 +364,7 @@ export class ProcessorService {
 
   private async onBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.failed || batch.messages.length === 0) return;
+    if (this.failed || this.stopping || batch.messages.length === 0) return;
     // normally rebuilt on assignment; a batch that overtakes the rebalance callback waits for the same rebuild
     const state = this.partitions.get(batch.partition) ?? (await this.stateFor(batch.topic, batch.partition));
     const cpuStarted = process.hrtime.bigint();
@@ -389,7 +394,7 @@ export class ProcessorService {
       state.checkpoints.observe(offset, reading.timestamp);
       envelopes.push({
         reading,
-        sensor: `${reading.deviceId}\u0000${reading.metric}`,
+        sensor: '',
         offset,
         key: message.key,
         value: message.value,

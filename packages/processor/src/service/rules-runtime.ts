@@ -34,6 +34,17 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
     return map;
   };
 
+  // one key string per sensor, so the windows' map lookups hash a string they have seen before
+  const sensorKeys = new WeakMap<Sensor, string>();
+  const keyOf = (sensor: Sensor): string => {
+    let key = sensorKeys.get(sensor);
+    if (key === undefined) {
+      key = `${sensor.deviceId}\u0000${sensor.metric}`;
+      sensorKeys.set(sensor, key);
+    }
+    return key;
+  };
+
   return {
     windows: [...plans.values()],
     lookbackMs: replayHorizonMs(config),
@@ -73,6 +84,7 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
           const { reading } = envelope;
           const sensor = engine.sensor(reading.deviceId, reading.metric, reading.labels);
           envelope.sensorRef = sensor;
+          envelope.sensor = keyOf(sensor);
           if (envelope.evaluate) collect(engine.observe(sensor, reading.timestamp), out);
           else engine.warm(sensor, reading.timestamp);
         },
