@@ -1,0 +1,66 @@
+/**
+ * The durable form of one alert series' state, for the compacted alert-state topic (key: `fingerprint`,
+ * value: `encodeAlertStateRecord(record)`, UTF-8 JSON of ~150 bytes; when an `ok` record may be a tombstone
+ * instead: see the contract in `rule-engine.ts`).
+ * It names its series by rule, deviceId and metric, so a restarted processor can put it back in place
+ * before the sensor's first reading arrives. See `RuleEngine` for the contract the I/O shell follows.
+ */
+import { PipelineError, type Metric } from '@sensor-pipeline/shared';
+import type { SeriesStatus } from './alert-state.js';
+import { METRICS } from './rules-schema.js';
+
+export const ALERT_STATE_RECORD_VERSION = 1;
+
+export interface AlertStateRecord {
+  readonly v: typeof ALERT_STATE_RECORD_VERSION;
+  /** alertFingerprint(rule, deviceId, metric): the topic key. */
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly deviceId: string;
+  readonly metric: Metric;
+  readonly status: SeriesStatus;
+  /** Event time of the last change (pending since / firing since = startsAt / ok since = endsAt). */
+  readonly sinceMs: number;
+  /** Absence rules only: the sensor's last reading before the silence (firing) or the one that ended it (ok). */
+  readonly lastSeenMs?: number;
+}
+
+export function encodeAlertStateRecord(record: AlertStateRecord): string {
+  return JSON.stringify(record);
+}
+
+/** Parses and checks a record; throws PipelineError `ALERT_STATE_INVALID` (not retriable) when it is not one. */
+export function decodeAlertStateRecord(text: string): AlertStateRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw invalid(`not JSON: ${(err as Error).message}`, err);
+  }
+  if (typeof value !== 'object' || value === null) throw invalid('expected an object');
+  const r = value as Record<string, unknown>;
+  if (r['v'] !== ALERT_STATE_RECORD_VERSION) throw invalid(`unsupported version ${JSON.stringify(r['v'])}, expected ${ALERT_STATE_RECORD_VERSION}`);
+  for (const key of ['fingerprint', 'rule', 'deviceId'] as const) {
+    if (typeof r[key] !== 'string') throw invalid(`"${key}" must be a string`);
+  }
+  if (!(METRICS as readonly unknown[]).includes(r['metric'])) throw invalid(`"metric" must be one of ${METRICS.join(', ')}`);
+  if (r['status'] !== 'ok' && r['status'] !== 'pending' && r['status'] !== 'firing') throw invalid('"status" must be ok, pending or firing');
+  if (typeof r['sinceMs'] !== 'number' || !Number.isFinite(r['sinceMs'])) throw invalid('"sinceMs" must be a finite number');
+  if (r['lastSeenMs'] !== undefined && (typeof r['lastSeenMs'] !== 'number' || !Number.isFinite(r['lastSeenMs']))) {
+    throw invalid('"lastSeenMs" must be a finite number when present');
+  }
+  return {
+    v: ALERT_STATE_RECORD_VERSION,
+    fingerprint: r['fingerprint'] as string,
+    rule: r['rule'] as string,
+    deviceId: r['deviceId'] as string,
+    metric: r['metric'] as Metric,
+    status: r['status'],
+    sinceMs: r['sinceMs'],
+    ...(r['lastSeenMs'] !== undefined ? { lastSeenMs: r['lastSeenMs'] as number } : {}),
+  };
+}
+
+function invalid(message: string, cause?: unknown): PipelineError {
+  return new PipelineError('ALERT_STATE_INVALID', `invalid alert-state record: ${message}`, { retriable: false, cause });
+}

@@ -1,0 +1,435 @@
+/**
+ * The pure core the processor's I/O shell drives: for each reading it finds the sensor's rules (a map lookup
+ * after the first reading of a device), runs each (rule, sensor) alert state machine on the window stats the
+ * shell computed, and returns the state changes — the FIRING / RESOLVED alerts to publish and the state
+ * records to persist. Nothing is allocated for a reading that changes nothing. Time is event time, passed in.
+ *
+ * Use one engine per owned partition (created on assignment, dropped on revocation); compile the rules once
+ * (`compileRules`) and share them.
+ *
+ * Per reading of a sensor (deviceId, metric) — in the partition's order:
+ *   const sensor = engine.sensor(deviceId, metric, labels);
+ *   out.push(...engine.observe(sensor, timestampMs));            // every valid reading, first
+ *   sensor.windows.forEach((spec, i) => {                       // one window per entry, kept by the shell
+ *     if (window[i] accepted the reading) out.push(...engine.evaluate(sensor, i, window[i].stats()));
+ *   });
+ *   out.push(...engine.tick(partitionWatermarkMs));             // newest timestamp seen on the partition
+ *
+ * # Crash and rebalance contract (what the shell must do so that no alert is missed and none fires twice
+ * with a new id; duplicates with the same `eventId` are allowed and deduplicated downstream)
+ * 1. Publish every `transition.alert` to the alerts topic; only after they are acknowledged, write every
+ *    `transition.state` to the compacted alert-state topic (key: `state.fingerprint`, value:
+ *    `encodeAlertStateRecord(state)`), co-partitioned with the readings; commit a reading's offset only after
+ *    both (or put all of it in one Kafka transaction). Persist every transition, silent ones too (ok ↔
+ *    pending: a pending series must keep its start).
+ * 2. On assignment of partition p: `restore()` the state records of p into a fresh engine; re-read the
+ *    readings of p from `replayHorizonMs(rules)` of event time before the resume point and feed the ones
+ *    before it to the windows and to `engine.warm(sensor, timestampMs)` only — never to `observe` /
+ *    `evaluate` / `tick`: they were evaluated before and the restored state holds their outcome. From the
+ *    resume point on, process as usual.
+ * 3. Returns to `ok` may be tombstoned instead of written IF the state records and the resume point are
+ *    stored atomically (one transaction, or one record batch to one partition together with a checkpoint
+ *    naming the last offset they cover), i.e. the restored state is never ahead of the resume point.
+ *    Otherwise keep the `ok` record (it can be tombstoned later, once the resume point has passed it): if
+ *    the restored state may be ahead, an `ok` record is what stops a replay from re-firing, with a new id, an
+ *    alert that was firing at the resume point and resolved after it.
+ * Why this holds: a series' state changes only at a transition, and each transition is persisted before the
+ * resume point passes the reading that caused it, so the restored state is the state at the resume point
+ * or, with `ok` records kept, possibly a later one. Readings re-processed after the resume point are then
+ * either not newer than the series' last change (ignored: a series changes at most once per event-time
+ * millisecond) or were applied to that same state before (same outcome, same ids: ids depend only on rule,
+ * sensor, status and event-time startsAt).
+ *
+ * Device labels: rule selection and alert labels follow the labels of the device's latest reading; when
+ * they change, the device's sensors are re-selected (states of rules that still apply are kept, the others
+ * dropped without an event) and `sensor.windows` may become a different list — compare it by identity.
+ */
+import type { Alert, Metric } from '@sensor-pipeline/shared';
+import type { WindowStats } from '../window/window-stats.js';
+import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
+import { alertFingerprint } from './alert-ids.js';
+import {
+  alertStatusOf,
+  INITIAL_ABSENCE_STATE,
+  INITIAL_THRESHOLD_STATE,
+  type AbsenceState,
+  type ThresholdState,
+} from './alert-state.js';
+import { ALERT_STATE_RECORD_VERSION, type AlertStateRecord } from './alert-state-record.js';
+import { buildAbsenceAlert, buildThresholdAlert } from './build-alert.js';
+import { compileRules, type CompiledAbsenceRule, type CompiledRule, type CompiledRules, type CompiledThresholdRule, type RuleSelection } from './compile-rules.js';
+import type { RulesConfig, Statistic } from './rules-schema.js';
+import { evaluateThreshold } from './threshold-state-machine.js';
+import type { WindowSpec } from './window-spec.js';
+
+/** One state change of one alert series. */
+export interface RuleTransition {
+  /** The FIRING / RESOLVED event to publish; undefined for a silent change (ok ↔ pending). */
+  readonly alert: Alert | undefined;
+  /** The series' new state, to persist in the alert-state topic (key: `state.fingerprint`). */
+  readonly state: AlertStateRecord;
+}
+
+/** A sensor (one device's one metric) as the shell sees it. */
+export interface Sensor {
+  readonly deviceId: string;
+  readonly metric: Metric;
+  /** The windows to keep for this sensor; `evaluate(sensor, i, stats)` takes the stats of `windows[i]`. */
+  readonly windows: readonly WindowSpec[];
+}
+
+export interface RestoreResult {
+  /** Records put in place (now, or when their sensor first appears). */
+  readonly restored: number;
+  /** Records that match no rule any more (renamed, removed, or changed kind): log them; their series are gone. */
+  readonly ignored: readonly AlertStateRecord[];
+}
+
+type SeriesState = ThresholdState | AbsenceState;
+type Labels = Readonly<Record<string, string>>;
+
+const NO_TRANSITIONS: readonly RuleTransition[] = Object.freeze([]);
+
+class SensorSlot implements Sensor {
+  /** The sensor's newest reading timestamp (−Infinity until its first). */
+  lastSeenMs = -Infinity;
+  /** `lastSeenMs` before the current reading: what hop evaluation compares against. */
+  prevSeenMs = -Infinity;
+  /** In the engine's absence scan list. */
+  watched = false;
+
+  constructor(
+    readonly deviceId: string,
+    readonly metric: Metric,
+    public labels: Labels,
+    public selection: RuleSelection,
+    /** One per `selection.rules` entry. */
+    public states: SeriesState[],
+  ) {}
+
+  get windows(): readonly WindowSpec[] {
+    return this.selection.windows;
+  }
+}
+
+interface DeviceEntry {
+  /** A private copy of the device's labels. */
+  labels: Labels;
+  labelCount: number;
+  /** The last labels object found equal to `labels` (decoded readings bring a new object each time). */
+  labelsSeen: Labels;
+  readonly sensors: Partial<Record<Metric, SensorSlot>>;
+}
+
+export class RuleEngine {
+  /** Allowed lateness (from the rules file): the windows' grace, and how far the absence clock trails the watermark. */
+  readonly graceMs: number;
+  readonly rules: CompiledRules;
+  private readonly devices = new Map<string, DeviceEntry>();
+  /** Sensors that have absence rules. */
+  private readonly watched: SensorSlot[] = [];
+  /** A lower bound of every deadline (lastSeenMs + absentMs) that could still fire: `tick` is O(1) below it. */
+  private nextCheckMs = Infinity;
+  /** Restored records whose sensor has not appeared yet, by seriesKey. */
+  private readonly pendingRestore = new Map<string, AlertStateRecord>();
+
+  constructor(rules: CompiledRules | RulesConfig) {
+    this.rules = 'select' in rules ? rules : compileRules(rules);
+    this.graceMs = this.rules.graceMs;
+  }
+
+  /** Number of sensors seen. */
+  get sensorCount(): number {
+    let n = 0;
+    for (const device of this.devices.values()) n += Object.keys(device.sensors).length;
+    return n;
+  }
+
+  /** The sensor (deviceId, metric) with its rules and state; created on first sight. */
+  sensor(deviceId: string, metric: Metric, labels: Labels): Sensor {
+    let device = this.devices.get(deviceId);
+    if (device === undefined) {
+      const copy = { ...labels };
+      device = { labels: copy, labelCount: Object.keys(copy).length, labelsSeen: labels, sensors: {} };
+      this.devices.set(deviceId, device);
+    } else if (device.labelsSeen !== labels) {
+      if (!sameLabels(device.labels, device.labelCount, labels)) this.relabel(deviceId, device, labels);
+      device.labelsSeen = labels;
+    }
+    return device.sensors[metric] ?? this.createSensor(deviceId, metric, device);
+  }
+
+  /**
+   * A valid reading of the sensor (call it first, for each one, in partition order): moves the sensor's
+   * event time and resolves its firing absence alerts.
+   */
+  observe(sensor: Sensor, timestampMs: number): readonly RuleTransition[] {
+    const slot = sensor as SensorSlot;
+    this.advance(slot, timestampMs);
+    const absence = slot.selection.absenceRules;
+    let out: RuleTransition[] | undefined;
+    for (let k = 0; k < absence.length; k++) {
+      const i = absence[k]!;
+      const prev = slot.states[i] as AbsenceState;
+      const next = absenceOnReading(prev, timestampMs);
+      if (next === prev) continue;
+      slot.states[i] = next;
+      const rule = slot.selection.rules[i] as CompiledAbsenceRule;
+      const alert = buildAbsenceAlert({
+        rule,
+        subject: slot,
+        status: 'RESOLVED',
+        lastSeenMs: prev.lastSeenMs,
+        atMs: timestampMs,
+        startsAtMs: prev.sinceMs,
+        endsAtMs: next.sinceMs,
+      });
+      (out ??= []).push({ alert, state: record(rule, slot, next) });
+    }
+    return out ?? NO_TRANSITIONS;
+  }
+
+  /** A replayed reading during warm-up after a restore (see the contract above): event time only, no evaluation. */
+  warm(sensor: Sensor, timestampMs: number): void {
+    this.advance(sensor as SensorSlot, timestampMs);
+  }
+
+  /**
+   * Evaluates the sensor's threshold rules that use `sensor.windows[windowIndex]`, on that window's stats
+   * after the current reading. Event time of the evaluation: `stats.endMs`.
+   */
+  evaluate(sensor: Sensor, windowIndex: number, stats: WindowStats): readonly RuleTransition[] {
+    const slot = sensor as SensorSlot;
+    const selection = slot.selection;
+    const indexes = selection.rulesByWindow[windowIndex];
+    if (indexes === undefined) {
+      throw new RangeError(`windowIndex ${windowIndex} out of range: sensor ${slot.deviceId}/${slot.metric} has ${selection.windows.length} window(s)`);
+    }
+    const spec = selection.windows[windowIndex]!;
+    if (spec.kind === 'time' && spec.hopMs !== undefined && !(Math.floor(stats.endMs / spec.hopMs) > Math.floor(slot.prevSeenMs / spec.hopMs))) {
+      return NO_TRANSITIONS; // not the first reading of a new hop
+    }
+    let out: RuleTransition[] | undefined;
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k]!;
+      const rule = selection.rules[i] as CompiledThresholdRule;
+      const prev = slot.states[i] as ThresholdState;
+      const value = statisticOf(stats, rule.statistic);
+      const next = evaluateThreshold(prev, rule, value, stats.endMs);
+      if (next === prev) continue;
+      slot.states[i] = next;
+      const status = alertStatusOf(prev, next);
+      const alert =
+        status === undefined
+          ? undefined
+          : buildThresholdAlert({
+              rule,
+              subject: slot,
+              status,
+              value,
+              stats,
+              startsAtMs: status === 'FIRING' ? next.sinceMs : prev.sinceMs,
+              endsAtMs: status === 'FIRING' ? null : next.sinceMs,
+            });
+      (out ??= []).push({ alert, state: record(rule, slot, next) });
+    }
+    return out ?? NO_TRANSITIONS;
+  }
+
+  /**
+   * Advances the absence clock to `watermarkMs − graceMs` (watermarkMs: the newest timestamp seen on the
+   * partition) and fires the absence alerts of sensors silent for longer than their rule's `absent`.
+   * O(1) until some deadline may have passed; then one scan of the sensors with absence rules.
+   */
+  tick(watermarkMs: number): readonly RuleTransition[] {
+    const clockMs = watermarkMs - this.graceMs;
+    if (!(clockMs > this.nextCheckMs)) return NO_TRANSITIONS;
+    let nextCheckMs = Infinity;
+    let out: RuleTransition[] | undefined;
+    for (const slot of this.watched) {
+      const { rules, absenceRules } = slot.selection;
+      for (let k = 0; k < absenceRules.length; k++) {
+        const i = absenceRules[k]!;
+        const rule = rules[i] as CompiledAbsenceRule;
+        const prev = slot.states[i] as AbsenceState;
+        const next = absenceOnTick(prev, slot.lastSeenMs, clockMs, rule.absentMs);
+        if (next !== prev) {
+          slot.states[i] = next;
+          const alert = buildAbsenceAlert({
+            rule,
+            subject: slot,
+            status: 'FIRING',
+            lastSeenMs: next.lastSeenMs,
+            atMs: clockMs,
+            startsAtMs: next.sinceMs,
+            endsAtMs: null,
+          });
+          (out ??= []).push({ alert, state: record(rule, slot, next) });
+        } else if (prev.status === 'ok' && slot.lastSeenMs !== -Infinity) {
+          const deadlineMs = slot.lastSeenMs + rule.absentMs;
+          // A deadline at or before the last change cannot fire (that silence was resolved already, seen in a
+          // replay): only a newer reading, which lowers the bound in `advance`, can change that.
+          if (deadlineMs > prev.sinceMs) nextCheckMs = Math.min(nextCheckMs, deadlineMs);
+        }
+      }
+    }
+    this.nextCheckMs = nextCheckMs;
+    return out ?? NO_TRANSITIONS;
+  }
+
+  /** Every series not in its initial state (plus restored ones whose sensor has not appeared), as records. */
+  snapshot(): AlertStateRecord[] {
+    const records: AlertStateRecord[] = [];
+    for (const device of this.devices.values()) {
+      for (const slot of Object.values(device.sensors)) {
+        slot.selection.rules.forEach((rule, i) => {
+          const state = slot.states[i]!;
+          if (state.sinceMs !== -Infinity) records.push(record(rule, slot, state));
+        });
+      }
+    }
+    records.push(...this.pendingRestore.values());
+    return records;
+  }
+
+  /**
+   * Puts persisted series states back (see the contract above). Call it on a fresh engine before feeding
+   * readings; records for sensors not seen yet are applied when the sensor first appears. Last record per
+   * series wins.
+   */
+  restore(records: Iterable<AlertStateRecord>): RestoreResult {
+    let restored = 0;
+    const ignored: AlertStateRecord[] = [];
+    for (const r of records) {
+      const rule = this.rules.byName.get(r.rule);
+      if (!rule || (rule.kind === 'absence' && r.status === 'pending') || (rule.metric !== undefined && rule.metric !== r.metric)) {
+        ignored.push(r);
+        continue;
+      }
+      const slot = this.devices.get(r.deviceId)?.sensors[r.metric];
+      if (slot) {
+        const i = slot.selection.rules.indexOf(rule);
+        if (i < 0) {
+          ignored.push(r);
+          continue;
+        }
+        this.applyRecord(slot, i, rule, r);
+      } else {
+        this.pendingRestore.set(seriesKey(r.rule, r.deviceId, r.metric), r);
+      }
+      restored++;
+    }
+    return { restored, ignored };
+  }
+
+  private advance(slot: SensorSlot, timestampMs: number): void {
+    slot.prevSeenMs = slot.lastSeenMs;
+    if (timestampMs > slot.lastSeenMs) slot.lastSeenMs = timestampMs;
+    // Only lowers the bound for a sensor it did not cover (first reading, firing until now): see tick.
+    if (slot.watched) this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
+  }
+
+  private createSensor(deviceId: string, metric: Metric, device: DeviceEntry): SensorSlot {
+    const selection = this.rules.select(deviceId, metric, device.labels);
+    const states = selection.rules.map(initialState);
+    const slot = new SensorSlot(deviceId, metric, device.labels, selection, states);
+    device.sensors[metric] = slot;
+    if (this.pendingRestore.size > 0) this.claimRestored(slot);
+    this.watch(slot);
+    return slot;
+  }
+
+  private claimRestored(slot: SensorSlot): void {
+    slot.selection.rules.forEach((rule, i) => {
+      const key = seriesKey(rule.name, slot.deviceId, slot.metric);
+      const r = this.pendingRestore.get(key);
+      if (r === undefined) return;
+      this.pendingRestore.delete(key);
+      this.applyRecord(slot, i, rule, r);
+    });
+  }
+
+  private applyRecord(slot: SensorSlot, i: number, rule: CompiledRule, r: AlertStateRecord): void {
+    if (rule.kind === 'threshold') {
+      slot.states[i] = { status: r.status, sinceMs: r.sinceMs };
+      return;
+    }
+    const lastSeenMs = r.lastSeenMs ?? (r.status === 'firing' ? r.sinceMs - rule.absentMs : -Infinity);
+    slot.states[i] = { status: r.status === 'firing' ? 'firing' : 'ok', sinceMs: r.sinceMs, lastSeenMs };
+    if (lastSeenMs > slot.lastSeenMs) slot.lastSeenMs = lastSeenMs;
+    if (slot.watched && slot.lastSeenMs !== -Infinity) this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
+  }
+
+  private watch(slot: SensorSlot): void {
+    if (slot.watched || slot.selection.absenceRules.length === 0) return;
+    slot.watched = true;
+    this.watched.push(slot);
+    if (slot.lastSeenMs !== -Infinity) this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
+  }
+
+  private relabel(deviceId: string, device: DeviceEntry, labels: Labels): void {
+    device.labels = { ...labels };
+    device.labelCount = Object.keys(device.labels).length;
+    for (const slot of Object.values(device.sensors)) {
+      slot.labels = device.labels;
+      const selection = this.rules.select(deviceId, slot.metric, device.labels);
+      if (selection === slot.selection) continue;
+      const old = slot.selection;
+      slot.states = selection.rules.map((rule) => {
+        const j = old.rules.indexOf(rule);
+        return j >= 0 ? slot.states[j]! : initialState(rule);
+      });
+      slot.selection = selection;
+      this.watch(slot);
+    }
+  }
+}
+
+function initialState(rule: CompiledRule): SeriesState {
+  return rule.kind === 'threshold' ? INITIAL_THRESHOLD_STATE : INITIAL_ABSENCE_STATE;
+}
+
+function record(rule: CompiledRule, slot: SensorSlot, state: SeriesState): AlertStateRecord {
+  return {
+    v: ALERT_STATE_RECORD_VERSION,
+    fingerprint: alertFingerprint(rule.name, slot.deviceId, slot.metric),
+    rule: rule.name,
+    deviceId: slot.deviceId,
+    metric: slot.metric,
+    status: state.status,
+    sinceMs: state.sinceMs,
+    ...('lastSeenMs' in state && state.lastSeenMs !== -Infinity ? { lastSeenMs: state.lastSeenMs } : {}),
+  };
+}
+
+function seriesKey(rule: string, deviceId: string, metric: string): string {
+  return `${rule}\u0000${deviceId}\u0000${metric}`;
+}
+
+/** The rule's statistic from a window's stats. */
+export function statisticOf(stats: WindowStats, statistic: Statistic): number {
+  switch (statistic) {
+    case 'mean':
+      return stats.mean;
+    case 'median':
+      return stats.median;
+    case 'min':
+      return stats.min;
+    case 'max':
+      return stats.max;
+    case 'count':
+      return stats.count;
+    case 'stddev':
+      return stats.stddev;
+  }
+}
+
+/** Equal contents, without allocating (the common case: a device's labels do not change). */
+function sameLabels(known: Labels, knownCount: number, labels: Labels): boolean {
+  let count = 0;
+  for (const key in labels) {
+    if (known[key] !== labels[key]) return false;
+    count++;
+  }
+  return count === knownCount;
+}

@@ -1,0 +1,42 @@
+/**
+ * The window a rule evaluates, normalized from the rules file: a time window of `sizeMs` (optionally
+ * evaluated once per `hopMs`) or the last `size` readings. `windowSpecKey` gives its canonical string
+ * (`time:30s`, `time:30s,hop:5s`, `count:10`), which alerts carry in `window.spec` and which identifies the
+ * window a shell keeps per sensor, so rules that ask for the same window share one.
+ */
+import { formatDuration } from '@sensor-pipeline/shared';
+import type { WindowOptions } from '../window/window-options.js';
+
+export interface TimeWindowSpec {
+  readonly kind: 'time';
+  /** Readings with timestamp in (t − sizeMs, t], t = the sensor's newest timestamp. */
+  readonly sizeMs: number;
+  /**
+   * Evaluate the rule once per hop instead of on every reading: on the first reading that moves the
+   * sensor's event time into a new interval [k·hopMs, (k+1)·hopMs) (epoch-aligned). Absent: every reading.
+   */
+  readonly hopMs?: number;
+}
+
+export interface CountWindowSpec {
+  readonly kind: 'count';
+  /** The last `size` readings. */
+  readonly size: number;
+}
+
+export type WindowSpec = TimeWindowSpec | CountWindowSpec;
+
+/** `time:30s`, `time:30s,hop:5s`, `count:10`. Equal specs give equal keys. */
+export function windowSpecKey(spec: WindowSpec): string {
+  if (spec.kind === 'count') return `count:${spec.size}`;
+  const size = `time:${formatDuration(spec.sizeMs)}`;
+  return spec.hopMs === undefined ? size : `${size},hop:${formatDuration(spec.hopMs)}`;
+}
+
+/**
+ * What to configure the window engine with for this spec. The hop is not a window-engine option: the window
+ * keeps sliding per reading and the rule engine evaluates once per hop.
+ */
+export function toWindowOptions(spec: WindowSpec, graceMs: number): WindowOptions {
+  return spec.kind === 'time' ? { kind: 'time', sizeMs: spec.sizeMs, graceMs } : { kind: 'count', size: spec.size, graceMs };
+}
