@@ -1,2 +1,8 @@
-/** Local infrastructure: the Apache Kafka broker for machines without Docker. */
+/** Infrastructure: the local Apache Kafka broker, the pipeline's topic layout and service specs, the launcher. */
 export * from './local-kafka.js';
+export * from './pipeline-topics.js';
+export * from './pipeline-services.js';
+export * from './create-pipeline-topics.js';
+export { runPipeline, type LauncherOptions } from './launcher/run-pipeline.js';
+export { parseSinkLine, type SinkEvent } from './launcher/sink-events.js';
+export { LineFollower } from './launcher/line-follower.js';

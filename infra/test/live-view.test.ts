@@ -1,0 +1,64 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { plainView, statusLines, ttyView, type ViewState } from '../src/launcher/live-view.js';
+
+const state: ViewState = {
+  startedAtMs: Date.now() - 65_000,
+  bootstrapServers: '127.0.0.1:9092',
+  logDir: '.run/logs',
+  services: new Map([
+    ['sink', 'ready'],
+    ['alerting', 'ready'],
+    ['processor', 'ready'],
+    ['simulator', 'finished'],
+  ]),
+  snapshot: { atMs: 0, produced: 12_345, processed: 12_300, processorDlq: 2, alertsFiring: 5, alertsResolved: 4, firingNow: 1, delivered: 9, deadLettered: 0, retrying: 0, lag: { processor: 45, alerting: 0 } },
+  rates: { producedPerSec: 150, processedPerSec: 149.6 },
+  sink: { firing: 5, resolved: 4, duplicates: 1 },
+};
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+describe('live view', () => {
+  it('shows readings/s, lag, alerts, deliveries and services', () => {
+    const lines = statusLines(state);
+    expect(lines[0]).toMatch(/150\/s produced \(12,345\) · 150\/s processed \(12,300\) · lag 45 · DLQ 2/);
+    expect(lines[1]).toMatch(/5 firing · 4 resolved produced · 1 firing now · alerting lag 0/);
+    expect(lines[2]).toMatch(/9 delivered · 0 queued · 0 dead-lettered · sink got 5 FIRING \/ 4 RESOLVED \(\+1 duplicates\)/);
+    expect(lines[3]).toMatch(/simulator finished/);
+    expect(statusLines({ ...state, snapshot: { atMs: 0, lag: {} }, rates: {} })[0]).toMatch(/–\/s produced \(–\)/);
+  });
+
+  it('prints plain lines: news at once, the status at most once per interval', () => {
+    const out = capture();
+    const view = plainView(out.stream, 60_000);
+    view.info('starting processor');
+    view.status(state);
+    view.status(state);
+    view.alert({ path: '/webhook', status: 'FIRING', rule: 'cpu-high', deviceId: 'd1', duplicate: false, text: 'FIRING warning cpu-high d1 cpu' });
+    view.close();
+    const lines = out.text().trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe(lines[1]!.replace(/^\[[^\]]+\]/, lines[3]!.slice(0, 10)));
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] starting processor$/);
+    expect(lines[1]).toMatch(/readings 150\/s produced .* \| alerts .* \| webhooks .* \| services /);
+    expect(lines[2]).toMatch(/sink received FIRING warning cpu-high d1 cpu$/);
+  });
+
+  it('redraws the status block in place on a terminal, with alerts scrolling above it', () => {
+    const out = capture();
+    const view = ttyView(Object.assign(out.stream, { columns: 200 }) as unknown as NodeJS.WriteStream);
+    view.status(state);
+    view.alert({ path: '/webhook', status: 'RESOLVED', rule: 'cpu-high', deviceId: 'd1', duplicate: false, text: 'RESOLVED warning cpu-high d1 cpu' });
+    view.close();
+    const text = out.text();
+    expect(text).toContain('\x1b[6F\x1b[0J'); // the six-line block is cleared before the alert line
+    expect(text).toMatch(/RESOLVED.*warning cpu-high d1 cpu/);
+    expect(text.trimEnd().endsWith(statusLines(state)[3]!)).toBe(true); // the final status stays, without the hint
+  });
+});
