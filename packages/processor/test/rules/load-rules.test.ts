@@ -47,7 +47,7 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 80,
           clear: 75,
           forMs: 10_000,
-          summary: '{{deviceId}} temperature {{value}}°C above {{threshold}}°C (mean over {{window}})',
+          summary: '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires above {{threshold}}°C)',
         },
         {
           kind: 'threshold',
@@ -61,7 +61,7 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 10,
           clear: 12,
           forMs: 0,
-          summary: '{{deviceId}} temperature {{value}}°C below {{threshold}}°C (mean over {{window}})',
+          summary: '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires below {{threshold}}°C)',
         },
         {
           kind: 'threshold',
@@ -75,7 +75,7 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 90,
           clear: 80,
           forMs: 20_000,
-          summary: '{{deviceId}} CPU {{value}}% above {{threshold}}% (mean over {{window}})',
+          summary: '{{status}}: {{deviceId}} CPU {{value}}%, mean over {{window}} (fires above {{threshold}}%)',
         },
         {
           kind: 'threshold',
@@ -89,7 +89,7 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 85,
           clear: 80,
           forMs: 0,
-          summary: '{{deviceId}} memory {{value}}% above {{threshold}}% (mean over {{window}})',
+          summary: '{{status}}: {{deviceId}} memory {{value}}%, mean over {{window}} (fires above {{threshold}}%)',
         },
         {
           kind: 'absence',
@@ -97,7 +97,7 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           severity: 'warning',
           labels: {},
           absentMs: 30_000,
-          summary: '{{deviceId}} sent no {{metric}} reading for {{value}} (limit {{threshold}})',
+          summary: '{{status}}: {{deviceId}} sent no {{metric}} reading for {{value}} (limit {{threshold}})',
         },
       ],
     };

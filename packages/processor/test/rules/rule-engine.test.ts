@@ -96,7 +96,7 @@ describe('RuleEngine: threshold alerts', () => {
       endsAt: null,
       window: { spec: 'time:30s', start: T0 - 5_000, end: T0 + 25_000, count: 26, mean: 2_300 / 26, median: 100, min: 70, max: 100 },
       labels,
-      summary: 'site-a/dev-1 temperature 88.46°C above 80°C (mean over time:30s)',
+      summary: 'FIRING: site-a/dev-1 temperature 88.46°C, mean over time:30s (fires above 80°C)',
     };
     const resolved: Alert = {
       ...firing,
@@ -105,7 +105,7 @@ describe('RuleEngine: threshold alerts', () => {
       value: 2_230 / 30,
       endsAt: T0 + 30_000,
       window: { spec: 'time:30s', start: T0, end: T0 + 30_000, count: 30, mean: 2_230 / 30, median: 100, min: 0, max: 100 },
-      summary: 'site-a/dev-1 temperature 74.33°C above 80°C (mean over time:30s)',
+      summary: 'RESOLVED: site-a/dev-1 temperature 74.33°C, mean over time:30s (fires above 80°C)',
     };
     const state = (status: AlertStateRecord['status'], sinceMs: number): AlertStateRecord => ({
       v: 1,
@@ -261,7 +261,7 @@ describe('RuleEngine: absence alerts', () => {
       endsAt: null,
       window: { spec: 'absent:30s', start: T0 + 30_000, end: T0 + 61_000, count: 0, mean: NaN, median: NaN, min: NaN, max: NaN },
       labels,
-      summary: 'site-a/dev-1 sent no temperature reading for 31s (limit 30s)',
+      summary: 'FIRING: site-a/dev-1 sent no temperature reading for 31s (limit 30s)',
     };
     expect(transitions[0]!.t).toEqual({
       alert: firing,
@@ -277,7 +277,7 @@ describe('RuleEngine: absence alerts', () => {
           value: 41_000,
           endsAt: T0 + 71_000,
           window: { ...firing.window, end: T0 + 71_000 },
-          summary: 'site-a/dev-1 sent no temperature reading for 41s (limit 30s)',
+          summary: 'RESOLVED: site-a/dev-1 sent no temperature reading for 41s (limit 30s)',
         },
         state: { v: 1, fingerprint, rule: 'device-silent', deviceId: DEV, metric: 'temperature', status: 'ok', sinceMs: T0 + 71_000, lastSeenMs: T0 + 71_000 },
       },

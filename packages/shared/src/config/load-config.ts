@@ -73,12 +73,15 @@ export function parseConfig<S extends z.ZodType>(text: string, file: string, sch
     if (node) return [{ file, ...at(node.range?.[0]), field: formatPath(path), message: describe(issue) }];
     // a missing field: point at the closest enclosing node that exists
     const parent = closestNode(doc, path);
-    const missing = path.length > 0 && !hasPath(data, path);
+    const missing = issue.code === 'invalid_type' && path.length > 0 && !hasPath(data, path);
     return [{
       file,
       ...at(parent?.range?.[0]),
       field: formatPath(path),
-      message: missing ? `missing required field "${String(path[path.length - 1] ?? '(document)')}" (${describe(issue)})` : describe(issue),
+      message:
+        missing && !describe(issue).startsWith('missing required field')
+          ? `missing required field "${String(path[path.length - 1] ?? '(document)')}" (${describe(issue)})`
+          : describe(issue),
     }];
   });
   throw new ConfigError(issues);
@@ -101,7 +104,8 @@ function hasPath(data: unknown, path: Path): boolean {
 }
 
 function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
+  // a schema's own message wins; zod's default ("Invalid input: ...") is replaced by a plainer one
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
     const input = (issue as { input?: unknown }).input;
     const got = input === undefined ? 'nothing' : input === null ? 'null' : Array.isArray(input) ? 'a list' : Number.isNaN(input) ? 'not a number' : typeof input;
     return `expected ${issue.expected}, got ${got}`;

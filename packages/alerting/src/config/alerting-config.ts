@@ -1,0 +1,337 @@
+/**
+ * The alerting config file (`config/alerting.yaml`): receivers, the routing tree and service settings,
+ * as a zod schema with typed defaults, and the checks that span fields (route → receiver names, secrets
+ * from the environment or a file only, the SSRF guard on receiver URLs). Durations are written like `30s`
+ * in YAML and become `...Ms` numbers here. Every problem is reported with its path, which
+ * `parseConfig` turns into file:line:column.
+ *
+ * The schema is built per load (`alertingConfigSchema(context)`) because some checks need what the
+ * loader found out first: which secrets were literal in the YAML, what receiver host names resolve to.
+ * Top-level and receiver schemas are plain (strict) objects, not transforms, so unknown fields get
+ * "did you mean" hints; the conversion to `AlertingConfig` happens in `build` after validation.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
+import { durationMs } from '@sensor-pipeline/shared';
+import { z } from 'zod';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../delivery/retry-schedule.js';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../format/payload-format.js';
+import { glob, type AlertMatch } from '../routing/alert-matcher.js';
+import type { RouteSpec } from '../routing/route-tree.js';
+import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
+import { SigningKeys } from '../signing/signing-keys.js';
+import { classifyAddress, isIpAddress } from '../ssrf/classify-address.js';
+
+export type QueueFullPolicy = 'pause' | 'dead-letter';
+
+export interface ReceiverConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly format: PayloadFormat;
+  /** Standard Webhooks keys; none → requests are not signed. */
+  readonly signingKeys: SigningKeys;
+  /** Whole request: connect, send, response headers and body. */
+  readonly timeoutMs: number;
+  /** Requests in flight at once (also the connection pool size). */
+  readonly concurrency: number;
+  /** Alerts waiting (queued, in flight or retrying) before the queue counts as full. */
+  readonly queueSize: number;
+  /** What a full queue does: pause the consumer (default) or dead-letter new alerts for this receiver. */
+  readonly onQueueFull: QueueFullPolicy;
+  readonly retry: RetryPolicy;
+  /** Extra request headers (e.g. Authorization for a Slack proxy); cannot override the webhook-* ones. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly allowPrivateNetwork: boolean;
+}
+
+export interface AlertingConfig {
+  readonly receivers: readonly ReceiverConfig[];
+  readonly route: RouteSpec;
+  readonly consumer: {
+    readonly groupId: string;
+    /** How often committable offsets are committed. */
+    readonly commitIntervalMs: number;
+    readonly maxBatchSize: number;
+  };
+  readonly dedup: { readonly windowMs: number; readonly maxEntries: number };
+  readonly links: { readonly externalURL: string; readonly generatorURL: string };
+  readonly shutdown: { readonly drainTimeoutMs: number };
+}
+
+export const DEFAULTS = {
+  receiver: {
+    format: 'native' as PayloadFormat,
+    timeoutMs: 10_000, // ten seconds per attempt
+    concurrency: 4,
+    queueSize: 10_000,
+    onQueueFull: 'pause' as QueueFullPolicy,
+  },
+  consumer: { groupId: 'alerting', commitIntervalMs: 1_000, maxBatchSize: 500 },
+  dedup: { windowMs: 3_600_000 /* one hour */, maxEntries: 100_000 },
+  shutdown: { drainTimeoutMs: 10_000 /* ten seconds */ },
+} as const;
+
+/** What the loader learned before validation. */
+export interface AlertingConfigContext {
+  /** Directory `secretFile` paths are relative to (the config file's). */
+  readonly baseDir: string;
+  /** Receiver indexes whose `secret` was not exactly one `${VAR}` reference in the YAML. */
+  readonly literalSecrets: ReadonlySet<number>;
+  /** Host name → its addresses, for receivers without `allowPrivateNetwork` (unresolvable hosts absent). */
+  readonly resolvedHosts: ReadonlyMap<string, readonly string[]>;
+  readonly readFile?: (path: string) => string;
+}
+
+const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const intField = (min: number, max: number) =>
+  z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'expected an integer').transform(Number)]).pipe(z.number().int().min(min).max(max));
+const numberField = (min: number, max: number) =>
+  z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a number').transform(Number)]).pipe(z.number().min(min).max(max));
+const boolField = () => z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const globs = () =>
+  z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .transform((v) => (typeof v === 'string' ? [v] : v))
+    .superRefine((patterns, ctx) => {
+      try {
+        glob(patterns);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
+
+const retrySchema = z
+  .strictObject({
+    initialDelay: durationMs({ min: 1 }).default(DEFAULT_RETRY_POLICY.initialMs),
+    multiplier: numberField(1, 100).default(DEFAULT_RETRY_POLICY.multiplier),
+    maxDelay: durationMs({ min: 1 }).default(DEFAULT_RETRY_POLICY.maxMs),
+    maxAttempts: intField(1, 1_000).default(DEFAULT_RETRY_POLICY.maxAttempts),
+    jitter: z.enum(['full', 'equal', 'none']).default(DEFAULT_RETRY_POLICY.jitter),
+    maxRetryAfter: durationMs().default(DEFAULT_RETRY_POLICY.maxRetryAfterMs),
+  })
+  .superRefine((r, ctx) => {
+    if (r.maxDelay < r.initialDelay) ctx.addIssue({ code: 'custom', path: ['maxDelay'], message: `maxDelay (${r.maxDelay} ms) must be at least initialDelay (${r.initialDelay} ms)` });
+  });
+
+const urlField = z.string().superRefine((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected an absolute http(s) URL like https://hooks.example.com/alerts, got "${text}"` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `expected an http or https URL, got ${url.protocol.replace(':', '')}` });
+  if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the URL has no host' });
+});
+
+const receiverSchema = z.strictObject({
+  name: z.string().regex(NAME, 'expected a name of letters, digits, ".", "_" or "-" (at most 100)'),
+  url: urlField,
+  format: z.enum(PAYLOAD_FORMATS).default(DEFAULTS.receiver.format),
+  secret: z.string().optional(),
+  secretFile: z.string().min(1).optional(),
+  timeout: durationMs({ min: 1 }).default(DEFAULTS.receiver.timeoutMs),
+  concurrency: intField(1, 1_024).default(DEFAULTS.receiver.concurrency),
+  queueSize: intField(1, 10_000_000).default(DEFAULTS.receiver.queueSize),
+  onQueueFull: z.enum(['pause', 'dead-letter']).default(DEFAULTS.receiver.onQueueFull),
+  retry: retrySchema.prefault({}),
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers)) {
+        if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the service and cannot be configured` });
+        else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name` });
+      }
+    }),
+  allowPrivateNetwork: boolField().default(false),
+});
+
+const statusField = z
+  .union([z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved']), z.array(z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved'])).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : [v]).map((s) => s.toUpperCase()));
+
+const matchSchema = z.strictObject({
+  severity: globs().optional(),
+  status: statusField.optional(),
+  rule: globs().optional(),
+  device: globs().optional(),
+  metric: globs().optional(),
+  labels: z.record(z.string(), globs()).optional(),
+});
+
+interface ChildRoute {
+  receiver?: string | undefined;
+  match?: AlertMatch | undefined;
+  continue?: boolean | undefined;
+  routes?: ChildRoute[] | undefined;
+}
+
+const childRoute: z.ZodType<ChildRoute> = z.lazy(() =>
+  z.strictObject({
+    receiver: z.string().optional(),
+    match: matchSchema.optional(),
+    continue: boolField().optional(),
+    routes: z.array(childRoute).optional(),
+  }),
+);
+
+const rootRoute = z.strictObject({
+  receiver: z.string({ error: 'expected the name of the default receiver' }),
+  routes: z.array(childRoute).optional(),
+});
+
+const fileSchema = z.strictObject({
+  receivers: z.array(receiverSchema).min(1, 'expected at least one receiver'),
+  route: rootRoute,
+  consumer: z
+    .strictObject({
+      groupId: z.string().min(1).default(DEFAULTS.consumer.groupId),
+      commitInterval: durationMs({ min: 10 }).default(DEFAULTS.consumer.commitIntervalMs),
+      maxBatchSize: intField(1, 100_000).default(DEFAULTS.consumer.maxBatchSize),
+    })
+    .prefault({}),
+  dedup: z
+    .strictObject({
+      window: durationMs({ min: 1 }).default(DEFAULTS.dedup.windowMs),
+      maxEntries: intField(1, 100_000_000).default(DEFAULTS.dedup.maxEntries),
+    })
+    .prefault({}),
+  links: z
+    .strictObject({
+      externalURL: z.string().default(''),
+      generatorURL: z.string().default(''),
+    })
+    .prefault({}),
+  shutdown: z.strictObject({ drainTimeout: durationMs().default(DEFAULTS.shutdown.drainTimeoutMs) }).prefault({}),
+});
+
+type FileConfig = z.output<typeof fileSchema>;
+
+/**
+ * The file schema with the cross-field checks, and `build`, which turns a validated file into the
+ * `AlertingConfig` (with the signing keys the checks read). Kept as a plain object schema, not a
+ * transform, so `parseConfig` can still suggest field names for typos.
+ */
+export function alertingConfigSchema(context: AlertingConfigContext) {
+  const keys = new Map<number, SigningKeys>();
+  const schema = fileSchema.superRefine((file, ctx) => {
+    const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+    checkRoutes(file, issue);
+    file.receivers.forEach((r, i) => {
+      const found = checkReceiver(r, i, context, issue);
+      if (found) keys.set(i, found);
+    });
+  });
+  const build = (file: FileConfig): AlertingConfig => ({
+    receivers: file.receivers.map((r, i) => toReceiver(r, keys.get(i) ?? SigningKeys.none)),
+    route: file.route,
+    consumer: { groupId: file.consumer.groupId, commitIntervalMs: file.consumer.commitInterval, maxBatchSize: file.consumer.maxBatchSize },
+    dedup: { windowMs: file.dedup.window, maxEntries: file.dedup.maxEntries },
+    links: file.links,
+    shutdown: { drainTimeoutMs: file.shutdown.drainTimeout },
+  });
+  return { schema, build };
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+function checkRoutes(file: FileConfig, issue: Issue): void {
+  const names = new Map<string, number>();
+  file.receivers.forEach((r, i) => {
+    if (names.has(r.name)) issue(['receivers', i, 'name'], `duplicate receiver name "${r.name}" (also receivers[${names.get(r.name)}])`);
+    else names.set(r.name, i);
+  });
+  const known = [...names.keys()].join(', ');
+  const walk = (route: ChildRoute, path: (string | number)[]): void => {
+    if (route.receiver !== undefined && !names.has(route.receiver)) {
+      issue([...path, 'receiver'], `unknown receiver "${route.receiver}"; expected one of the receivers: ${known}`);
+    }
+    route.routes?.forEach((child, i) => walk(child, [...path, 'routes', i]));
+  };
+  walk(file.route, ['route']);
+}
+
+/** Secrets and the SSRF guard for one receiver; returns its signing keys when it has valid ones. */
+function checkReceiver(r: FileConfig['receivers'][number], index: number, context: AlertingConfigContext, issue: Issue): SigningKeys | undefined {
+  const at = (field: string): (string | number)[] => ['receivers', index, field];
+  let signingKeys: SigningKeys | undefined;
+  if (r.secret !== undefined && r.secretFile !== undefined) {
+    issue(at('secretFile'), 'set either secret (from ${ENV_VAR}) or secretFile, not both');
+  } else if (r.secret !== undefined) {
+    if (context.literalSecrets.has(index)) {
+      issue(at('secret'), 'secrets are never written in the YAML: write secret: ${SOME_ENV_VAR} (exactly one variable reference) or use secretFile');
+    } else {
+      try {
+        signingKeys = new SigningKeys(parseWebhookSecrets(r.secret));
+      } catch (err) {
+        issue(at('secret'), (err as Error).message);
+      }
+    }
+  } else if (r.secretFile !== undefined) {
+    const path = isAbsolute(r.secretFile) ? r.secretFile : resolvePath(context.baseDir, r.secretFile);
+    let text: string | undefined;
+    try {
+      text = (context.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    } catch (err) {
+      issue(at('secretFile'), `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (text !== undefined) {
+      try {
+        signingKeys = new SigningKeys(parseWebhookSecrets(text));
+      } catch (err) {
+        issue(at('secretFile'), `${path}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  if (!r.allowPrivateNetwork) {
+    let host: string | undefined;
+    try {
+      host = new URL(r.url).hostname;
+    } catch {
+      host = undefined; // reported by the url field itself
+    }
+    const addresses = host === undefined ? [] : isIpAddress(host) ? [host] : (context.resolvedHosts.get(host) ?? []);
+    for (const address of addresses) {
+      const verdict = classifyAddress(address);
+      if (verdict.blocked) {
+        const via = address === host ? '' : ` resolves to ${address} and`;
+        issue(at('url'), `host ${host}${via} is a ${verdict.range} address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service`);
+        break;
+      }
+    }
+  }
+  return signingKeys;
+}
+
+function toReceiver(r: FileConfig['receivers'][number], signingKeys: SigningKeys): ReceiverConfig {
+  return {
+    name: r.name,
+    url: r.url,
+    format: r.format,
+    signingKeys,
+    timeoutMs: r.timeout,
+    concurrency: r.concurrency,
+    queueSize: r.queueSize,
+    onQueueFull: r.onQueueFull,
+    retry: {
+      initialMs: r.retry.initialDelay,
+      multiplier: r.retry.multiplier,
+      maxMs: r.retry.maxDelay,
+      maxAttempts: r.retry.maxAttempts,
+      jitter: r.retry.jitter,
+      maxRetryAfterMs: r.retry.maxRetryAfter,
+    },
+    headers: r.headers,
+    allowPrivateNetwork: r.allowPrivateNetwork,
+  };
+}
+
+/** The directory a config file's relative `secretFile` paths start from. */
+export function configBaseDir(file: string): string {
+  return dirname(resolvePath(file));
+}

@@ -1,0 +1,32 @@
+/**
+ * The `slack` payload: `{"text": …}` as Slack incoming webhooks (and Mattermost, Rocket.Chat, Discord's
+ * /slack endpoint) accept it, in Slack's mrkdwn with `&`, `<` and `>` escaped:
+ *
+ *     :rotating_light: *[FIRING] cpu-high* (critical) on `site-a/dev-0042`
+ *     cpu mean is 97.5 (above 90) over time:60s
+ *     CPU pegged on site-a/dev-0042
+ */
+import type { Alert } from '@sensor-pipeline/shared';
+
+export function slackText(alert: Alert): string {
+  const firing = alert.status !== 'RESOLVED';
+  const head = `${firing ? ':rotating_light:' : ':white_check_mark:'} *[${alert.status}] ${escape(alert.rule)}* (${escape(alert.severity)}) on \`${escape(alert.deviceId)}\``;
+  const measure =
+    alert.condition === 'absent'
+      ? `${escape(alert.metric)} silent for ${formatNumber(alert.value / 1_000)}s (threshold ${formatNumber(alert.threshold / 1_000)}s)`
+      : `${escape(alert.metric)} ${escape(alert.statistic)} is ${formatNumber(alert.value)} (${escape(alert.condition)} ${formatNumber(alert.threshold)}) over ${escape(alert.window.spec)}`;
+  return [head, measure, escape(alert.summary)].filter((line) => line !== '').join('\n');
+}
+
+export function formatSlack(alert: Alert): string {
+  return JSON.stringify({ text: slackText(alert) });
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2)));
+}

@@ -1,0 +1,267 @@
+/**
+ * The Kafka shell around the delivery pipeline: consumes the alerts topic in its own consumer group
+ * (read_committed, manual commits), hands each record to the pipeline, and commits per partition only up
+ * to the lowest alert that is fully done, so a crash (even SIGKILL) loses nothing: whatever was not
+ * finished is consumed again and delivered with the same `webhook-id`. Pauses consumption while a
+ * receiver queue is full and resumes at half (by holding the batch handler, see `waitForRoom`). Dead letters go to the deliveries DLQ with an idempotent,
+ * acks=all producer.
+ *
+ * Stop: take no more records, let in-flight deliveries finish up to `shutdown.drainTimeout`, abort the rest,
+ * commit what is done, leave the group, flush the producer.
+ */
+import {
+  createAdmin,
+  createConsumer,
+  createProducer,
+  ensureTopics,
+  topicNamesFromEnv,
+  type KafkaSettings,
+  type Logger,
+  type ReadinessReport,
+} from '@sensor-pipeline/shared';
+import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
+import { OffsetTracker } from '../delivery/offset-tracker.js';
+import type { WebhookSender } from '../delivery/webhook-sender.js';
+import type { AlertingMetrics } from './alerting-metrics.js';
+import { DeliveryPipeline } from './delivery-pipeline.js';
+
+/**
+ * Longest wait inside one batch for a full queue to drain. Kept well below the client's cache expiry and
+ * poll interval (max.poll.interval.ms, 300 s by default), past which it would drop its prefetched
+ * messages and rejoin; after it, one more batch is taken (the overshoot is at most maxBatchSize).
+ */
+export const MAX_PAUSE_MS = 120_000; // two minutes
+
+export interface AlertingTopics {
+  /** Consumed: Avro alerts. */
+  readonly alerts: string;
+  /** Produced: deliveries that exhausted their retries or were refused. */
+  readonly deliveriesDlq: string;
+}
+
+export interface AlertingServiceOptions {
+  readonly config: AlertingConfig;
+  readonly kafka: KafkaSettings;
+  readonly logger: Logger;
+  /** Defaults to `topicNamesFromEnv()` (ALERTS_TOPIC, DELIVERIES_DLQ_TOPIC). */
+  readonly topics?: AlertingTopics;
+  readonly metrics?: AlertingMetrics;
+  /** Create the DLQ topic when missing (default true). */
+  readonly ensureDlqTopic?: boolean;
+  readonly createSender?: (receiver: ReceiverConfig) => WebhookSender;
+  readonly random?: () => number;
+}
+
+export interface AlertingService {
+  readonly pipeline: DeliveryPipeline;
+  readonly topics: AlertingTopics;
+  /** For `/readyz`: ready once the consumer joined its group, until stop. */
+  readiness(): ReadinessReport;
+  /** Commits every partition's committable offset now. */
+  commit(): Promise<void>;
+  /** Drains (up to the configured deadline), commits, leaves the group. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startAlertingService(options: AlertingServiceOptions): Promise<AlertingService> {
+  const { config, kafka, metrics } = options;
+  const log = options.logger.child({ component: 'alerting-service' });
+  const names = topicNamesFromEnv();
+  const topics: AlertingTopics = options.topics ?? { alerts: names.alerts, deliveriesDlq: names.deliveriesDlq };
+
+  if (options.ensureDlqTopic !== false) {
+    const admin = createAdmin(kafka, options.logger);
+    await admin.connect();
+    try {
+      await ensureTopics(admin, [{ topic: topics.deliveriesDlq }]);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  const producer = createProducer(kafka, { logger: options.logger, lingerMs: 5 });
+  await producer.connect();
+  try {
+    return await startConsuming();
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    throw err;
+  }
+
+  /** Everything after the producer: on failure the caller disconnects the producer. */
+  async function startConsuming(): Promise<AlertingService> {
+    const trackers = new Map<number, OffsetTracker>();
+    const committed = new Map<number, number>();
+    let paused = false;
+    let stopping = false;
+    let joined = false;
+    let consumerRef: ReturnType<typeof createConsumer> | undefined;
+
+    const pipeline = new DeliveryPipeline({
+      config,
+      logger: options.logger,
+      ...(metrics ? { metrics } : {}),
+      ...(options.createSender ? { createSender: options.createSender } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      deadLetter: async (record) => {
+        await producer.send({ topic: topics.deliveriesDlq, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+      },
+      onProgress: () => maybeResume(),
+    });
+
+    const trackerFor = (partition: number): OffsetTracker => {
+      let tracker = trackers.get(partition);
+      if (!tracker) {
+        tracker = new OffsetTracker();
+        trackers.set(partition, tracker);
+      }
+      return tracker;
+    };
+
+    let commitChain: Promise<void> = Promise.resolve();
+    const commit = (partitions?: readonly number[]): Promise<void> => {
+      commitChain = commitChain.then(async () => {
+        const consumer = consumerRef;
+        if (!consumer) return;
+        const offsets: { topic: string; partition: number; offset: string }[] = [];
+        for (const [partition, tracker] of trackers) {
+          if (partitions && !partitions.includes(partition)) continue;
+          const next = tracker.committable();
+          if (next !== undefined && next > (committed.get(partition) ?? -1)) offsets.push({ topic: topics.alerts, partition, offset: String(next) });
+        }
+        if (offsets.length === 0) return;
+        try {
+          await consumer.commitOffsets(offsets);
+          for (const o of offsets) {
+            committed.set(o.partition, Number(o.offset));
+            metrics?.committedOffset.set({ partition: String(o.partition) }, Number(o.offset));
+          }
+          log.debug({ offsets: offsets.map((o) => `${o.partition}@${o.offset}`) }, 'committed');
+        } catch (err) {
+          log.warn({ err, offsets: offsets.map((o) => `${o.partition}@${o.offset}`) }, 'commit failed; will retry');
+        }
+      });
+      return commitChain;
+    };
+
+    /**
+     * Backpressure: when a queue is full, the batch handler waits (up to MAX_PAUSE_MS) before returning,
+     * so the consumer delivers nothing more; librdkafka keeps heartbeating meanwhile. The client's own
+     * pause()/resume() is deliberately not used: in @confluentinc/kafka-javascript 1.10 pausing an
+     * eachBatch consumer can drop prefetched messages of partitions that had no batch since the last
+     * seek (upstream issue #517), which would skip — and then commit past — alerts.
+     */
+    let wakeUp: (() => void) | undefined;
+    const waitForRoom = async (): Promise<void> => {
+      paused = true;
+      metrics?.paused.set(1);
+      metrics?.pauses.inc();
+      log.info({ queues: pipeline.depths() }, 'a receiver queue is full; pausing consumption');
+      const started = Date.now();
+      while (!stopping && !pipeline.relieved && Date.now() - started < MAX_PAUSE_MS) {
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          setTimeout(resolve, 1_000).unref();
+        });
+        wakeUp = undefined;
+      }
+      paused = false;
+      metrics?.paused.set(0);
+      if (pipeline.relieved) log.info({ queues: pipeline.depths() }, 'receiver queues drained; resuming consumption');
+      else if (!stopping) log.warn({ queues: pipeline.depths(), pausedMs: Date.now() - started }, 'still full; taking one more batch to stay within the poll interval');
+    };
+    function maybeResume(): void {
+      if (paused && wakeUp && pipeline.relieved) wakeUp();
+    }
+
+    const consumer = createConsumer(kafka, {
+      logger: options.logger,
+      groupId: config.consumer.groupId,
+      readCommitted: true,
+      maxBatchSize: config.consumer.maxBatchSize,
+      onRebalance: async (event, partitions) => {
+        const mine = partitions.filter((p) => p.topic === topics.alerts).map((p) => p.partition);
+        if (event === 'assign') {
+          joined = true;
+          for (const p of mine) {
+            trackers.set(p, new OffsetTracker());
+            committed.delete(p);
+          }
+        } else {
+          await commit(mine);
+          for (const p of mine) {
+            trackers.delete(p);
+            committed.delete(p);
+          }
+        }
+      },
+    });
+    consumerRef = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topics.alerts] });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+
+    void consumer
+      .run({
+        eachBatch: async ({ batch, resolveOffset }) => {
+          if (stopping) return; // not resolved: consumed again by whoever owns the partition next
+          const tracker = trackerFor(batch.partition);
+          for (const message of batch.messages) {
+            const offset = Number(message.offset);
+            if (tracker.track(offset)) {
+              pipeline.accept(
+                { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value },
+                () => tracker.done(offset),
+              );
+            } else {
+              metrics?.records.inc({ result: 'redelivered' });
+            }
+            resolveOffset(message.offset);
+          }
+          if (pipeline.overloaded) await waitForRoom();
+        },
+      })
+      .catch((err: unknown) => log.error({ err }, 'consumer stopped with an error'));
+
+    const timer = setInterval(() => void commit(), config.consumer.commitIntervalMs);
+    timer.unref();
+    log.info({ topics, groupId: config.consumer.groupId, receivers: config.receivers.map((r) => r.name) }, 'alerting started');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      pipeline,
+      topics,
+      readiness: () => ({
+        ready: joined && !stopping,
+        details: { joined, stopping, paused, partitions: [...trackers.keys()].sort((a, b) => a - b), queues: pipeline.depths() },
+      }),
+      commit: () => commit(),
+      stop() {
+        stopped ??= (async () => {
+          stopping = true; // the batch handler takes nothing more (and stops waiting for room)
+          wakeUp?.();
+          clearInterval(timer);
+          const drainMs = config.shutdown.drainTimeoutMs;
+          let deadline: NodeJS.Timeout | undefined;
+          const drained = await Promise.race([
+            pipeline.idle().then(() => true),
+            new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(false), drainMs))),
+          ]);
+          clearTimeout(deadline);
+          log.info({ drained, drainMs, queues: pipeline.depths() }, drained ? 'deliveries drained' : 'drain deadline passed; unfinished alerts will be redelivered after restart');
+          await pipeline.close();
+          await commit();
+          await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+          consumerRef = undefined;
+          await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
+          log.info('alerting stopped');
+        })();
+        return stopped;
+      },
+    };
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The `alerting` process as operators run it: SIGKILL mid-delivery and a restart lose nothing (duplicates
+ * only with the same webhook-id), SIGTERM drains and commits, and config errors stop the process with
+ * file, line and field before it touches Kafka.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alertCodec, createAdmin } from '@sensor-pipeline/shared';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bootstrapServers, createTopics, kafkaSettings, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
+import { startWebhookSink, type WebhookSink } from '../src/index.js';
+import { spawnCli, type CliProcess } from './cli-process.js';
+import { alerts, newSecret } from './harness.js';
+
+const codec = alertCodec();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function track(p: CliProcess): CliProcess {
+  cleanups.push(async () => {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  });
+  return p;
+}
+
+function configFile(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'alerting-cli-'));
+  const file = join(dir, 'alerting.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = createAdmin(kafkaSettings('offsets'), testLogger);
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('alerting CLI process', () => {
+  it('SIGKILL mid-delivery, restart: every alert is delivered, duplicates only with the same webhook-id', async () => {
+    const secret = newSecret();
+    const sink: WebhookSink = await startWebhookSink({ secrets: secret, respond: () => new Promise<number>((r) => setTimeout(() => r(204), 5 + Math.random() * 20)) });
+    cleanups.push(() => sink.close());
+    const [alertsTopic, dlqTopic] = await createTopics([uniqueName('alerts'), uniqueName('deliveries-dlq')], { partitions: 3 });
+    const groupId = uniqueName('alerting');
+    const file = configFile(
+      [
+        'receivers:',
+        '  - name: sink',
+        '    url: ${TEST_SINK_URL}',
+        '    secret: ${TEST_SECRET}',
+        '    concurrency: 4',
+        '    allowPrivateNetwork: true',
+        '    retry: { initialDelay: 50ms, maxDelay: 500ms, maxAttempts: 20 }',
+        'route:',
+        '  receiver: sink',
+        'consumer:',
+        `  groupId: ${groupId}`,
+        '  commitInterval: 200ms',
+        'shutdown:',
+        '  drainTimeout: 5s',
+      ].join('\n'),
+    );
+    const env = {
+      KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(),
+      ALERTS_TOPIC: alertsTopic!,
+      DELIVERIES_DLQ_TOPIC: dlqTopic!,
+      METRICS_PORT: '0',
+      TEST_SINK_URL: `${sink.url}/webhook`,
+      TEST_SECRET: secret,
+      // the killed member's partitions move after its session times out: keep that short for the test
+      KAFKA_CONFIG_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS: '1000',
+    };
+    const list = alerts(400, 40);
+    await produceRaw(alertsTopic!, list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })));
+
+    const first = track(spawnCli(['run', '--config', file], env));
+    await waitFor(() => sink.counts().unique >= 120, { timeoutMs: 90_000, message: () => `first run delivered ${JSON.stringify(sink.counts())}\n${first.output()}` });
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const beforeRestart = sink.counts().unique;
+    expect(beforeRestart).toBeLessThan(400); // killed mid-delivery
+
+    const second = track(spawnCli(['run', '--config', file], env));
+    await waitFor(() => sink.counts().unique === 400, { timeoutMs: 90_000, message: () => `after restart ${JSON.stringify(sink.counts())}\n${second.output().slice(-3_000)}` });
+
+    // every event id arrived; a duplicate always carries the same webhook-id and the same (signed) body
+    const byId = new Map<string, Set<string>>();
+    for (const r of sink.requests) {
+      const body = r.json as { data: { eventId: string } };
+      expect(r.id).toBe(body.data.eventId);
+      expect(() => new Webhook(secret).verify(r.body, Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])))).not.toThrow();
+      byId.set(r.id!, (byId.get(r.id!) ?? new Set()).add(r.body));
+    }
+    expect([...byId.keys()].sort()).toEqual(list.map((a) => a.eventId).sort());
+    expect([...byId.values()].every((bodies) => bodies.size === 1)).toBe(true);
+
+    // SIGTERM: drain, commit, leave the group, exit 0
+    await waitFor(async () => (await committedTotal(groupId, alertsTopic!)) === 400, { timeoutMs: 30_000, message: 'all offsets committed' });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.output()).toContain('alerting stopped');
+  });
+
+  describe('config errors stop the process before it touches Kafka, naming file, line and field', () => {
+    // a broker address nothing listens on: touching Kafka would hang, not exit 2 at once
+    const env = { KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:1', METRICS_PORT: '0', HOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` };
+    const cases: [string, string[], RegExp][] = [
+      [
+        'unknown receiver in a route',
+        ['receivers:', '  - name: hooks', '    url: https://hooks.example.com/', 'route:', '  receiver: hooks', '  routes:', '    - receiver: pager'],
+        /alerting\.yaml:7:17 route\.routes\[0\]\.receiver: unknown receiver "pager"/,
+      ],
+      ['bad URL', ['receivers:', '  - name: hooks', '    url: hooks.example.com/x', 'route: { receiver: hooks }'], /alerting\.yaml:3:10 receivers\[0\]\.url: expected an absolute http\(s\) URL/],
+      [
+        'missing secret variable',
+        ['receivers:', '  - name: hooks', '    url: https://hooks.example.com/', '    secret: ${MISSING_SECRET_VAR}', 'route: { receiver: hooks }'],
+        /alerting\.yaml:4:13 receivers\[0\]\.secret: environment variable MISSING_SECRET_VAR is not set/,
+      ],
+      [
+        'refused private destination',
+        ['receivers:', '  - name: hooks', '    url: http://10.1.2.3/hook', '    secret: ${HOOK_SECRET}', 'route: { receiver: hooks }'],
+        /alerting\.yaml:3:10 receivers\[0\]\.url: host 10\.1\.2\.3 is a private address: refused to prevent SSRF/,
+      ],
+    ];
+    it.each(cases)('%s', async (_name, lines, expected) => {
+      const file = configFile(lines.join('\n'));
+      const started = Date.now();
+      const run = track(spawnCli(['run', '--config', file], env));
+      expect(await run.exited).toEqual({ code: 2, signal: null });
+      expect(run.output()).toMatch(expected);
+      expect(run.output()).not.toMatch(/kafka|broker/i);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+  });
+});
