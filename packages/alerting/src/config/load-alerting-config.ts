@@ -10,8 +10,7 @@
  *    (all addresses) for the SSRF guard;
  * 3. the real validation, with what passes 1 and 2 found.
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig } from '@sensor-pipeline/shared';
+import { parseConfig, readConfigText } from '@sensor-pipeline/shared';
 import { z } from 'zod';
 import { isIpAddress } from '../ssrf/classify-address.js';
 import { resolveHostAddresses, type ResolveHost } from '../ssrf/check-destination.js';
@@ -31,14 +30,7 @@ const MARK = '\u0000env:';
 const MARKED = /^\u0000env:[A-Za-z_][A-Za-z0-9_]*\u0000$/;
 
 export async function loadAlertingConfig(file: string, options: LoadAlertingConfigOptions = {}): Promise<AlertingConfig> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigError([{ file, message: `cannot read config file: ${reason}` }], { cause: err });
-  }
-  return parseAlertingConfig(text, file, options);
+  return parseAlertingConfig(readConfigText(file), file, options);
 }
 
 export async function parseAlertingConfig(text: string, file: string, options: LoadAlertingConfigOptions = {}): Promise<AlertingConfig> {

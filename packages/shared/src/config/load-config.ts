@@ -22,14 +22,17 @@ type Path = readonly (string | number)[];
 const VARIABLE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options: LoadConfigOptions = {}): z.output<S> {
-  let text: string;
+  return parseConfig(readConfigText(file), file, schema, options);
+}
+
+/** A config file's text; a missing or unreadable file is a `ConfigError` naming it. */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new ConfigError([{ file, message: `cannot read config file: ${reason}` }], { cause: err });
   }
-  return parseConfig(text, file, schema, options);
 }
 
 export function parseConfig<S extends z.ZodType>(text: string, file: string, schema: S, options: LoadConfigOptions = {}): z.output<S> {
