@@ -143,7 +143,15 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       name: 'processor',
       description: 'sliding windows, rules, FIRING/RESOLVED alerts',
       command: ['node', 'packages/processor/dist/cli.js', '--rules', CONFIG_FILES.rules],
-      env: { ...kafka, METRICS_PORT: String(ports.processorOps), RULES_FILE: CONFIG_FILES.rules, PROCESSOR_GROUP_ID: processorGroup, ...topicEnv(d.topics, processorTopics) },
+      env: {
+        ...kafka,
+        METRICS_PORT: String(ports.processorOps),
+        RULES_FILE: CONFIG_FILES.rules,
+        PROCESSOR_GROUP_ID: processorGroup,
+        // window stats for dashboards and `sensor-pipeline tail stats`: at most one per sensor and window per 10 s of event time
+        PROCESSOR_STATS_INTERVAL: '10s',
+        ...topicEnv(d.topics, processorTopics),
+      },
       opsPort: ports.processorOps,
       readyPath: '/readyz',
       metrics: true,
