@@ -136,7 +136,8 @@ export class PartitionPipeline {
     // late or invalid: set aside once, with the reason
     if (envelope.late) return;
     envelope.late = true;
-    if (!envelope.live) return;
+    // replayed, or re-consumed at or below the restored checkpoint: its dead letter is already out
+    if (!envelope.live || !envelope.evaluate) return;
     const code = event.kind === 'late' ? `READING_LATE_${event.reason.toUpperCase().replaceAll('-', '_')}` : `READING_${event.reason.toUpperCase().replaceAll('-', '_')}`;
     const message =
       event.kind === 'late'

@@ -34,6 +34,7 @@ import {
   type Logger,
   type ReadinessReport,
   type TopicNames,
+  windowStatsCodec,
 } from '@sensor-pipeline/shared';
 import type { Registry } from 'prom-client';
 import { AlertStateFolder, checkpointKey, stateKey } from '../state/alert-state-records.js';
@@ -115,7 +116,7 @@ export class ProcessorService {
   private readonly limits: ReadingLimits;
   private readonly readingCodec = sensorReadingCodec();
   private readonly alertCodec = alertCodec();
-  private readonly statsCodec = (async () => (await import('@sensor-pipeline/shared')).windowStatsCodec())();
+  private readonly statsCodec = windowStatsCodec();
   private readonly partitions = new Map<number, PartitionState>();
   /** Rebuilds in progress, so an assignment and an early batch of the same partition share one. */
   private readonly rebuilds = new Map<number, Promise<PartitionState>>();
@@ -379,7 +380,8 @@ export class ProcessorService {
       const decoded = this.readingCodec.safeDecode(message.value);
       const invalid = decoded.ok ? validateReading(decoded.value, nowMs, this.limits) : decoded.error;
       if (invalid || !decoded.ok) {
-        if (offset > state.asOfOffset || offset >= state.committed) {
+        // at or below the checkpoint, this record's dead letter was published before the restart
+        if (offset > state.asOfOffset) {
           const error = invalid!;
           out.deadLetters.push({
             key: message.key,
@@ -474,16 +476,15 @@ export class ProcessorService {
     return { topic: this.options.topics.alertState, messages };
   }
 
-  private async statsMessages(out: BatchOutput): Promise<KafkaJS.TopicMessages | undefined> {
+  private statsMessages(out: BatchOutput): KafkaJS.TopicMessages | undefined {
     if (out.stats.length === 0) return undefined;
-    const codec = await this.statsCodec;
-    return { topic: this.options.topics.stats, messages: out.stats.map((s) => ({ key: s.deviceId, value: codec.encode(s) })) };
+    return { topic: this.options.topics.stats, messages: out.stats.map((s) => ({ key: s.deviceId, value: this.statsCodec.encode(s) })) };
   }
 
   private async produceAtLeastOnce(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
     const producer = this.producer!;
     const first = this.outputMessages(state, out);
-    const stats = await this.statsMessages(out);
+    const stats = this.statsMessages(out);
     if (stats) first.push(stats);
     if (first.length > 0) await producer.sendBatch({ topicMessages: first });
     // state only after the alerts it describes are acknowledged: it never claims an alert that is not there
@@ -493,7 +494,7 @@ export class ProcessorService {
   private async produceTransaction(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
     const producer = this.producer!;
     const topicMessages = this.outputMessages(state, out);
-    const stats = await this.statsMessages(out);
+    const stats = this.statsMessages(out);
     if (stats) topicMessages.push(stats);
     topicMessages.push(this.stateMessages(state, out, lastOffset, replayFrom));
     const transaction = await producer.transaction();
