@@ -36,7 +36,7 @@ export const ALERTING_GROUP = 'alerting';
 export const SINK_PATH = '/webhook';
 
 export interface ServicePorts {
-  /** The demo sink's webhook listener (it answers /healthz there too; it has no separate ops port). */
+  /** The demo sink's webhook listener (it answers /healthz and /readyz there too; it has no separate ops port). */
   readonly sinkWebhook: number;
   /** Each service's ops port: /healthz, /readyz, /metrics. */
   readonly alertingOps: number;
@@ -82,7 +82,7 @@ export interface ServiceSpec {
   /** argv; `node` is the Node.js binary, paths are relative to the repository root. */
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  /** Port of /healthz, /readyz and /metrics (the sink: its webhook port, with /healthz only). */
+  /** Port of /healthz, /readyz and /metrics (the sink: its webhook port, with /healthz and /readyz only). */
   readonly opsPort: number;
   /** What answers 200 once the service does its job. */
   readonly readyPath: '/readyz' | '/healthz';
@@ -119,7 +119,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       command: ['node', 'packages/alerting/dist/cli.js', 'sink', '--port', String(ports.sinkWebhook), '--host', d.listenHost],
       env: { SINK_SECRET: d.sinkSecret },
       opsPort: ports.sinkWebhook,
-      readyPath: '/healthz',
+      readyPath: '/readyz',
       metrics: false,
       configFiles: [],
       topics: [],

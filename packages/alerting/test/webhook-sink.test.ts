@@ -52,11 +52,14 @@ describe('webhook sink', () => {
     expect(sink.requests[1]!.duplicate).toBe(true);
   });
 
-  it('answers /healthz and /stats, and 405 for other methods', async () => {
+  it('answers /healthz, /readyz and /stats, and 405 for other methods', async () => {
     sink = await startWebhookSink();
     const health = await request(`${sink.url}/healthz`);
     expect(health.statusCode).toBe(200);
     expect(await health.body.json()).toEqual({ status: 'ok' });
+    const ready = await request(`${sink.url}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    expect(await ready.body.json()).toEqual({ status: 'ok' });
     const stats = await request(`${sink.url}/stats`);
     expect(await stats.body.json()).toEqual({ accepted: 0, unique: 0, duplicates: 0, rejected: 0 });
     const put = await request(`${sink.url}/x`, { method: 'PUT', body: '' });

@@ -86,9 +86,10 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     const json = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    if (req.method === 'GET' && path === '/healthz') return json(200, { status: 'ok' });
+    // listening is all the sink needs to be ready: /readyz answers like /healthz
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return json(200, { status: 'ok' });
     if (req.method === 'GET' && path === '/stats') return json(200, { accepted, unique: seen.size, duplicates, rejected });
-    if (req.method !== 'POST') return json(405, { error: 'POST webhooks here; GET /healthz or /stats' });
+    if (req.method !== 'POST') return json(405, { error: 'POST webhooks here; GET /healthz, /readyz or /stats' });
 
     readBody(req, maxBodyBytes).then(
       async (body) => {
