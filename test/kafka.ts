@@ -172,3 +172,15 @@ export async function waitFor<T>(
     await sleep(options.intervalMs ?? 100);
   }
 }
+
+/** The sum of a consumer group's committed offsets over a topic's partitions (0 where nothing is committed). */
+export async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = createAdmin(kafkaSettings('test-offsets'), testLogger);
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -4,10 +4,10 @@
  * from a hanging receiver, backpressure, undecodable records, the send-time SSRF guard, and commits that
  * only cover finished alerts.
  */
-import { alertCodec, createAdmin, DLQ_HEADERS, type Alert } from '@sensor-pipeline/shared';
+import { alertCodec, DLQ_HEADERS, type Alert } from '@sensor-pipeline/shared';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTopics, kafkaSettings, consumeMessages, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
+import { committedTotal, createTopics, kafkaSettings, consumeMessages, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
 import {
   createAlertingMetrics,
   startAlertingService,
@@ -51,17 +51,6 @@ async function start(config: AlertingConfig, t: { alerts: string; deliveriesDlq:
 
 async function produceAlerts(topic: string, list: readonly Alert[]): Promise<void> {
   await produceRaw(topic, list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })));
-}
-
-async function committedTotal(groupId: string, topic: string): Promise<number> {
-  const admin = createAdmin(kafkaSettings('offsets'), testLogger);
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 describe('alerting service (real broker, real HTTP receivers)', () => {

@@ -6,10 +6,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alertCodec, createAdmin } from '@sensor-pipeline/shared';
+import { alertCodec } from '@sensor-pipeline/shared';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootstrapServers, createTopics, kafkaSettings, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
+import { bootstrapServers, committedTotal, createTopics, produceRaw, uniqueName, waitFor } from '../../../test/kafka.js';
 import { startWebhookSink, type WebhookSink } from '../src/index.js';
 import { spawnCli, type CliProcess } from './cli-process.js';
 import { alerts, newSecret } from './harness.js';
@@ -35,17 +35,6 @@ function configFile(yaml: string): string {
   const file = join(dir, 'alerting.yaml');
   writeFileSync(file, yaml);
   return file;
-}
-
-async function committedTotal(groupId: string, topic: string): Promise<number> {
-  const admin = createAdmin(kafkaSettings('offsets'), testLogger);
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 describe('alerting CLI process', () => {

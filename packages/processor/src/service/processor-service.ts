@@ -51,10 +51,7 @@ export interface RulesRuntime {
   readonly windows: readonly WindowPlan[];
   /** Longest span of event time any rule looks back (window + grace, absence duration). */
   readonly lookbackMs: number;
-  createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules & {
-    /** Number of alert series whose state is not the initial one. */
-    readonly statesHeld: number;
-  };
+  createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules;
 }
 
 export interface ProcessorServiceOptions {
@@ -444,12 +441,16 @@ export class ProcessorService {
       payload.resolveOffset(String(lastOffset));
       // backpressure: bound the batches whose outputs are not yet acknowledged
       const limit = this.options.maxInFlightBatches ?? 32;
-      while (state.inFlight.filter((b) => !b.settled).length > limit && !this.failed) await Promise.race(state.inFlight.filter((b) => !b.settled).map((b) => b.done));
+      for (;;) {
+        const unsettled = state.inFlight.filter((b) => !b.settled);
+        if (unsettled.length <= limit || this.failed) break;
+        await Promise.race(unsettled.map((b) => b.done));
+      }
     }
     this.updateGauges();
   }
 
-  private outputMessages(state: PartitionState, out: BatchOutput): KafkaJS.TopicMessages[] {
+  private outputMessages(out: BatchOutput): KafkaJS.TopicMessages[] {
     const { topics } = this.options;
     const topicMessages: KafkaJS.TopicMessages[] = [];
     if (out.alerts.length > 0) {
@@ -483,7 +484,7 @@ export class ProcessorService {
 
   private async produceAtLeastOnce(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
     const producer = this.producer!;
-    const first = this.outputMessages(state, out);
+    const first = this.outputMessages(out);
     const stats = this.statsMessages(out);
     if (stats) first.push(stats);
     if (first.length > 0) await producer.sendBatch({ topicMessages: first });
@@ -493,7 +494,7 @@ export class ProcessorService {
 
   private async produceTransaction(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
     const producer = this.producer!;
-    const topicMessages = this.outputMessages(state, out);
+    const topicMessages = this.outputMessages(out);
     const stats = this.statsMessages(out);
     if (stats) topicMessages.push(stats);
     topicMessages.push(this.stateMessages(state, out, lastOffset, replayFrom));

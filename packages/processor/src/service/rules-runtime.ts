@@ -79,7 +79,7 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
         }
       };
 
-      const rules: PartitionRules & { readonly statesHeld: number } = {
+      const rules: PartitionRules = {
         observe(envelope: ReadingEnvelope, out: BatchOutput) {
           const { reading } = envelope;
           const sensor = engine.sensor(reading.deviceId, reading.metric, reading.labels);
@@ -100,9 +100,6 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
         },
         get firing() {
           return firing;
-        },
-        get statesHeld() {
-          return engine.sensorCount;
         },
       };
       return rules;
