@@ -1,7 +1,7 @@
 /**
  * The durable form of one alert series' state, for the compacted alert-state topic (key: `fingerprint`,
- * value: `encodeAlertStateRecord(record)`, UTF-8 JSON of ~150 bytes; when an `ok` record may be a tombstone
- * instead: see the contract in `rule-engine.ts`).
+ * value: `encodeAlertStateRecord(record)`, UTF-8 JSON of ~150 bytes; `ok` records are kept, not tombstoned:
+ * see the contract in `rule-engine.ts`).
  * It names its series by rule, deviceId and metric, so a restarted processor can put it back in place
  * before the sensor's first reading arrives. See `RuleEngine` for the contract the I/O shell follows.
  */

@@ -27,15 +27,13 @@
  *    before it to the windows and to `engine.warm(sensor, timestampMs)` only — never to `observe` /
  *    `evaluate` / `tick`: they were evaluated before and the restored state holds their outcome. From the
  *    resume point on, process as usual.
- * 3. Returns to `ok` may be tombstoned instead of written IF the state records and the resume point are
- *    stored atomically (one transaction, or one record batch to one partition together with a checkpoint
- *    naming the last offset they cover), i.e. the restored state is never ahead of the resume point.
- *    Otherwise keep the `ok` record (it can be tombstoned later, once the resume point has passed it): if
- *    the restored state may be ahead, an `ok` record is what stops a replay from re-firing, with a new id, an
- *    alert that was firing at the resume point and resolved after it.
+ * 3. Keep `ok` records; do not tombstone them. Their `sinceMs` is what makes input at or before a series'
+ *    last change a no-op after a restore. A tombstone loses it: even when the state and its resume point are
+ *    stored atomically, a reading after the resume point in the same event-time millisecond as a RESOLVED
+ *    could start the series again and publish a FIRING the original run never published (a test shows it).
  * Why this holds: a series' state changes only at a transition, and each transition is persisted before the
  * resume point passes the reading that caused it, so the restored state is the state at the resume point
- * or, with `ok` records kept, possibly a later one. Readings re-processed after the resume point are then
+ * or possibly a later one. Readings re-processed after the resume point are then
  * either not newer than the series' last change (ignored: a series changes at most once per event-time
  * millisecond) or were applied to that same state before (same outcome, same ids: ids depend only on rule,
  * sensor, status and event-time startsAt).

@@ -475,15 +475,41 @@ describe('RuleEngine: snapshot and restore', () => {
         expect(replayed.slice(0, k + 1 - j).flat()).toEqual([]); // already published before the crash
         expect(replayed.slice(k + 1 - j)).toEqual(perReading.slice(k + 1)); // then exactly the same events
 
-        // state stored atomically with its resume point (k + 1): returns to ok may be tombstones
+        // state stored atomically with its resume point (k + 1), ok records kept
         const exact = new RuleEngine(config);
-        exact.restore(records.filter((r) => r.status !== 'ok'));
+        exact.restore(records);
         const x = driver(exact);
         readings.slice(0, k + 1).forEach((r) => x.warm(r));
         expect(readings.slice(k + 1).map((r) => alertsOf(x.process(r)))).toEqual(perReading.slice(k + 1));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('why ok records are kept, not tombstoned: a tombstone lets a replay re-fire within the millisecond of a RESOLVED', () => {
+    // found by the property above: `cold` (count:3, min below 10) fires at T0, resolves at T0 + 1s, and a
+    // reading in that same millisecond is ignored (a series changes at most once per event-time ms)
+    const readings: TestReading[] = [0, 10, 10].map((v) => ({ deviceId: 'd1', metric: 'temperature' as const, t: T0, v }));
+    readings.push({ deviceId: 'd1', metric: 'temperature', t: T0 + 1_000, v: 10 }, { deviceId: 'd1', metric: 'temperature', t: T0 + 1_000, v: 0 });
+    const original = driver(new RuleEngine(config));
+    const perReading = readings.map((r) => brief(alertsOf(original.process(r))));
+    expect(perReading).toEqual([[`FIRING cold d1/temperature ${T0}`], [], [], [`RESOLVED cold d1/temperature ${T0}-${T0 + 1_000}`], []]);
+
+    const crashed = new RuleEngine(config);
+    const c = driver(crashed);
+    readings.slice(0, 4).forEach((r) => c.process(r));
+    const records = crashed.snapshot();
+    expect(records.map((r) => r.status)).toEqual(['ok']);
+
+    const resume = (kept: AlertStateRecord[]): string[] => {
+      const engine = new RuleEngine(config);
+      engine.restore(kept);
+      const d = driver(engine);
+      readings.slice(0, 4).forEach((r) => d.warm(r));
+      return brief(alertsOf(d.process(readings[4]!)));
+    };
+    expect(resume(records)).toEqual([]); // the ok record: same as the original run
+    expect(resume([])).toEqual([`FIRING cold d1/temperature ${T0 + 1_000}`]); // a tombstone: an alert that never was
   });
 });
 
