@@ -6,8 +6,9 @@
  *   3. the local broker from Maven Central jars (infra/), on a free port with a fresh data directory.
  * Tests give every topic and group a unique name, so one broker serves them all.
  */
-import { request } from 'node:http';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

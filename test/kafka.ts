@@ -4,18 +4,18 @@
  * raw produce/consume, and polling.
  */
 import { randomBytes } from 'node:crypto';
-import { inject, onTestFinished } from 'vitest';
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import {
   createAdmin,
   createConsumer,
   createLogger,
   createProducer,
   ensureTopics,
+  type KafkaJS,
   type KafkaSettings,
   type Logger,
   type TopicSpec,
 } from '@sensor-pipeline/shared';
+import { inject, onTestFinished } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,7 +43,10 @@ export function uniqueName(prefix: string): string {
  * Creates topics (unique names are the caller's job, see `uniqueName`) and deletes them when the current
  * test finishes. Call inside a test (or pass `cleanup: false` from hooks and clean up yourself).
  */
-export async function createTopics(specs: readonly (TopicSpec | string)[], options: { partitions?: number; cleanup?: boolean } = {}): Promise<string[]> {
+export async function createTopics(
+  specs: readonly (TopicSpec | string)[],
+  options: { partitions?: number; cleanup?: boolean } = {},
+): Promise<string[]> {
   const admin = createAdmin(kafkaSettings('test-admin'), testLogger);
   await admin.connect();
   const full = specs.map((s) => (typeof s === 'string' ? { topic: s, numPartitions: options.partitions ?? 1 } : s));
@@ -82,7 +85,10 @@ export async function produceRaw(topic: string, messages: readonly RawMessage[])
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 1_000) {
-      await producer.send({ topic, messages: messages.slice(i, i + 1_000).map((m) => ({ ...m })) as KafkaJS.Message[] });
+      await producer.send({
+        topic,
+        messages: messages.slice(i, i + 1_000).map((m) => ({ ...m })) as KafkaJS.Message[],
+      });
     }
   } finally {
     await producer.disconnect();
@@ -167,7 +173,9 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const message = typeof options.message === 'function' ? options.message() : options.message;
-      throw new Error(`${message ?? 'condition not met'} within ${options.timeoutMs ?? 30_000} ms`, { cause: lastError });
+      throw new Error(`${message ?? 'condition not met'} within ${options.timeoutMs ?? 30_000} ms`, {
+        cause: lastError,
+      });
     }
     await sleep(options.intervalMs ?? 100);
   }

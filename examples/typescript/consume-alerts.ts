@@ -14,7 +14,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { alertCodec, createConsumer, createLogger, kafkaSettingsFromEnv, topicNamesFromEnv, type Alert } from '@sensor-pipeline/shared';
+import {
+  type Alert,
+  alertCodec,
+  createConsumer,
+  createLogger,
+  kafkaSettingsFromEnv,
+  topicNamesFromEnv,
+} from '@sensor-pipeline/shared';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +36,11 @@ const { values } = parseArgs({
 const max = values.max === undefined ? Infinity : Number(values.max);
 const timeoutMs = values['timeout-ms'] === undefined ? Infinity : Number(values['timeout-ms']);
 
-const logger = createLogger({ service: 'consume-alerts-example', level: process.env['LOG_LEVEL'] ?? 'warn', destination: { write: (s: string) => process.stderr.write(s) } });
+const logger = createLogger({
+  service: 'consume-alerts-example',
+  level: process.env['LOG_LEVEL'] ?? 'warn',
+  destination: { write: (s: string) => process.stderr.write(s) },
+});
 const settings = kafkaSettingsFromEnv('consume-alerts-example');
 const codec = alertCodec();
 const consumer = createConsumer(
@@ -68,7 +79,9 @@ void consumer.run({
     if (decoded.ok) handle(decoded.value, message.key?.toString('utf8') ?? null, partition, message.offset);
     else {
       undecodable += 1; // a bad record is reported and skipped, never fatal
-      process.stderr.write(`skipping ${topic}[${partition}]@${message.offset}: ${decoded.error.code} ${decoded.error.message}\n`);
+      process.stderr.write(
+        `skipping ${topic}[${partition}]@${message.offset}: ${decoded.error.code} ${decoded.error.message}\n`,
+      );
     }
     if (values.group) await consumer.commitOffsets([{ topic, partition, offset: String(BigInt(message.offset) + 1n) }]);
     if (printed >= max) finish();

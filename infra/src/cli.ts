@@ -10,7 +10,7 @@
  *   local-kafka reset                 stop and delete the data directory
  */
 import { parseArgs } from 'node:util';
-import { LocalKafka, KAFKA_VERSION } from './local-kafka.js';
+import { KAFKA_VERSION, LocalKafka } from './local-kafka.js';
 
 const USAGE = `usage: local-kafka <fetch|start|stop|status|bootstrap|reset> [--port N] [--data-dir DIR] [--heap 512m]
 Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1, from Maven Central jars; Java 17+ and Maven required.`;
@@ -35,7 +35,11 @@ async function main(): Promise<number> {
     console.error(`--port must be an integer between 1 and 65534, got ${values.port}`);
     return 2;
   }
-  const kafka = new LocalKafka({ port, heap: values.heap, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  const kafka = new LocalKafka({
+    port,
+    heap: values.heap,
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+  });
   switch (command) {
     case 'fetch':
       await kafka.fetchJars();
@@ -50,7 +54,16 @@ async function main(): Promise<number> {
     case 'status': {
       const pid = kafka.runningPid();
       const ready = pid !== undefined && (await kafka.ready());
-      console.log(JSON.stringify({ running: pid !== undefined, ready, pid: pid ?? null, bootstrapServers: kafka.bootstrapServers, dataDir: kafka.dataDir, version: KAFKA_VERSION }));
+      console.log(
+        JSON.stringify({
+          running: pid !== undefined,
+          ready,
+          pid: pid ?? null,
+          bootstrapServers: kafka.bootstrapServers,
+          dataDir: kafka.dataDir,
+          version: KAFKA_VERSION,
+        }),
+      );
       return pid !== undefined ? 0 : 1;
     }
     case 'bootstrap':

@@ -5,7 +5,15 @@
  * the readings and would restore the wrong sensors' state. Used by the `topics` command (compose's one-shot
  * initializer) and by the launcher.
  */
-import { createAdmin, ensureTopics, PipelineError, type KafkaSettings, type Logger, type TopicNames, type TopicSpec } from '@sensor-pipeline/shared';
+import {
+  createAdmin,
+  ensureTopics,
+  type KafkaSettings,
+  type Logger,
+  PipelineError,
+  type TopicNames,
+  type TopicSpec,
+} from '@sensor-pipeline/shared';
 
 export interface TopicsReport {
   readonly created: readonly string[];
@@ -22,11 +30,21 @@ export class TopicLayoutError extends PipelineError {
   }
 }
 
-export async function createPipelineTopics(settings: KafkaSettings, specs: readonly TopicSpec[], names: TopicNames, logger: Logger, options: { timeoutMs?: number } = {}): Promise<TopicsReport> {
+export async function createPipelineTopics(
+  settings: KafkaSettings,
+  specs: readonly TopicSpec[],
+  names: TopicNames,
+  logger: Logger,
+  options: { timeoutMs?: number } = {},
+): Promise<TopicsReport> {
   const admin = createAdmin(settings, logger);
   await admin.connect();
   try {
-    const created = await ensureTopics(admin, specs, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+    const created = await ensureTopics(
+      admin,
+      specs,
+      options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    );
     const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic), timeout: 10_000 });
     const partitions = new Map(metadata.map((t) => [t.name, t.partitions.length]));
     const warnings: string[] = [];

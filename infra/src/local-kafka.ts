@@ -76,7 +76,16 @@ export class LocalKafka {
     const started = Date.now();
     const mvn = spawn(
       'mvn',
-      ['-B', '-q', '-f', join(INFRA_DIR, 'kafka', 'pom.xml'), `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${this.libsDir}`, '-DincludeScope=runtime'],
+      [
+        '-B',
+        '-q',
+        '-f',
+        join(INFRA_DIR, 'kafka', 'pom.xml'),
+        `-Dkafka.version=${KAFKA_VERSION}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${this.libsDir}`,
+        '-DincludeScope=runtime',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -128,25 +137,47 @@ export class LocalKafka {
     if (!existsSync(join(this.dataDir, 'logs', 'meta.properties'))) {
       const clusterId = newClusterId();
       this.progress(`formatting storage in ${this.dataDir} (cluster id ${clusterId})`);
-      const format = spawnSync('java', [...this.jvmArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'], { encoding: 'utf8' });
+      const format = spawnSync(
+        'java',
+        [
+          ...this.jvmArgs(),
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          propsFile,
+          '--ignore-formatted',
+        ],
+        { encoding: 'utf8' },
+      );
       if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`);
     }
-    this.progress(`starting Apache Kafka ${KAFKA_VERSION} on ${this.bootstrapServers} (heap ${this.heap}, log ${this.logFile})`);
+    this.progress(
+      `starting Apache Kafka ${KAFKA_VERSION} on ${this.bootstrapServers} (heap ${this.heap}, log ${this.logFile})`,
+    );
     const out = openSync(this.logFile, 'a');
-    const child = spawn('java', [...this.jvmArgs(), `-Dlog4j2.configurationFile=${join(this.dataDir, 'log4j2.yaml')}`, 'kafka.Kafka', propsFile], {
-      detached: true,
-      stdio: ['ignore', out, out],
-    });
+    const child = spawn(
+      'java',
+      [...this.jvmArgs(), `-Dlog4j2.configurationFile=${join(this.dataDir, 'log4j2.yaml')}`, 'kafka.Kafka', propsFile],
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+      },
+    );
     closeSync(out);
     child.unref();
     writeFileSync(this.pidFile, `${child.pid}\n`);
     const started = Date.now();
     let lastNote = started;
     while (!(await this.ready())) {
-      if (this.runningPid() === undefined) throw new Error(`the broker exited during start; see ${this.logFile}:\n${tail(this.logFile)}`);
+      if (this.runningPid() === undefined)
+        throw new Error(`the broker exited during start; see ${this.logFile}:\n${tail(this.logFile)}`);
       if (Date.now() - started > timeoutMs) {
         await this.stop();
-        throw new Error(`the broker did not become ready in ${timeoutMs} ms; see ${this.logFile}:\n${tail(this.logFile)}`);
+        throw new Error(
+          `the broker did not become ready in ${timeoutMs} ms; see ${this.logFile}:\n${tail(this.logFile)}`,
+        );
       }
       if (Date.now() - lastNote > 5_000) {
         lastNote = Date.now();

@@ -53,7 +53,8 @@ export const DEFAULT_PORTS: ServicePorts = {
 
 /** Ports from `base` upwards (webhook, then the ops ports in start order): for running beside another pipeline. */
 export function portsFrom(base: number): ServicePorts {
-  if (!Number.isInteger(base) || base < 1 || base > 65_532) throw new RangeError(`port base must be an integer in 1..65532, got ${base}`);
+  if (!Number.isInteger(base) || base < 1 || base > 65_532)
+    throw new RangeError(`port base must be an integer in 1..65532, got ${base}`);
   return { sinkWebhook: base, alertingOps: base + 1, processorOps: base + 2, simulatorOps: base + 3 };
 }
 
@@ -116,7 +117,15 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
     {
       name: 'sink',
       description: 'demo webhook receiver: verifies signatures and prints each alert',
-      command: ['node', 'packages/alerting/dist/cli.js', 'sink', '--port', String(ports.sinkWebhook), '--host', d.listenHost],
+      command: [
+        'node',
+        'packages/alerting/dist/cli.js',
+        'sink',
+        '--port',
+        String(ports.sinkWebhook),
+        '--host',
+        d.listenHost,
+      ],
       env: { SINK_SECRET: d.sinkSecret },
       opsPort: ports.sinkWebhook,
       readyPath: '/readyz',
@@ -129,7 +138,13 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       name: 'alerting',
       description: 'routes alerts to webhooks, signed and retried',
       command: ['node', 'packages/alerting/dist/cli.js', 'run', '--config', CONFIG_FILES.alerting],
-      env: { ...kafka, METRICS_PORT: String(ports.alertingOps), SINK_SECRET: d.sinkSecret, SINK_URL: sinkUrl, ...topicEnv(d.topics, alertingTopics) },
+      env: {
+        ...kafka,
+        METRICS_PORT: String(ports.alertingOps),
+        SINK_SECRET: d.sinkSecret,
+        SINK_URL: sinkUrl,
+        ...topicEnv(d.topics, alertingTopics),
+      },
       opsPort: ports.alertingOps,
       readyPath: '/readyz',
       metrics: true,

@@ -9,7 +9,7 @@
  * partitions; alerts are a log of events (FIRING and RESOLVED are both facts downstream teams read), kept
  * a week and never compacted; DLQs are small and kept long enough for someone to look at them.
  */
-import { topicNamesFromEnv, type TopicNames, type TopicRole, type TopicSpec } from '@sensor-pipeline/shared';
+import { type TopicNames, type TopicRole, type TopicSpec, topicNamesFromEnv } from '@sensor-pipeline/shared';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -27,17 +27,53 @@ export interface TopicLayout {
 export const READINGS_PARTITIONS = 6;
 
 export const TOPIC_LAYOUT: { readonly [R in TopicRole]: TopicLayout } = {
-  readings: { partitions: READINGS_PARTITIONS, cleanupPolicy: 'delete', retentionMs: DAY_MS, purpose: 'Avro SensorReading, key = deviceId' },
-  alerts: { partitions: 3, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS, purpose: 'Avro Alert (FIRING/RESOLVED events, a log), key = deviceId' },
-  stats: { partitions: 3, cleanupPolicy: 'delete', retentionMs: 6 * HOUR_MS, purpose: 'Avro WindowStats, key = deviceId' },
-  readingsDlq: { partitions: 1, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS, purpose: 'readings set aside: original bytes + dlq.* headers' },
-  deliveriesDlq: { partitions: 1, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS, purpose: 'alerts whose webhook delivery failed: Avro Alert + dlq.* headers' },
+  readings: {
+    partitions: READINGS_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: DAY_MS,
+    purpose: 'Avro SensorReading, key = deviceId',
+  },
+  alerts: {
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    purpose: 'Avro Alert (FIRING/RESOLVED events, a log), key = deviceId',
+  },
+  stats: {
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 6 * HOUR_MS,
+    purpose: 'Avro WindowStats, key = deviceId',
+  },
+  readingsDlq: {
+    partitions: 1,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    purpose: 'readings set aside: original bytes + dlq.* headers',
+  },
+  deliveriesDlq: {
+    partitions: 1,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    purpose: 'alerts whose webhook delivery failed: Avro Alert + dlq.* headers',
+  },
   // co-partitioned with readings: partition p of the state belongs to partition p of the readings
-  alertState: { partitions: READINGS_PARTITIONS, cleanupPolicy: 'compact', purpose: 'alert state per fingerprint, compacted, key = fingerprint' },
+  alertState: {
+    partitions: READINGS_PARTITIONS,
+    cleanupPolicy: 'compact',
+    purpose: 'alert state per fingerprint, compacted, key = fingerprint',
+  },
 };
 
 /** Roles in creation and display order. */
-export const TOPIC_ROLES: readonly TopicRole[] = ['readings', 'alerts', 'stats', 'readingsDlq', 'deliveriesDlq', 'alertState'];
+export const TOPIC_ROLES: readonly TopicRole[] = [
+  'readings',
+  'alerts',
+  'stats',
+  'readingsDlq',
+  'deliveriesDlq',
+  'alertState',
+];
 
 export interface PipelineTopicOptions {
   /** Replication factor for every topic; 1 for a single broker (default), 3 for a production cluster. */
@@ -45,7 +81,10 @@ export interface PipelineTopicOptions {
 }
 
 /** The topic specs for `ensureTopics`, with names from the environment (`READINGS_TOPIC`, ...) by default. */
-export function pipelineTopicSpecs(names: TopicNames = topicNamesFromEnv(), options: PipelineTopicOptions = {}): TopicSpec[] {
+export function pipelineTopicSpecs(
+  names: TopicNames = topicNamesFromEnv(),
+  options: PipelineTopicOptions = {},
+): TopicSpec[] {
   const replicationFactor = options.replicationFactor ?? 1;
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
     throw new RangeError(`replicationFactor must be a positive integer, got ${replicationFactor}`);

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger, kafkaSettingsFromEnv, parseDuration, topicNamesFromEnv } from '@sensor-pipeline/shared';
 import { createPipelineTopics } from './create-pipeline-topics.js';
+import { plainView, ttyView } from './launcher/live-view.js';
 import { runPipeline } from './launcher/run-pipeline.js';
 import { parseUpOptions, UP_USAGE, UsageError } from './launcher/up-options.js';
-import { plainView, ttyView } from './launcher/live-view.js';
 import { DEFAULT_PORTS, pipelineServices } from './pipeline-services.js';
 import { pipelineTopicSpecs, TOPIC_LAYOUT, TOPIC_ROLES } from './pipeline-topics.js';
 import { TAIL_TOPICS, type TailTopic } from './tail/record-formatter.js';
@@ -89,19 +89,29 @@ async function topics(argv: string[]): Promise<number> {
   }
   const names = topicNamesFromEnv();
   const replicationFactor = Number(values['replication-factor']);
-  if (!Number.isInteger(replicationFactor) || replicationFactor < 1) throw new UsageError(`--replication-factor expects a positive integer, got "${values['replication-factor']}"`);
+  if (!Number.isInteger(replicationFactor) || replicationFactor < 1)
+    throw new UsageError(`--replication-factor expects a positive integer, got "${values['replication-factor']}"`);
   const specs = pipelineTopicSpecs(names, { replicationFactor });
   if (values.describe) {
     for (const role of TOPIC_ROLES) {
       const spec = specs.find((s) => s.topic === names[role])!;
-      console.log(`${spec.topic.padEnd(24)} ${String(spec.numPartitions).padStart(2)} partitions  ${Object.entries(spec.config ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}  — ${TOPIC_LAYOUT[role].purpose}`);
+      console.log(
+        `${spec.topic.padEnd(24)} ${String(spec.numPartitions).padStart(2)} partitions  ${Object.entries(
+          spec.config ?? {},
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}  — ${TOPIC_LAYOUT[role].purpose}`,
+      );
     }
     return 0;
   }
   const logger = createLogger({ service: 'sensor-pipeline-topics' });
   const settings = kafkaSettings(values['bootstrap-servers'], 'sensor-pipeline-topics');
   const report = await createPipelineTopics(settings, specs, names, logger, { timeoutMs: 60_000 });
-  logger.info({ bootstrapServers: settings.bootstrapServers, created: report.created, existing: report.existing }, report.created.length ? 'topics created' : 'topics already present');
+  logger.info(
+    { bootstrapServers: settings.bootstrapServers, created: report.created, existing: report.existing },
+    report.created.length ? 'topics created' : 'topics already present',
+  );
   for (const warning of report.warnings) logger.warn(warning);
   return 0;
 }
@@ -123,11 +133,14 @@ async function tail(argv: string[]): Promise<number> {
   });
   const kind = positionals[0];
   if (values.help || !kind || !(kind in TAIL_TOPICS)) {
-    console.error(`usage: sensor-pipeline tail <${Object.keys(TAIL_TOPICS).join('|')}> [--json] [--from-beginning] [--group G] [--max N] [--idle-timeout 10s] [--read-uncommitted]`);
+    console.error(
+      `usage: sensor-pipeline tail <${Object.keys(TAIL_TOPICS).join('|')}> [--json] [--from-beginning] [--group G] [--max N] [--idle-timeout 10s] [--read-uncommitted]`,
+    );
     return values.help ? 0 : 2;
   }
   const max = values.max === undefined ? undefined : Number(values.max);
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UsageError(`--max expects a positive integer, got "${values.max}"`);
+  if (max !== undefined && (!Number.isInteger(max) || max < 1))
+    throw new UsageError(`--max expects a positive integer, got "${values.max}"`);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', () => stop());
@@ -164,7 +177,13 @@ function services(argv: string[]): number {
     return 0;
   }
   for (const spec of specs) {
-    console.log(`${spec.name} — ${spec.description}\n  ${spec.command.join(' ')}\n  ${Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join(' ')}\n  ready: http://127.0.0.1:${spec.opsPort}${spec.readyPath}${spec.metrics ? `, metrics: http://127.0.0.1:${spec.opsPort}/metrics` : ''}\n`);
+    console.log(
+      `${spec.name} — ${spec.description}\n  ${spec.command.join(' ')}\n  ${Object.entries(spec.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(
+          ' ',
+        )}\n  ready: http://127.0.0.1:${spec.opsPort}${spec.readyPath}${spec.metrics ? `, metrics: http://127.0.0.1:${spec.opsPort}/metrics` : ''}\n`,
+    );
   }
   return 0;
 }
@@ -174,6 +193,12 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err as Error & { code?: string };
     console.error(`sensor-pipeline: ${e.message}`);
-    process.exit(e.code === 'USAGE' || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 2 : 1);
+    process.exit(
+      e.code === 'USAGE' ||
+        e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+        e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+        ? 2
+        : 1,
+    );
   },
 );

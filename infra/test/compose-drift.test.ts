@@ -35,13 +35,17 @@ interface ComposeService {
 
 const composeFile = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
 const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
-const compose = parseYaml(readFileSync(composeFile, 'utf8')) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
+const compose = parseYaml(readFileSync(composeFile, 'utf8')) as {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+};
 const deployment = composeDeployment();
 const specs = pipelineServices(deployment);
 
 function envOf(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  if (Array.isArray(env))
+    return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
 }
 
@@ -69,7 +73,9 @@ describe('docker compose matches the launcher', () => {
         expect(Object.keys(env).sort()).toEqual(Object.keys(spec.env).sort());
         for (const [key, value] of Object.entries(spec.env)) {
           if (SECRET_ENV.has(key)) {
-            expect(env[key], `${key} must be a reference like \${${key}}, never a literal`).toMatch(new RegExp(`^\\$\\{${key}(:?[-?].*)?\\}$`));
+            expect(env[key], `${key} must be a reference like \${${key}}, never a literal`).toMatch(
+              new RegExp(`^\\$\\{${key}(:?[-?].*)?\\}$`),
+            );
             expect(normalizeReference(env[key]!)).toBe(value);
           } else {
             expect(env[key], key).toBe(value);
@@ -81,7 +87,8 @@ describe('docker compose matches the launcher', () => {
         expect(service.image).toBe('sensor-pipeline:latest');
         expect(service.build).toEqual({ context: '..', dockerfile: 'infra/Dockerfile' });
         expect(service.volumes ?? []).toContain(`../config:${COMPOSE_APP_DIR}/config:ro`);
-        for (const file of spec.configFiles) expect(file.startsWith('config/'), `${file} is under the mounted config/`).toBe(true);
+        for (const file of spec.configFiles)
+          expect(file.startsWith('config/'), `${file} is under the mounted config/`).toBe(true);
       });
 
       it('is healthy when its readiness endpoint answers', () => {
@@ -106,7 +113,7 @@ describe('docker compose matches the launcher', () => {
     expect(processor.ports).toBeUndefined();
   });
 
-  it('creates the topics with the launcher\'s command and names, once, after the broker is healthy', () => {
+  it("creates the topics with the launcher's command and names, once, after the broker is healthy", () => {
     const topics = compose.services['topics']!;
     expect(topics.command).toEqual(TOPICS_COMMAND);
     expect(envOf(topics)).toMatchObject(topicsInitializerEnv(deployment));
@@ -114,7 +121,7 @@ describe('docker compose matches the launcher', () => {
     expect((topics.depends_on as Record<string, { condition?: string }>)['kafka']?.condition).toBe('service_healthy');
   });
 
-  it('runs the broker of the local broker\'s Kafka version, in KRaft mode, healthchecked, where the services look for it', () => {
+  it("runs the broker of the local broker's Kafka version, in KRaft mode, healthchecked, where the services look for it", () => {
     const kafka = compose.services['kafka']!;
     expect(kafka.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
     const env = envOf(kafka);
@@ -124,14 +131,15 @@ describe('docker compose matches the launcher', () => {
     expect(([] as string[]).concat(kafka.healthcheck?.test ?? []).join(' ')).toContain('kafka-broker-api-versions.sh');
   });
 
-  it('builds a small non-root runtime image with the repository at the services\' working directory', () => {
+  it("builds a small non-root runtime image with the repository at the services' working directory", () => {
     const stages = dockerfile.split(/^FROM /m).slice(1);
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const runtime = stages.at(-1)!;
     expect(runtime).toMatch(/^node:20-bookworm-slim/);
     expect(runtime).toMatch(new RegExp(`^WORKDIR ${COMPOSE_APP_DIR}$`, 'm'));
     expect(runtime).toMatch(/^USER (?!root)\S+$/m);
-    for (const lib of ['libssl3', 'libsasl2-2', 'libzstd1', 'liblz4-1', 'libcurl4', 'zlib1g']) expect(runtime).toContain(lib);
+    for (const lib of ['libssl3', 'libsasl2-2', 'libzstd1', 'liblz4-1', 'libcurl4', 'zlib1g'])
+      expect(runtime).toContain(lib);
     expect(stages[0]).toContain('pnpm install --frozen-lockfile');
     expect(stages[0]).toContain('CKJS_LINKING=dynamic');
   });
@@ -149,10 +157,15 @@ describe('docker compose accepts the file', () => {
 
   it('validates with `compose config` (no engine needed)', () => {
     if (!command) {
-      throw new Error('neither `docker compose` nor `docker-compose` is installed; scripts/install.sh installs Debian\'s docker-compose (apt-get install docker-compose)');
+      throw new Error(
+        "neither `docker compose` nor `docker-compose` is installed; scripts/install.sh installs Debian's docker-compose (apt-get install docker-compose)",
+      );
     }
     const [bin, ...pre] = command;
-    const result = spawnSync(bin!, [...pre, '-f', composeFile, 'config', '-q'], { encoding: 'utf8', env: { ...process.env, SINK_SECRET: 'whsec_dGVzdHRlc3R0ZXN0dGVzdA==' } });
+    const result = spawnSync(bin!, [...pre, '-f', composeFile, 'config', '-q'], {
+      encoding: 'utf8',
+      env: { ...process.env, SINK_SECRET: 'whsec_dGVzdHRlc3R0ZXN0dGVzdA==' },
+    });
     expect(result.status, `${command.join(' ')} config failed:\n${result.stderr}${result.stdout}`).toBe(0);
   });
 

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type Alert, alertCodec } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { alertCodec, type Alert } from '@sensor-pipeline/shared';
 import { bootstrapServers, createTopics, produceRaw, uniqueName } from '../../test/kafka.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,8 +33,18 @@ function sampleAlerts(count: number): Alert[] {
       threshold: 80.5,
       startsAt,
       endsAt: resolved ? startsAt + 45_123 : null,
-      window: { spec: 'time:30s', start: startsAt - 30_000, end: startsAt, count: 30 + i, mean: 81.25, median: 81.5, min: 79.125, max: 95.0625 },
-      labels: i % 4 === 0 ? {} : { region: 'eu-west', room: `räum-${i}`, 'emoji 🔥': 'yes' },
+      window: {
+        spec: 'time:30s',
+        start: startsAt - 30_000,
+        end: startsAt,
+        count: 30 + i,
+        mean: 81.25,
+        median: 81.5,
+        min: 79.125,
+        max: 95.0625,
+      },
+      labels:
+        i % 4 === 0 ? ({} as Record<string, string>) : { region: 'eu-west', room: `räum-${i}`, 'emoji 🔥': 'yes' },
       summary: `site device ${i} temperature ${80 + i}°C above 80°C — “quoted”`,
     } satisfies Alert;
   });
@@ -48,7 +58,11 @@ interface Run {
 
 function run(command: string, args: readonly string[], timeoutMs = 90_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: REPO,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -78,7 +92,11 @@ async function topicWithAlerts(alerts: readonly Alert[]): Promise<string> {
 
 function expectEveryAlert(run: Run, alerts: readonly Alert[]): void {
   expect(run.code, run.stderr).toBe(0);
-  const lines = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { key: string; partition: number; offset: number; alert: Alert });
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { key: string; partition: number; offset: number; alert: Alert });
   expect(lines).toHaveLength(alerts.length);
   const byId = new Map(lines.map((l) => [l.alert.eventId, l]));
   for (const alert of alerts) {
@@ -93,11 +111,24 @@ function expectEveryAlert(run: Run, alerts: readonly Alert[]): void {
 describe('downstream consumer examples', () => {
   it('the Python example decodes every alert from alert.avsc alone', async () => {
     if (!existsSync(PYTHON)) {
-      throw new Error(`${PYTHON} is missing: run scripts/install.sh (it creates .venv-examples from examples/python/requirements.txt)`);
+      throw new Error(
+        `${PYTHON} is missing: run scripts/install.sh (it creates .venv-examples from examples/python/requirements.txt)`,
+      );
     }
     const alerts = sampleAlerts(25);
     const topic = await topicWithAlerts(alerts);
-    const result = await run(PYTHON, ['examples/python/consume_alerts.py', '--bootstrap-servers', bootstrapServers(), '--topic', topic, '--from-beginning', '--max', String(alerts.length), '--timeout', '60']);
+    const result = await run(PYTHON, [
+      'examples/python/consume_alerts.py',
+      '--bootstrap-servers',
+      bootstrapServers(),
+      '--topic',
+      topic,
+      '--from-beginning',
+      '--max',
+      String(alerts.length),
+      '--timeout',
+      '60',
+    ]);
     expectEveryAlert(result, alerts);
     expect(result.stderr).toMatch(/skipping .*not Avro single-object encoding/);
   });
@@ -128,10 +159,26 @@ describe('downstream consumer examples', () => {
     const [topic] = await createTopics([uniqueName('example-alerts-other')]);
     const other = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 0xab), Buffer.from([0x02, 0x41])]);
     const alert = sampleAlerts(1)[0]!;
-    await produceRaw(topic!, [{ key: 'x', value: other }, { key: alert.deviceId, value: alertCodec().encode(alert) }]);
-    const result = await run(PYTHON, ['examples/python/consume_alerts.py', '--bootstrap-servers', bootstrapServers(), '--topic', topic!, '--from-beginning', '--max', '1', '--timeout', '60']);
+    await produceRaw(topic!, [
+      { key: 'x', value: other },
+      { key: alert.deviceId, value: alertCodec().encode(alert) },
+    ]);
+    const result = await run(PYTHON, [
+      'examples/python/consume_alerts.py',
+      '--bootstrap-servers',
+      bootstrapServers(),
+      '--topic',
+      topic!,
+      '--from-beginning',
+      '--max',
+      '1',
+      '--timeout',
+      '60',
+    ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/written with another schema: fingerprint abababababababab, this reader's is [0-9a-f]{16}/);
+    expect(result.stderr).toMatch(
+      /written with another schema: fingerprint abababababababab, this reader's is [0-9a-f]{16}/,
+    );
     expect(JSON.parse(result.stdout.trim()).alert).toEqual(alert);
   });
 });

@@ -4,18 +4,18 @@
  * service up, the sink must receive the FIRING and RESOLVED alert of every fault the demo scenario's
  * notes promise, and SIGINT must stop everything in order: exit status 0 and no process left behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
 import { TOPIC_ENV, type TopicRole } from '@sensor-pipeline/shared';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { bootstrapServers, deleteTopics, sleep, uniqueName } from '../../test/kafka.js';
 import { LineFollower } from '../src/launcher/line-follower.js';
-import { parseSinkLine, type SinkEvent } from '../src/launcher/sink-events.js';
 import { alive } from '../src/launcher/run-record.js';
+import { parseSinkLine, type SinkEvent } from '../src/launcher/sink-events.js';
 import { SINK_PATH, START_ORDER } from '../src/pipeline-services.js';
 import { parseYaml } from './yaml-parser.js';
 
@@ -29,7 +29,9 @@ interface Expected {
 
 /** From config/scenarios/demo.yaml: every fault whose note says `<rule> fires ..., resolves ...`, per device. */
 function promisedAlerts(): Expected[] {
-  const scenario = parseYaml(readFileSync(join(REPO, 'config/scenarios/demo.yaml'), 'utf8')) as { faults?: { devices?: string[]; note?: string }[] };
+  const scenario = parseYaml(readFileSync(join(REPO, 'config/scenarios/demo.yaml'), 'utf8')) as {
+    faults?: { devices?: string[]; note?: string }[];
+  };
   const out: Expected[] = [];
   for (const fault of scenario.faults ?? []) {
     const m = /^([a-z][a-z0-9-]*) fires\b.*\bresolves\b/.exec(fault.note ?? '');
@@ -60,7 +62,8 @@ async function freePortBase(count: number): Promise<number> {
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
@@ -72,14 +75,36 @@ describe('sensor-pipeline up', () => {
 
     const runDir = mkdtempSync(join(tmpdir(), 'launcher-test-'));
     const prefix = uniqueName('launcher');
-    const topicEnv = Object.fromEntries((Object.entries(TOPIC_ENV) as [TopicRole, string][]).map(([role, name]) => [name, `${prefix}.${role}`]));
+    const topicEnv = Object.fromEntries(
+      (Object.entries(TOPIC_ENV) as [TopicRole, string][]).map(([role, name]) => [name, `${prefix}.${role}`]),
+    );
     const base = await freePortBase(4);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...topicEnv, PROCESSOR_GROUP_ID: `${prefix}-processor`, KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(), LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...topicEnv,
+      PROCESSOR_GROUP_ID: `${prefix}-processor`,
+      KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(),
+      LOG_LEVEL: 'info',
+    };
     delete env['SINK_SECRET']; // the launcher generates a demo secret
 
     const child = spawn(
       process.execPath,
-      [CLI, 'up', '--no-broker', '--port-base', String(base), '--run-dir', runDir, '--fast', '--simulator-args', '--duration 200s', '--plain', '--ready-timeout', '60s'],
+      [
+        CLI,
+        'up',
+        '--no-broker',
+        '--port-base',
+        String(base),
+        '--run-dir',
+        runDir,
+        '--fast',
+        '--simulator-args',
+        '--duration 200s',
+        '--plain',
+        '--ready-timeout',
+        '60s',
+      ],
       { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -112,8 +137,12 @@ describe('sensor-pipeline up', () => {
     // watch the sink and the run record until every promised alert has fired and resolved
     const sink = new LineFollower(join(runDir, 'logs', 'sink.log'), { fromStart: true });
     const seen: SinkEvent[] = [];
-    const has = (status: string, e: Expected) => seen.some((s) => s.status === status && s.rule === e.rule && s.deviceId === e.deviceId);
-    const missing = () => expected.flatMap((e) => ['FIRING', 'RESOLVED'].filter((status) => !has(status, e)).map((status) => `${status} ${e.rule} ${e.deviceId}`));
+    const has = (status: string, e: Expected) =>
+      seen.some((s) => s.status === status && s.rule === e.rule && s.deviceId === e.deviceId);
+    const missing = () =>
+      expected.flatMap((e) =>
+        ['FIRING', 'RESOLVED'].filter((status) => !has(status, e)).map((status) => `${status} ${e.rule} ${e.deviceId}`),
+      );
     const deadline = Date.now() + 180_000;
     for (;;) {
       for (const line of sink.poll()) {
@@ -123,19 +152,27 @@ describe('sensor-pipeline up', () => {
       const record = join(runDir, 'launcher.json');
       if (existsSync(record)) {
         try {
-          const services = (JSON.parse(readFileSync(record, 'utf8')) as { services: Record<string, { pid: number }> }).services;
+          const services = (JSON.parse(readFileSync(record, 'utf8')) as { services: Record<string, { pid: number }> })
+            .services;
           for (const { pid } of Object.values(services)) servicePids.add(pid);
         } catch {
           // being rewritten
         }
       }
       if (missing().length === 0) break;
-      if (child.exitCode !== null || child.signalCode !== null) fail(`the launcher exited (${child.exitCode ?? child.signalCode}) before the alerts arrived; missing: ${missing().join(', ')}`);
-      if (Date.now() > deadline) fail(`the sink did not receive every promised alert in 180 s; missing: ${missing().join(', ')}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        fail(
+          `the launcher exited (${child.exitCode ?? child.signalCode}) before the alerts arrived; missing: ${missing().join(', ')}`,
+        );
+      if (Date.now() > deadline)
+        fail(`the sink did not receive every promised alert in 180 s; missing: ${missing().join(', ')}`);
       await sleep(250);
     }
     const unexpected = seen.filter((s) => !expected.some((e) => e.rule === s.rule && e.deviceId === s.deviceId));
-    if (unexpected.length > 0) console.warn(`alerts the demo scenario does not promise: ${unexpected.map((u) => `${u.status} ${u.rule} ${u.deviceId}`).join(', ')}`);
+    if (unexpected.length > 0)
+      console.warn(
+        `alerts the demo scenario does not promise: ${unexpected.map((u) => `${u.status} ${u.rule} ${u.deviceId}`).join(', ')}`,
+      );
     expect(servicePids.size).toBe(START_ORDER.length);
 
     child.kill('SIGINT');
@@ -145,7 +182,8 @@ describe('sensor-pipeline up', () => {
     expect(output).toMatch(/stopped cleanly/);
     expect(output).toMatch(/readings .*processed \(\d[\d,]*\)/); // the live view's status line
     expect(output).toMatch(/sink received FIRING/);
-    for (const name of ['simulator', 'processor', 'alerting', 'sink']) expect(output).toMatch(new RegExp(`${name} stopped \\(exit code 0`));
+    for (const name of ['simulator', 'processor', 'alerting', 'sink'])
+      expect(output).toMatch(new RegExp(`${name} stopped \\(exit code 0`));
     expect(output.indexOf('simulator stopped')).toBeLessThan(output.indexOf('processor stopped'));
     expect(output.indexOf('processor stopped')).toBeLessThan(output.indexOf('alerting stopped'));
     expect(output.indexOf('alerting stopped')).toBeLessThan(output.indexOf('sink stopped'));

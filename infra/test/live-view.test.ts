@@ -12,7 +12,19 @@ const state: ViewState = {
     ['processor', 'ready'],
     ['simulator', 'finished'],
   ]),
-  snapshot: { atMs: 0, produced: 12_345, processed: 12_300, processorDlq: 2, alertsFiring: 5, alertsResolved: 4, firingNow: 1, delivered: 9, deadLettered: 0, retrying: 0, lag: { processor: 45, alerting: 0 } },
+  snapshot: {
+    atMs: 0,
+    produced: 12_345,
+    processed: 12_300,
+    processorDlq: 2,
+    alertsFiring: 5,
+    alertsResolved: 4,
+    firingNow: 1,
+    delivered: 9,
+    deadLettered: 0,
+    retrying: 0,
+    lag: { processor: 45, alerting: 0 },
+  },
   rates: { producedPerSec: 150, processedPerSec: 149.6 },
   sink: { firing: 5, resolved: 4, duplicates: 1 },
 };
@@ -29,7 +41,9 @@ describe('live view', () => {
     const lines = statusLines(state);
     expect(lines[0]).toMatch(/150\/s produced \(12,345\) · 150\/s processed \(12,300\) · lag 45 · DLQ 2/);
     expect(lines[1]).toMatch(/5 firing · 4 resolved produced · 1 firing now · alerting lag 0/);
-    expect(lines[2]).toMatch(/9 delivered · 0 queued · 0 dead-lettered · sink got 5 FIRING \/ 4 RESOLVED \(\+1 duplicates\)/);
+    expect(lines[2]).toMatch(
+      /9 delivered · 0 queued · 0 dead-lettered · sink got 5 FIRING \/ 4 RESOLVED \(\+1 duplicates\)/,
+    );
     expect(lines[3]).toMatch(/simulator finished/);
     expect(statusLines({ ...state, snapshot: { atMs: 0, lag: {} }, rates: {} })[0]).toMatch(/–\/s produced \(–\)/);
   });
@@ -40,7 +54,14 @@ describe('live view', () => {
     view.info('starting processor');
     view.status(state);
     view.status(state);
-    view.alert({ path: '/webhook', status: 'FIRING', rule: 'cpu-high', deviceId: 'd1', duplicate: false, text: 'FIRING warning cpu-high d1 cpu' });
+    view.alert({
+      path: '/webhook',
+      status: 'FIRING',
+      rule: 'cpu-high',
+      deviceId: 'd1',
+      duplicate: false,
+      text: 'FIRING warning cpu-high d1 cpu',
+    });
     view.close();
     const lines = out.text().trim().split('\n');
     expect(lines).toHaveLength(4);
@@ -54,7 +75,14 @@ describe('live view', () => {
     const out = capture();
     const view = ttyView(Object.assign(out.stream, { columns: 200 }) as unknown as NodeJS.WriteStream);
     view.status(state);
-    view.alert({ path: '/webhook', status: 'RESOLVED', rule: 'cpu-high', deviceId: 'd1', duplicate: false, text: 'RESOLVED warning cpu-high d1 cpu' });
+    view.alert({
+      path: '/webhook',
+      status: 'RESOLVED',
+      rule: 'cpu-high',
+      deviceId: 'd1',
+      duplicate: false,
+      text: 'RESOLVED warning cpu-high d1 cpu',
+    });
     view.close();
     const text = out.text();
     expect(text).toContain('\x1b[6F\x1b[0J'); // the six-line block is cleared before the alert line

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAdmin, createConsumer, createLogger, createProducer } from '@sensor-pipeline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAdmin, createConsumer, createProducer, createLogger } from '@sensor-pipeline/shared';
 import { LocalKafka, portOpen } from '../src/local-kafka.js';
 
 const logger = createLogger({ service: 'test', level: 'warn' });
@@ -15,7 +15,10 @@ afterAll(async () => {
 });
 
 async function readAll(topic: string, count: number): Promise<string[]> {
-  const consumer = createConsumer({ bootstrapServers: kafka.bootstrapServers, clientId: 'restart-test' }, { logger, groupId: `g-${Date.now()}` });
+  const consumer = createConsumer(
+    { bootstrapServers: kafka.bootstrapServers, clientId: 'restart-test' },
+    { logger, groupId: `g-${Date.now()}` },
+  );
   const values: string[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic] });
@@ -45,7 +48,10 @@ describe('local broker', () => {
     await admin.disconnect();
     const producer = createProducer({ bootstrapServers: address, clientId: 'restart-test' }, { logger });
     await producer.connect();
-    await producer.send({ topic: 'kept', messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 4}`, value: `v${i}` })) });
+    await producer.send({
+      topic: 'kept',
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 4}`, value: `v${i}` })),
+    });
     await producer.disconnect();
 
     expect(await kafka.stop()).toBe(true);

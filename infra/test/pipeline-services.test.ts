@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS, TOPIC_ENV } from '@sensor-pipeline/shared';
-import { ALERTING_GROUP, DEFAULT_PORTS, pipelineServices, portsFrom, SECRET_ENV, SINK_PATH, START_ORDER, STOP_ORDER, type Deployment } from '../src/pipeline-services.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ALERTING_GROUP,
+  DEFAULT_PORTS,
+  type Deployment,
+  pipelineServices,
+  portsFrom,
+  SECRET_ENV,
+  SINK_PATH,
+  START_ORDER,
+  STOP_ORDER,
+} from '../src/pipeline-services.js';
 import { parseYaml } from './yaml-parser.js';
 
 const local: Deployment = {
@@ -28,16 +38,47 @@ describe('pipeline services', () => {
       expect(s.command[0]).toBe('node');
       const script = s.command[1]!;
       const pkgDir = script.split('/dist/')[0]!;
-      const pkg = JSON.parse(readFileSync(new URL(`${pkgDir}/package.json`, repo), 'utf8')) as { bin: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(new URL(`${pkgDir}/package.json`, repo), 'utf8')) as {
+        bin: Record<string, string>;
+      };
       expect(Object.values(pkg.bin).map((b) => `${pkgDir}/${b.replace(/^\.\//, '')}`)).toContain(script);
     }
   });
 
   it('starts the agreed commands', () => {
-    expect(spec('simulator').command).toEqual(['node', 'packages/simulator/dist/cli.js', '--scenario', 'config/scenarios/demo.yaml', '--seed', '1', '--realtime', '--metrics-port', '9464']);
-    expect(spec('processor').command).toEqual(['node', 'packages/processor/dist/cli.js', '--rules', 'config/rules.yaml']);
-    expect(spec('alerting').command).toEqual(['node', 'packages/alerting/dist/cli.js', 'run', '--config', 'config/alerting.yaml']);
-    expect(spec('sink').command).toEqual(['node', 'packages/alerting/dist/cli.js', 'sink', '--port', '9000', '--host', '127.0.0.1']);
+    expect(spec('simulator').command).toEqual([
+      'node',
+      'packages/simulator/dist/cli.js',
+      '--scenario',
+      'config/scenarios/demo.yaml',
+      '--seed',
+      '1',
+      '--realtime',
+      '--metrics-port',
+      '9464',
+    ]);
+    expect(spec('processor').command).toEqual([
+      'node',
+      'packages/processor/dist/cli.js',
+      '--rules',
+      'config/rules.yaml',
+    ]);
+    expect(spec('alerting').command).toEqual([
+      'node',
+      'packages/alerting/dist/cli.js',
+      'run',
+      '--config',
+      'config/alerting.yaml',
+    ]);
+    expect(spec('sink').command).toEqual([
+      'node',
+      'packages/alerting/dist/cli.js',
+      'sink',
+      '--port',
+      '9000',
+      '--host',
+      '127.0.0.1',
+    ]);
   });
 
   it('gives every Kafka client the broker and the names of the topics it uses', () => {
@@ -58,13 +99,20 @@ describe('pipeline services', () => {
   it('gives every service its own ops port, and the config files exist', () => {
     expect(new Set(specs.map((s) => s.opsPort)).size).toBe(specs.length);
     for (const s of specs) {
-      expect(String(s.opsPort)).toBe(s.name === 'sink' ? '9000' : (s.env['METRICS_PORT'] ?? s.command[s.command.indexOf('--metrics-port') + 1]));
+      expect(String(s.opsPort)).toBe(
+        s.name === 'sink' ? '9000' : (s.env['METRICS_PORT'] ?? s.command[s.command.indexOf('--metrics-port') + 1]),
+      );
       for (const file of s.configFiles) expect(() => readFileSync(new URL(file, repo))).not.toThrow();
     }
   });
 
   it('moves ports, the pace and the simulator arguments for the launcher', () => {
-    const moved = pipelineServices({ ...local, ports: portsFrom(30_000), realtime: false, simulatorArgs: ['--duration', '3m'] });
+    const moved = pipelineServices({
+      ...local,
+      ports: portsFrom(30_000),
+      realtime: false,
+      simulatorArgs: ['--duration', '3m'],
+    });
     const sim = moved.find((s) => s.name === 'simulator')!;
     expect(sim.command).not.toContain('--realtime');
     expect(sim.command.slice(-2)).toEqual(['--duration', '3m']);

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_TOPICS } from '@sensor-pipeline/shared';
-import { carryForward, ratesBetween, snapshotPipeline, type PipelineSnapshot } from '../src/launcher/pipeline-stats.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { carryForward, type PipelineSnapshot, ratesBetween, snapshotPipeline } from '../src/launcher/pipeline-stats.js';
 import { pipelineServices, portsFrom, type ServicePorts } from '../src/pipeline-services.js';
 
 async function metricsServer(text: string): Promise<number> {
@@ -24,8 +24,10 @@ function specsWith(ports: Partial<ServicePorts>) {
 }
 
 describe('pipeline snapshot', () => {
-  it('reads the services\' metrics into one snapshot', async () => {
-    const simulatorOps = await metricsServer('simulator_readings_acked_total 1500\nsimulator_readings_produced_total 1510\n');
+  it("reads the services' metrics into one snapshot", async () => {
+    const simulatorOps = await metricsServer(
+      'simulator_readings_acked_total 1500\nsimulator_readings_produced_total 1510\n',
+    );
     const processorOps = await metricsServer(
       [
         'processor_readings_total{outcome="processed"} 1400',
@@ -36,8 +38,14 @@ describe('pipeline snapshot', () => {
         'processor_alerts_firing 1',
       ].join('\n'),
     );
-    const alertingOps = await metricsServer('alerting_deliveries_total{receiver="demo-sink",outcome="delivered"} 5\nalerting_queue_depth{receiver="demo-sink"} 2\n');
-    const snap = await snapshotPipeline(specsWith({ simulatorOps, processorOps, alertingOps }), undefined, () => undefined);
+    const alertingOps = await metricsServer(
+      'alerting_deliveries_total{receiver="demo-sink",outcome="delivered"} 5\nalerting_queue_depth{receiver="demo-sink"} 2\n',
+    );
+    const snap = await snapshotPipeline(
+      specsWith({ simulatorOps, processorOps, alertingOps }),
+      undefined,
+      () => undefined,
+    );
     expect(snap).toMatchObject({
       produced: 1500,
       processed: 1404,
@@ -54,7 +62,11 @@ describe('pipeline snapshot', () => {
   });
 
   it('leaves out what it cannot reach', async () => {
-    const snap = await snapshotPipeline(specsWith({ simulatorOps: 1, processorOps: 2, alertingOps: 3 }), undefined, () => undefined);
+    const snap = await snapshotPipeline(
+      specsWith({ simulatorOps: 1, processorOps: 2, alertingOps: 3 }),
+      undefined,
+      () => undefined,
+    );
     expect(Object.keys(snap).sort()).toEqual(['atMs', 'lag']);
   });
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '@sensor-pipeline/shared';
+import { describe, expect, it } from 'vitest';
 import { pipelineTopicSpecs, READINGS_PARTITIONS, TOPIC_LAYOUT, TOPIC_ROLES } from '../src/pipeline-topics.js';
 
 describe('pipeline topics', () => {
@@ -12,17 +12,33 @@ describe('pipeline topics', () => {
   });
 
   it('gives the readings 6 partitions and a day of retention', () => {
-    expect(byName.get(DEFAULT_TOPICS.readings)).toMatchObject({ numPartitions: 6, replicationFactor: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
+    expect(byName.get(DEFAULT_TOPICS.readings)).toMatchObject({
+      numPartitions: 6,
+      replicationFactor: 1,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' },
+    });
   });
 
   it('keeps alerts as a log of events for a week, never compacted', () => {
-    expect(byName.get(DEFAULT_TOPICS.alerts)).toMatchObject({ numPartitions: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 86_400_000) } });
+    expect(byName.get(DEFAULT_TOPICS.alerts)).toMatchObject({
+      numPartitions: 3,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 86_400_000) },
+    });
   });
 
   it('keeps stats 6 hours and the DLQs 7 and 30 days on one partition', () => {
-    expect(byName.get(DEFAULT_TOPICS.stats)).toMatchObject({ numPartitions: 3, config: { 'retention.ms': String(6 * 3_600_000) } });
-    expect(byName.get(DEFAULT_TOPICS.readingsDlq)).toMatchObject({ numPartitions: 1, config: { 'retention.ms': String(7 * 86_400_000) } });
-    expect(byName.get(DEFAULT_TOPICS.deliveriesDlq)).toMatchObject({ numPartitions: 1, config: { 'retention.ms': String(30 * 86_400_000) } });
+    expect(byName.get(DEFAULT_TOPICS.stats)).toMatchObject({
+      numPartitions: 3,
+      config: { 'retention.ms': String(6 * 3_600_000) },
+    });
+    expect(byName.get(DEFAULT_TOPICS.readingsDlq)).toMatchObject({
+      numPartitions: 1,
+      config: { 'retention.ms': String(7 * 86_400_000) },
+    });
+    expect(byName.get(DEFAULT_TOPICS.deliveriesDlq)).toMatchObject({
+      numPartitions: 1,
+      config: { 'retention.ms': String(30 * 86_400_000) },
+    });
   });
 
   it('compacts the alert state and co-partitions it with the readings', () => {
@@ -37,7 +53,9 @@ describe('pipeline topics', () => {
     const names = pipelineTopicSpecs(undefined as never).map((s) => s.topic);
     expect(names).toContain(process.env['READINGS_TOPIC'] || DEFAULT_TOPICS.readings);
     const custom = pipelineTopicSpecs({ ...DEFAULT_TOPICS, readings: 'r-1', alertState: 's-1' });
-    expect(custom.find((s) => s.topic === 's-1')?.numPartitions).toBe(custom.find((s) => s.topic === 'r-1')?.numPartitions);
+    expect(custom.find((s) => s.topic === 's-1')?.numPartitions).toBe(
+      custom.find((s) => s.topic === 'r-1')?.numPartitions,
+    );
   });
 
   it('applies a replication factor with min.insync.replicas, and rejects nonsense', () => {

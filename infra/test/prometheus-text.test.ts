@@ -19,7 +19,11 @@ describe('parsePrometheusText', () => {
 
   it('reads names, labels and values, skipping comments', () => {
     expect(samples).toHaveLength(9);
-    expect(samples[0]).toEqual({ name: 'processor_readings_total', labels: { outcome: 'processed', service: 'processor' }, value: 1200 });
+    expect(samples[0]).toEqual({
+      name: 'processor_readings_total',
+      labels: { outcome: 'processed', service: 'processor' },
+      value: 1200,
+    });
     expect(samples.find((s) => s.labels['rule']?.startsWith('temp'))?.labels['rule']).toBe('temp "x"');
     expect(samples.find((s) => s.name === 'process_start_time_seconds')?.value).toBe(1.7e9);
     expect(samples.find((s) => s.name === 'weird_metric')?.value).toBe(Infinity);

@@ -1,6 +1,6 @@
+import { type Alert, alertCodec, DLQ_HEADERS, sensorReadingCodec, windowStatsCodec } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { alertCodec, DLQ_HEADERS, sensorReadingCodec, windowStatsCodec, type Alert } from '@sensor-pipeline/shared';
-import { RecordFormatter, type RawRecord } from '../src/tail/record-formatter.js';
+import { type RawRecord, RecordFormatter } from '../src/tail/record-formatter.js';
 
 const alert: Alert = {
   eventId: 'e-1',
@@ -38,16 +38,41 @@ describe('tail record formatting', () => {
     expect(f.human(r)).toBe(
       '2025-01-01T00:01:38.000Z t[2]@41 RESOLVED warning  cpu-high site-a/dev-0013 cpu mean=78.33 above 90 2025-01-01T00:00:57.000Z → 2025-01-01T00:01:38.000Z — CPU back to normal [e-1]',
     );
-    expect(JSON.parse(f.json(r))).toEqual({ topic: 't', partition: 2, offset: '41', timestamp: 1_735_689_698_000, key: 'site-a/dev-0013', value: alert });
+    expect(JSON.parse(f.json(r))).toEqual({
+      topic: 't',
+      partition: 2,
+      offset: '41',
+      timestamp: 1_735_689_698_000,
+      key: 'site-a/dev-0013',
+      value: alert,
+    });
   });
 
   it('decodes window stats', () => {
-    const stats = { deviceId: 'd', metric: 'temperature', window: 'time:30s', windowStart: 0, windowEnd: 30_000, count: 30, mean: 41.5, median: 41, min: 40, max: 43.25, stddev: 0.5 };
-    expect(new RecordFormatter('stats').human(record(windowStatsCodec().encode(stats)))).toMatch(/d temperature time:30s n=30 mean=41\.5 median=41 min=40 max=43\.25 stddev=0\.5/);
+    const stats = {
+      deviceId: 'd',
+      metric: 'temperature',
+      window: 'time:30s',
+      windowStart: 0,
+      windowEnd: 30_000,
+      count: 30,
+      mean: 41.5,
+      median: 41,
+      min: 40,
+      max: 43.25,
+      stddev: 0.5,
+    };
+    expect(new RecordFormatter('stats').human(record(windowStatsCodec().encode(stats)))).toMatch(
+      /d temperature time:30s n=30 mean=41\.5 median=41 min=40 max=43\.25 stddev=0\.5/,
+    );
   });
 
-  it('shows a DLQ record\'s headers and its bytes, decoded when they still decode', () => {
-    const headers = { [DLQ_HEADERS.errorCode]: 'DECODE_BAD_MAGIC', [DLQ_HEADERS.sourceTopic]: 'sensor.readings', other: 'x' };
+  it("shows a DLQ record's headers and its bytes, decoded when they still decode", () => {
+    const headers = {
+      [DLQ_HEADERS.errorCode]: 'DECODE_BAD_MAGIC',
+      [DLQ_HEADERS.sourceTopic]: 'sensor.readings',
+      other: 'x',
+    };
     const f = new RecordFormatter('dlq');
     const bad = f.human(record(Buffer.from('deadbeefdeadbeefdead', 'hex'), headers));
     expect(bad).toMatch(/undecodable \(DECODE_BAD_MAGIC\): deadbeefdeadbeefdead\n/);
@@ -55,13 +80,24 @@ describe('tail record formatting', () => {
     expect(bad).not.toContain('other=x');
     const json = JSON.parse(f.json(record(Buffer.from([0xde, 0xad]), headers))) as Record<string, unknown>;
     expect(json).toMatchObject({ value: null, valueBase64: '3q0=', headers, error: { code: 'DECODE_TRUNCATED' } });
-    const reading = { deviceId: 'd', metric: 'cpu' as const, value: Number.NaN, timestamp: 1_735_689_600_000, seq: 3, labels: {} };
-    expect(f.human(record(sensorReadingCodec().encode(reading), headers))).toMatch(/d cpu=NaN seq=3 at 2025-01-01T00:00:00\.000Z/);
+    const reading = {
+      deviceId: 'd',
+      metric: 'cpu' as const,
+      value: Number.NaN,
+      timestamp: 1_735_689_600_000,
+      seq: 3,
+      labels: {},
+    };
+    expect(f.human(record(sensorReadingCodec().encode(reading), headers))).toMatch(
+      /d cpu=NaN seq=3 at 2025-01-01T00:00:00\.000Z/,
+    );
   });
 
   it('decodes the deliveries DLQ as alerts', () => {
-    expect(new RecordFormatter('deliveries-dlq').human(record(alertCodec().encode(alert), { [DLQ_HEADERS.errorMessage]: '503 after 8 attempts' }))).toMatch(
-      /RESOLVED .*cpu-high[\s\S]*dlq\.error\.message=503 after 8 attempts/,
-    );
+    expect(
+      new RecordFormatter('deliveries-dlq').human(
+        record(alertCodec().encode(alert), { [DLQ_HEADERS.errorMessage]: '503 after 8 attempts' }),
+      ),
+    ).toMatch(/RESOLVED .*cpu-high[\s\S]*dlq\.error\.message=503 after 8 attempts/);
   });
 });

@@ -12,7 +12,12 @@ const CLI = `${REPO}infra/dist/sensor-pipeline.js`;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm build first`);
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
 }
 
 describe('sensor-pipeline CLI', () => {
@@ -49,7 +54,17 @@ describe('sensor-pipeline CLI', () => {
     const port = (server.address() as { port: number }).port;
     const runDir = mkdtempSync(join(tmpdir(), 'sensor-pipeline-cli-'));
     onTestFinished(() => rmSync(runDir, { recursive: true, force: true }));
-    const out = cli(['up', '--no-broker', '--bootstrap-servers', '127.0.0.1:1', '--port-base', String(port), '--run-dir', runDir, '--plain']);
+    const out = cli([
+      'up',
+      '--no-broker',
+      '--bootstrap-servers',
+      '127.0.0.1:1',
+      '--port-base',
+      String(port),
+      '--run-dir',
+      runDir,
+      '--plain',
+    ]);
     expect(out.status).toBe(1);
     expect(out.stdout).toContain(`port ${port} (sink webhook) is in use`);
     expect(out.stdout).not.toMatch(/starting sink/);

@@ -10,7 +10,8 @@ const NATIVE_HUMAN =
   '2025-01-01T00:00:57.000Z /webhook native FIRING critical temperature-high device=site-a/dev-0007 temperature mean=85.2 threshold=80 — site-a/dev-0007 temperature 85.2°C above 80°C (mean over 30s) id=msg_1 ✓signed';
 const AM_HUMAN =
   '2025-01-01T00:00:57.000Z /alertmanager alertmanager FIRING critical temperature-high device=site-a/dev-0007 (1 alert, receiver oncall-alertmanager) — site-a/dev-0007 hot id=msg_2 ✓signed';
-const RESOLVED_DUP = '2025-01-01T00:01:42.000Z /webhook native RESOLVED warning cpu-high device=site-a/dev-0013 cpu mean=70 threshold=90 — cool id=msg_3 ✓signed (duplicate)';
+const RESOLVED_DUP =
+  '2025-01-01T00:01:42.000Z /webhook native RESOLVED warning cpu-high device=site-a/dev-0013 cpu mean=70 threshold=90 — cool id=msg_3 ✓signed (duplicate)';
 
 describe('parseSinkLine', () => {
   it('reads the human line of a native payload', () => {
@@ -27,9 +28,19 @@ describe('parseSinkLine', () => {
 
   it('reads alertmanager lines (no metric) and duplicates', () => {
     const am = parseSinkLine(AM_HUMAN)!;
-    expect(am).toMatchObject({ path: '/alertmanager', status: 'FIRING', rule: 'temperature-high', deviceId: 'site-a/dev-0007' });
+    expect(am).toMatchObject({
+      path: '/alertmanager',
+      status: 'FIRING',
+      rule: 'temperature-high',
+      deviceId: 'site-a/dev-0007',
+    });
     expect(am.metric).toBeUndefined();
-    expect(parseSinkLine(RESOLVED_DUP)).toMatchObject({ status: 'RESOLVED', rule: 'cpu-high', deviceId: 'site-a/dev-0013', duplicate: true });
+    expect(parseSinkLine(RESOLVED_DUP)).toMatchObject({
+      status: 'RESOLVED',
+      rule: 'cpu-high',
+      deviceId: 'site-a/dev-0013',
+      duplicate: true,
+    });
   });
 
   it('reads the JSON line of a native payload', () => {
@@ -40,15 +51,37 @@ describe('parseSinkLine', () => {
       verified: true,
       duplicate: false,
       format: 'native',
-      payload: { type: 'alert.resolved', data: { eventId: 'e1', status: 'RESOLVED', severity: 'warning', rule: 'memory-high', deviceId: 'site-b/dev-0004', metric: 'memory', summary: 's' } },
+      payload: {
+        type: 'alert.resolved',
+        data: {
+          eventId: 'e1',
+          status: 'RESOLVED',
+          severity: 'warning',
+          rule: 'memory-high',
+          deviceId: 'site-b/dev-0004',
+          metric: 'memory',
+          summary: 's',
+        },
+      },
     });
-    expect(parseSinkLine(line)).toMatchObject({ path: '/webhook', status: 'RESOLVED', rule: 'memory-high', deviceId: 'site-b/dev-0004', metric: 'memory', eventId: 'e1' });
+    expect(parseSinkLine(line)).toMatchObject({
+      path: '/webhook',
+      status: 'RESOLVED',
+      rule: 'memory-high',
+      deviceId: 'site-b/dev-0004',
+      metric: 'memory',
+      eventId: 'e1',
+    });
   });
 
   it('ignores log lines, rejections and noise', () => {
     expect(parseSinkLine('{"level":"info","service":"alerting-sink","msg":"webhook sink listening"}')).toBeUndefined();
     expect(parseSinkLine('REJECTED /webhook bad signature webhook-id=x')).toBeUndefined();
-    expect(parseSinkLine('webhook sink on http://127.0.0.1:9000 (POST any path; GET /healthz, /stats), verifying signatures')).toBeUndefined();
+    expect(
+      parseSinkLine(
+        'webhook sink on http://127.0.0.1:9000 (POST any path; GET /healthz, /stats), verifying signatures',
+      ),
+    ).toBeUndefined();
     expect(parseSinkLine('{not json')).toBeUndefined();
     expect(parseSinkLine('')).toBeUndefined();
   });

@@ -8,7 +8,13 @@ describe('splitArgs', () => {
   });
 
   it('keeps quoted parts together and drops the quotes', () => {
-    expect(splitArgs(`--start-time "2024-01-01T00:00:00Z" --topic 'a b' x"y z"`)).toEqual(['--start-time', '2024-01-01T00:00:00Z', '--topic', 'a b', 'xy z']);
+    expect(splitArgs(`--start-time "2024-01-01T00:00:00Z" --topic 'a b' x"y z"`)).toEqual([
+      '--start-time',
+      '2024-01-01T00:00:00Z',
+      '--topic',
+      'a b',
+      'xy z',
+    ]);
     expect(splitArgs(`""`)).toEqual(['']);
   });
 

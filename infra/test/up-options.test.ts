@@ -6,7 +6,14 @@ describe('sensor-pipeline up options', () => {
   it('starts the local broker by default, with the default ports and the real-time demo', () => {
     const o = parseUpOptions([], {}, '/repo');
     expect(o.bootstrapServers).toBeUndefined();
-    expect(o).toMatchObject({ kafkaPort: 9092, ports: DEFAULT_PORTS, realtime: true, simulatorArgs: [], runDir: '/repo/.run', readyTimeoutMs: 90_000 });
+    expect(o).toMatchObject({
+      kafkaPort: 9092,
+      ports: DEFAULT_PORTS,
+      realtime: true,
+      simulatorArgs: [],
+      runDir: '/repo/.run',
+      readyTimeoutMs: 90_000,
+    });
   });
 
   it('uses a given broker: flag, --no-broker with the environment, or the environment alone', () => {
@@ -17,7 +24,11 @@ describe('sensor-pipeline up options', () => {
   });
 
   it('passes simulator arguments and the fast mode', () => {
-    const o = parseUpOptions(['--fast', '--simulator-args', '--duration 3m --start-time "2024-01-01T00:00:00Z"'], {}, '/r');
+    const o = parseUpOptions(
+      ['--fast', '--simulator-args', '--duration 3m --start-time "2024-01-01T00:00:00Z"'],
+      {},
+      '/r',
+    );
     expect(o.realtime).toBe(false);
     expect(o.simulatorArgs).toEqual(['--duration', '3m', '--start-time', '2024-01-01T00:00:00Z']);
     expect(parseUpOptions([], { SIMULATOR_ARGS: '--count 10' }, '/r').simulatorArgs).toEqual(['--count', '10']);

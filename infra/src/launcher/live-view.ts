@@ -43,7 +43,11 @@ const num = (n: number | undefined, digits = 0): string =>
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
 }
 
 /** The status as lines, shared by both renderings. */
@@ -70,8 +74,14 @@ export function ttyView(out: NodeJS.WriteStream): LiveView {
   const draw = (): void => {
     if (!last) return;
     const width = Math.max(40, (out.columns ?? 120) - 1);
-    const header = color.bold(`sensor-pipeline · up ${uptime(Date.now() - last.startedAtMs)} · kafka ${last.bootstrapServers} · logs ${last.logDir}`);
-    const lines = [header, ...statusLines(last).map((l) => l.slice(0, width)), color.dim('Ctrl-C stops everything in order')];
+    const header = color.bold(
+      `sensor-pipeline · up ${uptime(Date.now() - last.startedAtMs)} · kafka ${last.bootstrapServers} · logs ${last.logDir}`,
+    );
+    const lines = [
+      header,
+      ...statusLines(last).map((l) => l.slice(0, width)),
+      color.dim('Ctrl-C stops everything in order'),
+    ];
     out.write(`${lines.join('\n')}\n`);
     drawn = lines.length;
   };
@@ -82,7 +92,10 @@ export function ttyView(out: NodeJS.WriteStream): LiveView {
   };
   return {
     info: (line) => above(`${color.dim(clock())} ${line}`),
-    alert: (e) => above(`${color.dim(clock())} ${e.status === 'FIRING' ? color.red('FIRING  ') : color.green('RESOLVED')} ${e.text.replace(/^(FIRING|RESOLVED) /, '')}${e.duplicate ? color.dim(' (duplicate)') : ''}`),
+    alert: (e) =>
+      above(
+        `${color.dim(clock())} ${e.status === 'FIRING' ? color.red('FIRING  ') : color.green('RESOLVED')} ${e.text.replace(/^(FIRING|RESOLVED) /, '')}${e.duplicate ? color.dim(' (duplicate)') : ''}`,
+      ),
     status: (state) => {
       last = state;
       clear();
@@ -101,7 +114,11 @@ export function plainView(out: NodeJS.WritableStream, intervalMs = 10_000): Live
   let lastPrinted = 0;
   let last: ViewState | undefined;
   const print = (state: ViewState): void => {
-    out.write(`[${clock()}] ${statusLines(state).map((line) => line.replace(/ {2,}/g, ' ')).join(' | ')}\n`);
+    out.write(
+      `[${clock()}] ${statusLines(state)
+        .map((line) => line.replace(/ {2,}/g, ' '))
+        .join(' | ')}\n`,
+    );
   };
   return {
     info: (line) => out.write(`[${clock()}] ${line}\n`),

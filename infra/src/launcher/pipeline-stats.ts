@@ -6,7 +6,7 @@
  */
 import type { createAdmin } from '@sensor-pipeline/shared';
 import type { ServiceName, ServiceSpec } from '../pipeline-services.js';
-import { parsePrometheusText, sumOf, type Sample } from './prometheus-text.js';
+import { parsePrometheusText, type Sample, sumOf } from './prometheus-text.js';
 
 type Admin = ReturnType<typeof createAdmin>;
 
@@ -79,7 +79,11 @@ export async function groupLag(admin: Admin, group: string, topic: string): Prom
 }
 
 /** One snapshot of the whole pipeline. `admin` may be undefined (no lag then). */
-export async function snapshotPipeline(services: readonly ServiceSpec[], admin: Admin | undefined, topicOf: (spec: ServiceSpec) => string | undefined): Promise<PipelineSnapshot> {
+export async function snapshotPipeline(
+  services: readonly ServiceSpec[],
+  admin: Admin | undefined,
+  topicOf: (spec: ServiceSpec) => string | undefined,
+): Promise<PipelineSnapshot> {
   const port = (name: ServiceName): number | undefined => services.find((s) => s.name === name && s.metrics)?.opsPort;
   const scrape = (name: ServiceName): Promise<Sample[] | undefined> => {
     const p = port(name);
@@ -129,8 +133,12 @@ export function ratesBetween(previous: PipelineSnapshot | undefined, current: Pi
   if (!previous) return {};
   const seconds = (current.atMs - previous.atMs) / 1000;
   if (seconds <= 0) return {};
-  const rate = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : Math.max(0, (b - a) / seconds));
-  return dropUndefined({ producedPerSec: rate(previous.produced, current.produced), processedPerSec: rate(previous.processed, current.processed) });
+  const rate = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined || b === undefined ? undefined : Math.max(0, (b - a) / seconds);
+  return dropUndefined({
+    producedPerSec: rate(previous.produced, current.produced),
+    processedPerSec: rate(previous.processed, current.processed),
+  });
 }
 
 function dropUndefined<T extends object>(o: T): T {

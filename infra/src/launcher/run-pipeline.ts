@@ -11,17 +11,33 @@
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createAdmin, createLogger, topicNamesFromEnv, type KafkaSettings } from '@sensor-pipeline/shared';
+import { createAdmin, createLogger, type KafkaSettings, topicNamesFromEnv } from '@sensor-pipeline/shared';
 import { createPipelineTopics } from '../create-pipeline-topics.js';
 import { LocalKafka, portOpen } from '../local-kafka.js';
-import { pipelineServices, SINK_PATH, START_ORDER, STOP_ORDER, type Deployment, type ServiceName, type ServicePorts, type ServiceSpec } from '../pipeline-services.js';
+import {
+  type Deployment,
+  pipelineServices,
+  type ServiceName,
+  type ServicePorts,
+  type ServiceSpec,
+  SINK_PATH,
+  START_ORDER,
+  STOP_ORDER,
+} from '../pipeline-services.js';
 import { pipelineTopicSpecs } from '../pipeline-topics.js';
 import { demoSinkSecret } from './demo-sink-secret.js';
-import type { LiveView, ServiceState } from './live-view.js';
-import { carryForward, groupLag, ratesBetween, snapshotPipeline, type PipelineRates, type PipelineSnapshot } from './pipeline-stats.js';
-import { alive, commandLine, readRunRecord, reapOrphans, removeRunRecord, writeRunRecord } from './run-record.js';
-import { describeExit, ServiceProcess, type ExitStatus } from './service-process.js';
 import { LineFollower } from './line-follower.js';
+import type { LiveView, ServiceState } from './live-view.js';
+import {
+  carryForward,
+  groupLag,
+  type PipelineRates,
+  type PipelineSnapshot,
+  ratesBetween,
+  snapshotPipeline,
+} from './pipeline-stats.js';
+import { alive, commandLine, readRunRecord, reapOrphans, removeRunRecord, writeRunRecord } from './run-record.js';
+import { describeExit, type ExitStatus, ServiceProcess } from './service-process.js';
 import { parseSinkLine, type SinkEvent } from './sink-events.js';
 
 export interface LauncherOptions {
@@ -60,15 +76,26 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
   const { view, repoDir, runDir } = options;
   // one launcher per run directory: a second one would take over the first one's logs and services
   const previous = readRunRecord(runDir);
-  if (previous && previous.launcherPid !== process.pid && alive(previous.launcherPid) && /sensor-pipeline|launcher/.test(commandLine(previous.launcherPid) ?? 'sensor-pipeline')) {
-    view.info(`error: another launcher (pid ${previous.launcherPid}) runs the pipeline from ${runDir}; stop it first (Ctrl-C there, or kill ${previous.launcherPid}), or use another --run-dir`);
+  if (
+    previous &&
+    previous.launcherPid !== process.pid &&
+    alive(previous.launcherPid) &&
+    /sensor-pipeline|launcher/.test(commandLine(previous.launcherPid) ?? 'sensor-pipeline')
+  ) {
+    view.info(
+      `error: another launcher (pid ${previous.launcherPid}) runs the pipeline from ${runDir}; stop it first (Ctrl-C there, or kill ${previous.launcherPid}), or use another --run-dir`,
+    );
     view.close();
     return 1;
   }
   const logDir = join(runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   rotateLogs(logDir);
-  const logger = createLogger({ service: 'launcher', level: options.env['LOG_LEVEL'] ?? 'info', destination: createWriteStream(join(logDir, 'launcher.log'), { flags: 'a' }) });
+  const logger = createLogger({
+    service: 'launcher',
+    level: options.env['LOG_LEVEL'] ?? 'info',
+    destination: createWriteStream(join(logDir, 'launcher.log'), { flags: 'a' }),
+  });
   const shownLogDir = relative(process.cwd(), logDir) || logDir;
 
   // --- stop requests: the first signal stops in order, a second one kills everything at once ---------------
@@ -118,10 +145,29 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       if (!event) continue;
       countSink(sinkCounts, event);
       view.alert(event);
-      logger.info({ path: event.path, status: event.status, rule: event.rule, deviceId: event.deviceId, metric: event.metric, duplicate: event.duplicate }, 'sink received an alert');
+      logger.info(
+        {
+          path: event.path,
+          status: event.status,
+          rule: event.rule,
+          deviceId: event.deviceId,
+          metric: event.metric,
+          duplicate: event.duplicate,
+        },
+        'sink received an alert',
+      );
     }
   };
-  const render = (): void => view.status({ startedAtMs, bootstrapServers, logDir: shownLogDir, services: state, sink: sinkCounts, ...(snapshot ? { snapshot } : {}), ...(rates ? { rates } : {}) });
+  const render = (): void =>
+    view.status({
+      startedAtMs,
+      bootstrapServers,
+      logDir: shownLogDir,
+      services: state,
+      sink: sinkCounts,
+      ...(snapshot ? { snapshot } : {}),
+      ...(rates ? { rates } : {}),
+    });
 
   try {
     // --- services a killed launcher left behind are stopped ------------------------------------------------
@@ -131,7 +177,8 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
     // --- what runs, and whether it can ----------------------------------------------------------------------
     const topics = topicNamesFromEnv(options.env);
     const secret = options.env['SINK_SECRET'] || demoSinkSecret();
-    if (!options.env['SINK_SECRET']) view.info('no SINK_SECRET set: generated a demo webhook signing secret for this run');
+    if (!options.env['SINK_SECRET'])
+      view.info('no SINK_SECRET set: generated a demo webhook signing secret for this run');
     const deployment = (bootstrap: string): Deployment => ({
       bootstrapServers: bootstrap,
       topics,
@@ -158,7 +205,8 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       }
       bootstrapServers = await kafka.start({ timeoutMs: 120_000 });
       startedBroker = !wasRunning;
-      if (!startedBroker) view.info(`using the local broker already running at ${bootstrapServers} (it stays running afterwards)`);
+      if (!startedBroker)
+        view.info(`using the local broker already running at ${bootstrapServers} (it stays running afterwards)`);
       services = pipelineServices(deployment(bootstrapServers));
     } else {
       view.info(`using the broker at ${bootstrapServers}`);
@@ -169,7 +217,9 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
     const settings: KafkaSettings = { bootstrapServers, clientId: 'sensor-pipeline-launcher' };
     const specs = pipelineTopicSpecs(topics, { replicationFactor: options.replicationFactor });
     const report = await createPipelineTopics(settings, specs, topics, logger, { timeoutMs: 60_000 });
-    view.info(`topics: ${report.created.length ? `created ${report.created.join(', ')}` : 'all present'}${report.existing.length && report.created.length ? `; present: ${report.existing.join(', ')}` : ''}`);
+    view.info(
+      `topics: ${report.created.length ? `created ${report.created.join(', ')}` : 'all present'}${report.existing.length && report.created.length ? `; present: ${report.existing.join(', ')}` : ''}`,
+    );
     for (const warning of report.warnings) view.info(`topics: warning: ${warning}`);
     admin = createAdmin(settings, logger);
     await admin.connect();
@@ -193,7 +243,11 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       }
       const finished = proc.exited?.code === 0;
       state.set(spec.name, finished ? 'finished' : 'ready');
-      view.info(finished ? `${spec.name} finished before its first readiness probe` : `${spec.name} ready (${proc.opsUrl}${spec.readyPath})`);
+      view.info(
+        finished
+          ? `${spec.name} finished before its first readiness probe`
+          : `${spec.name} ready (${proc.opsUrl}${spec.readyPath})`,
+      );
     }
     if (stopReason) return await finish();
     view.info(`all services ready; logs in ${shownLogDir}/`);
@@ -205,7 +259,10 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       ticking = true;
       try {
         drainSink();
-        const next = carryForward(snapshot, await snapshotPipeline(services, admin, (spec) => (spec.consumes ? topics[spec.consumes] : undefined)));
+        const next = carryForward(
+          snapshot,
+          await snapshotPipeline(services, admin, (spec) => (spec.consumes ? topics[spec.consumes] : undefined)),
+        );
         rates = ratesBetween(snapshot, next);
         snapshot = next;
         render();
@@ -227,7 +284,10 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
             return;
           }
           state.set(proc.spec.name, 'failed');
-          resolve({ reason: `${proc.spec.name} exited unexpectedly (${describeExit(status)}); last lines of ${proc.logFile}:\n${proc.logTail()}`, failed: true });
+          resolve({
+            reason: `${proc.spec.name} exited unexpectedly (${describeExit(status)}); last lines of ${proc.logFile}:\n${proc.logTail()}`,
+            failed: true,
+          });
         });
       }
     });
@@ -255,10 +315,16 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       const result = await proc.stop(options.stopTimeoutMs);
       state.set(name, 'stopped');
       drainSink();
-      const how = result.killed ? `did not stop within ${options.stopTimeoutMs / 1000} s: killed` : describeExit(result.status);
-      const took = result.ms === 0 ? '' : result.ms < 1_000 ? `, ${result.ms} ms` : `, ${(result.ms / 1000).toFixed(1)} s`;
+      const how = result.killed
+        ? `did not stop within ${options.stopTimeoutMs / 1000} s: killed`
+        : describeExit(result.status);
+      const took =
+        result.ms === 0 ? '' : result.ms < 1_000 ? `, ${result.ms} ms` : `, ${(result.ms / 1000).toFixed(1)} s`;
       view.info(`${name} stopped (${how}${took})`);
-      logger.info({ serviceName: name, status: result.status, killed: result.killed, ms: result.ms }, 'service stopped');
+      logger.info(
+        { serviceName: name, status: result.status, killed: result.killed, ms: result.ms },
+        'service stopped',
+      );
       if (!result.clean && !(proc.spec.mayFinish && result.status.code === 0)) clean = false;
     }
     await admin?.disconnect().catch(() => undefined);
@@ -271,7 +337,8 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
     process.off('SIGHUP', onSignal);
     process.off('exit', onExit);
     const summary = `sink received ${sinkCounts.firing} FIRING and ${sinkCounts.resolved} RESOLVED alerts`;
-    if (procs.size > 0 || clean) view.info(clean ? `stopped cleanly; ${summary}` : `stopped with errors; ${summary}; see ${shownLogDir}/`);
+    if (procs.size > 0 || clean)
+      view.info(clean ? `stopped cleanly; ${summary}` : `stopped with errors; ${summary}; see ${shownLogDir}/`);
     view.close();
     logger.info({ clean, sink: sinkCounts }, 'launcher done');
     return clean ? 0 : 1;
@@ -286,7 +353,9 @@ export async function runPipeline(options: LauncherOptions): Promise<number> {
       if ((await groupLag(admin, spec.consumerGroup, topic)) === 0) return;
       await new Promise((r) => setTimeout(r, 250));
     }
-    view.info(`${spec.name} had not caught up after ${options.drainTimeoutMs / 1000} s; what it did not finish is read again on the next start`);
+    view.info(
+      `${spec.name} had not caught up after ${options.drainTimeoutMs / 1000} s; what it did not finish is read again on the next start`,
+    );
   }
 }
 
@@ -300,7 +369,8 @@ function countSink(counts: { firing: number; resolved: number; duplicates: numbe
 
 function recordPids(runDir: string, repoDir: string, procs: ReadonlyMap<ServiceName, ServiceProcess>): void {
   const services: Record<string, { pid: number; script: string }> = {};
-  for (const [name, proc] of procs) if (proc.pid !== undefined) services[name] = { pid: proc.pid, script: proc.spec.command[1] ?? '' };
+  for (const [name, proc] of procs)
+    if (proc.pid !== undefined) services[name] = { pid: proc.pid, script: proc.spec.command[1] ?? '' };
   writeRunRecord(runDir, { launcherPid: process.pid, startedAt: new Date().toISOString(), repoDir, services });
 }
 
@@ -317,8 +387,10 @@ async function preflight(services: readonly ServiceSpec[], repoDir: string, port
   const problems: string[] = [];
   for (const spec of services) {
     const script = spec.command[1];
-    if (script && !existsSync(join(repoDir, script))) problems.push(`${spec.name}: ${script} does not exist — build the services first (pnpm build)`);
-    for (const file of spec.configFiles) if (!existsSync(join(repoDir, file))) problems.push(`${spec.name}: config file ${file} does not exist`);
+    if (script && !existsSync(join(repoDir, script)))
+      problems.push(`${spec.name}: ${script} does not exist — build the services first (pnpm build)`);
+    for (const file of spec.configFiles)
+      if (!existsSync(join(repoDir, file))) problems.push(`${spec.name}: config file ${file} does not exist`);
   }
   const labels: Record<keyof ServicePorts, string> = {
     sinkWebhook: 'sink webhook',
@@ -327,8 +399,10 @@ async function preflight(services: readonly ServiceSpec[], repoDir: string, port
     simulatorOps: 'simulator ops',
   };
   for (const [key, port] of Object.entries(ports) as [keyof ServicePorts, number][]) {
-    if (await portOpen(port)) problems.push(`port ${port} (${labels[key]}) is in use — stop what listens there or choose other ports with --port-base`);
+    if (await portOpen(port))
+      problems.push(
+        `port ${port} (${labels[key]}) is in use — stop what listens there or choose other ports with --port-base`,
+      );
   }
   if (problems.length > 0) throw new StartupError(`cannot start the pipeline:\n  ${problems.join('\n  ')}`);
 }
-

@@ -76,7 +76,9 @@ export function stillRuns(pid: number, script: string, repoDir: string): boolean
  * what they finished; SIGKILL after `timeoutMs`). Resolves with how many there were.
  */
 export async function reapOrphans(record: RunRecord, log: (line: string) => void, timeoutMs = 15_000): Promise<number> {
-  const orphans = Object.entries(record.services).filter(([, { pid, script }]) => stillRuns(pid, script, record.repoDir));
+  const orphans = Object.entries(record.services).filter(([, { pid, script }]) =>
+    stillRuns(pid, script, record.repoDir),
+  );
   const signal = (pid: number, sig: NodeJS.Signals): void => {
     try {
       process.kill(-pid, sig);
@@ -93,7 +95,8 @@ export async function reapOrphans(record: RunRecord, log: (line: string) => void
     signal(pid, 'SIGTERM');
   }
   const deadline = Date.now() + timeoutMs;
-  while (orphans.some(([, { pid }]) => alive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (orphans.some(([, { pid }]) => alive(pid)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   for (const [name, { pid }] of orphans) {
     if (!alive(pid)) continue;
     log(`${name} (pid ${pid}) did not stop in ${timeoutMs / 1000} s: killing it`);

@@ -4,7 +4,7 @@
  * stdout and stderr appended to `<logDir>/<name>.log`, readiness polled on its `/readyz`, and stopped with
  * SIGTERM, then SIGKILL after a deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceSpec } from '../pipeline-services.js';
@@ -134,7 +134,8 @@ export class ServiceProcess {
         );
       }
       if (await this.probeReady()) return;
-      if (isCancelled()) throw new ServiceNotReadyError(this.spec.name, `stopped while waiting for ${this.spec.name} to be ready`);
+      if (isCancelled())
+        throw new ServiceNotReadyError(this.spec.name, `stopped while waiting for ${this.spec.name} to be ready`);
       if (Date.now() > deadline) {
         throw new ServiceNotReadyError(
           this.spec.name,

@@ -18,7 +18,8 @@ export interface SinkEvent {
   readonly text: string;
 }
 
-const HUMAN = /^(\S+) (\S+) (native|alertmanager|slack|unknown) (FIRING|RESOLVED) (\S+) (\S+) device=(\S+)(?: (\S+))?(.*)$/;
+const HUMAN =
+  /^(\S+) (\S+) (native|alertmanager|slack|unknown) (FIRING|RESOLVED) (\S+) (\S+) device=(\S+)(?: (\S+))?(.*)$/;
 
 export function parseSinkLine(line: string): SinkEvent | undefined {
   const trimmed = line.trim();
@@ -33,7 +34,9 @@ export function parseSinkLine(line: string): SinkEvent | undefined {
     deviceId: deviceId!,
     ...(metric && !metric.startsWith('(') ? { metric } : {}),
     duplicate: /\(duplicate\)\s*$/.test(trimmed),
-    text: roundNumbers(`${status} ${severity} ${rule} ${deviceId}${metric ? ` ${metric}` : ''}${rest ?? ''}`.replace(/ id=\S+.*$/, '')),
+    text: roundNumbers(
+      `${status} ${severity} ${rule} ${deviceId}${metric ? ` ${metric}` : ''}${rest ?? ''}`.replace(/ id=\S+.*$/, ''),
+    ),
   };
 }
 

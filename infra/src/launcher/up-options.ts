@@ -30,7 +30,10 @@ everything in order. Logs go to <run-dir>/logs/.
 Environment: KAFKA_BOOTSTRAP_SERVERS, SINK_SECRET (default: a generated demo secret), READINGS_TOPIC and the
 other topic variables, PROCESSOR_GROUP_ID (default sensor-processor), LOG_LEVEL.`;
 
-export type UpOptions = Omit<LauncherOptions, 'view' | 'env' | 'repoDir'> & { readonly plain: boolean; readonly plainIntervalMs: number };
+export type UpOptions = Omit<LauncherOptions, 'view' | 'env' | 'repoDir'> & {
+  readonly plain: boolean;
+  readonly plainIntervalMs: number;
+};
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -70,7 +73,8 @@ export function parseUpOptions(argv: readonly string[], env: NodeJS.ProcessEnv, 
   });
   const int = (flag: string, text: string, min: number, max: number): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} expects an integer from ${min} to ${max}, got "${text}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`--${flag} expects an integer from ${min} to ${max}, got "${text}"`);
     return n;
   };
   const duration = (flag: string, text: string): number => {
@@ -80,7 +84,11 @@ export function parseUpOptions(argv: readonly string[], env: NodeJS.ProcessEnv, 
       throw new UsageError(`--${flag}: ${(err as Error).message}`);
     }
   };
-  const given = values['bootstrap-servers'] || (values['no-broker'] || env['KAFKA_BOOTSTRAP_SERVERS'] ? env['KAFKA_BOOTSTRAP_SERVERS'] || '127.0.0.1:9092' : undefined);
+  const given =
+    values['bootstrap-servers'] ||
+    (values['no-broker'] || env['KAFKA_BOOTSTRAP_SERVERS']
+      ? env['KAFKA_BOOTSTRAP_SERVERS'] || '127.0.0.1:9092'
+      : undefined);
   let simulatorArgs: string[];
   try {
     simulatorArgs = splitArgs(values['simulator-args'] ?? env['SIMULATOR_ARGS'] ?? '');

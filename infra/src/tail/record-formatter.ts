@@ -3,7 +3,15 @@
  * codecs (alerts and deliveries DLQ as Alert, stats as WindowStats, readings DLQ as SensorReading when the
  * bytes still decode), `dlq.*` headers shown, and undecodable values as hex (human) or base64 (JSON).
  */
-import { alertCodec, sensorReadingCodec, windowStatsCodec, type Alert, type AvroCodec, type SensorReading, type WindowStats } from '@sensor-pipeline/shared';
+import {
+  type Alert,
+  type AvroCodec,
+  alertCodec,
+  type SensorReading,
+  sensorReadingCodec,
+  type WindowStats,
+  windowStatsCodec,
+} from '@sensor-pipeline/shared';
 
 export const TAIL_TOPICS = {
   alerts: { role: 'alerts', schema: 'Alert' },
@@ -31,7 +39,9 @@ export class RecordFormatter {
 
   constructor(readonly kind: TailTopic) {
     const schema = TAIL_TOPICS[kind].schema;
-    this.codec = (schema === 'Alert' ? alertCodec() : schema === 'WindowStats' ? windowStatsCodec() : sensorReadingCodec()) as AvroCodec<Decoded>;
+    this.codec = (
+      schema === 'Alert' ? alertCodec() : schema === 'WindowStats' ? windowStatsCodec() : sensorReadingCodec()
+    ) as AvroCodec<Decoded>;
   }
 
   /** One JSON line: where it is, its key and headers, the decoded value (or the error and the raw bytes). */
@@ -44,7 +54,13 @@ export class RecordFormatter {
       timestamp: Number(record.timestamp),
       key: record.key?.toString('utf8') ?? null,
       ...(Object.keys(record.headers).length > 0 ? { headers: record.headers } : {}),
-      ...(decoded.ok ? { value: decoded.value } : { value: null, error: { code: decoded.error.code, message: decoded.error.message }, valueBase64: record.value?.toString('base64') ?? null }),
+      ...(decoded.ok
+        ? { value: decoded.value }
+        : {
+            value: null,
+            error: { code: decoded.error.code, message: decoded.error.message },
+            valueBase64: record.value?.toString('base64') ?? null,
+          }),
     });
   }
 
@@ -56,7 +72,10 @@ export class RecordFormatter {
     const dlq = Object.entries(record.headers).filter(([k]) => k.startsWith('dlq.'));
     const head = dlq.length > 0 ? `\n  ${dlq.map(([k, v]) => `${k}=${v}`).join('\n  ')}` : '';
     if (!decoded.ok) {
-      const hex = record.value ? record.value.subarray(0, 256).toString('hex') + (record.value.length > 256 ? `… (${record.value.length} bytes)` : '') : 'null';
+      const hex = record.value
+        ? record.value.subarray(0, 256).toString('hex') +
+          (record.value.length > 256 ? `… (${record.value.length} bytes)` : '')
+        : 'null';
       return `${time} ${where} key=${record.key?.toString('utf8') ?? '-'} undecodable (${decoded.error.code}): ${hex}${head}`;
     }
     return `${time} ${where} ${describe(this.kind, decoded.value)}${head}`;
@@ -66,7 +85,10 @@ export class RecordFormatter {
 function describe(kind: TailTopic, value: Decoded): string {
   if (kind === 'alerts' || kind === 'deliveries-dlq') {
     const a = value as Alert;
-    const when = a.status === 'FIRING' ? `since ${new Date(a.startsAt).toISOString()}` : `${new Date(a.startsAt).toISOString()} → ${a.endsAt === null ? '?' : new Date(a.endsAt).toISOString()}`;
+    const when =
+      a.status === 'FIRING'
+        ? `since ${new Date(a.startsAt).toISOString()}`
+        : `${new Date(a.startsAt).toISOString()} → ${a.endsAt === null ? '?' : new Date(a.endsAt).toISOString()}`;
     return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.rule} ${a.deviceId} ${a.metric} ${a.statistic}=${round(a.value)} ${a.condition} ${round(a.threshold)} ${when} — ${a.summary} [${a.eventId}]`;
   }
   if (kind === 'stats') {

@@ -4,7 +4,13 @@
  * it commits what it printed, so the next run of the same group continues where this one stopped.
  */
 import { randomBytes } from 'node:crypto';
-import { createConsumer, createLogger, headersToStrings, type KafkaSettings, type TopicNames } from '@sensor-pipeline/shared';
+import {
+  createConsumer,
+  createLogger,
+  headersToStrings,
+  type KafkaSettings,
+  type TopicNames,
+} from '@sensor-pipeline/shared';
 import { RecordFormatter, TAIL_TOPICS, type TailTopic } from './record-formatter.js';
 
 export interface TailOptions {
@@ -29,7 +35,11 @@ export interface TailOptions {
 export async function tailTopic(options: TailOptions): Promise<number> {
   const topic = options.topics[TAIL_TOPICS[options.kind].role];
   const formatter = new RecordFormatter(options.kind);
-  const logger = createLogger({ service: 'sensor-pipeline-tail', level: process.env['LOG_LEVEL'] ?? 'warn', destination: { write: (s: string) => process.stderr.write(s) } });
+  const logger = createLogger({
+    service: 'sensor-pipeline-tail',
+    level: process.env['LOG_LEVEL'] ?? 'warn',
+    destination: { write: (s: string) => process.stderr.write(s) },
+  });
   const groupId = options.group ?? `sensor-pipeline-tail-${randomBytes(4).toString('hex')}`;
   const consumer = createConsumer(options.settings, {
     logger,
@@ -48,10 +58,19 @@ export async function tailTopic(options: TailOptions): Promise<number> {
       eachMessage: async ({ topic: t, partition, message }) => {
         if (options.max !== undefined && printed >= options.max) return;
         lastArrival = Date.now();
-        const record = { topic: t, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: headersToStrings(message.headers) };
+        const record = {
+          topic: t,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: headersToStrings(message.headers),
+        };
         options.write(options.json ? formatter.json(record) : formatter.human(record));
         printed += 1;
-        if (options.group !== undefined) await consumer.commitOffsets([{ topic: t, partition, offset: String(BigInt(message.offset) + 1n) }]);
+        if (options.group !== undefined)
+          await consumer.commitOffsets([{ topic: t, partition, offset: String(BigInt(message.offset) + 1n) }]);
         if (options.max !== undefined && printed >= options.max) done();
       },
     });

@@ -11,17 +11,26 @@
  *
  *   npx tsx packages/alerting/bench/webhook-latency.bench.ts [--rates 100,1000,10000] [--seconds 10] [--backlog 50000]
  */
+
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type Alert,
+  alertCodec,
+  createAdmin,
+  createLogger,
+  createProducer,
+  ensureTopics,
+  type KafkaSettings,
+} from '@sensor-pipeline/shared';
 import * as hdr from 'hdr-histogram-js';
-import { alertCodec, createAdmin, createLogger, createProducer, ensureTopics, type Alert, type KafkaSettings } from '@sensor-pipeline/shared';
-import { startWebhookSink } from '../src/index.js';
 import { LocalKafka } from '../../../infra/src/local-kafka.js';
+import { startWebhookSink } from '../src/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const { values } = parseArgs({
@@ -56,7 +65,7 @@ interface Phase {
 }
 
 /** Cleanup steps, run in reverse on success and on failure (the service process, the broker...). */
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown> | undefined)[] = [];
 async function cleanup(): Promise<void> {
   for (const step of cleanups.splice(0).reverse()) await Promise.resolve(step()).catch(() => undefined);
 }
@@ -84,7 +93,11 @@ async function main(): Promise<void> {
 
   // the receiver: verifies signatures, records latency from the send time carried in the alert's labels
   const secret = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
-  let histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  let histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   let received = 0;
   let firstReceiveMs = 0;
   let lastReceiveMs = 0;
@@ -93,7 +106,9 @@ async function main(): Promise<void> {
     keep: 0,
     respond: (request) => {
       const t = now();
-      const sentAt = Number((request.json as { data: { labels: Record<string, string> } }).data.labels['bench_sent_at']);
+      const sentAt = Number(
+        (request.json as { data: { labels: Record<string, string> } }).data.labels['bench_sent_at'],
+      );
       histogram.recordValue(Math.max(1, Math.round((t - sentAt) * 1_000))); // µs
       if (received === 0) firstReceiveMs = t;
       lastReceiveMs = t;
@@ -129,11 +144,24 @@ async function main(): Promise<void> {
       return '?';
     }
   };
-  const service = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'packages/alerting/src/cli.ts', 'run', '--config', configFile], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: bootstrap, ALERTS_TOPIC: topics.alerts, DELIVERIES_DLQ_TOPIC: topics.dlq, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'warn', BENCH_SINK_URL: `${sink.url}/bench`, BENCH_SECRET: secret },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const service = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'packages/alerting/src/cli.ts', 'run', '--config', configFile],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        KAFKA_BOOTSTRAP_SERVERS: bootstrap,
+        ALERTS_TOPIC: topics.alerts,
+        DELIVERIES_DLQ_TOPIC: topics.dlq,
+        METRICS_PORT: String(metricsPort),
+        LOG_LEVEL: 'warn',
+        BENCH_SINK_URL: `${sink.url}/bench`,
+        BENCH_SECRET: secret,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   cleanups.push(async () => {
     if (service.exitCode !== null || service.signalCode !== null) return;
     service.kill('SIGTERM');
@@ -172,11 +200,19 @@ async function main(): Promise<void> {
   progress('waiting for the service to join and deliver a warm-up batch');
   const warmup = 200;
   await producer.send({ topic: topics.alerts, messages: Array.from({ length: warmup }, () => alertAt(now())) });
-  await until(() => received >= warmup, 120_000, () => `warm-up: ${received}/${warmup}`);
+  await until(
+    () => received >= warmup,
+    120_000,
+    () => `warm-up: ${received}/${warmup}`,
+  );
 
   const phases: Phase[] = [];
   for (const rate of rates) {
-    histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+    histogram = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
     received = 0;
     const total = rate * seconds;
     const tickMs = 10;
@@ -185,7 +221,9 @@ async function main(): Promise<void> {
     const ticker = setInterval(
       () =>
         void queueDepth().then((depth) =>
-          progress(`${rate}/s: sent ${sent}/${total}, received ${received}, service queue ${depth}, p50 ${(histogram.getValueAtPercentile(50) / 1_000).toFixed(1)} ms, p99 ${(histogram.getValueAtPercentile(99) / 1_000).toFixed(1)} ms`),
+          progress(
+            `${rate}/s: sent ${sent}/${total}, received ${received}, service queue ${depth}, p50 ${(histogram.getValueAtPercentile(50) / 1_000).toFixed(1)} ms, p99 ${(histogram.getValueAtPercentile(99) / 1_000).toFixed(1)} ms`,
+          ),
         ),
       1_000,
     );
@@ -202,34 +240,72 @@ async function main(): Promise<void> {
     }
     const sendSeconds = (now() - started) / 1_000;
     await Promise.all(sends);
-    await until(() => received >= total, 120_000, () => `${rate}/s: received ${received}/${total}`);
+    await until(
+      () => received >= total,
+      120_000,
+      () => `${rate}/s: received ${received}/${total}`,
+    );
     clearInterval(ticker);
-    phases.push(summary(`${rate}/s`, rate, total, received, total / sendSeconds, received / ((lastReceiveMs - started) / 1_000), histogram));
+    phases.push(
+      summary(
+        `${rate}/s`,
+        rate,
+        total,
+        received,
+        total / sendSeconds,
+        received / ((lastReceiveMs - started) / 1_000),
+        histogram,
+      ),
+    );
     progress(`done ${rate}/s: p50 ${phases.at(-1)!.p50Ms} ms, p99 ${phases.at(-1)!.p99Ms} ms`);
   }
 
   // max sustained deliveries/s: a backlog produced while the receiver holds nothing back, drained flat out
   if (backlog > 0) {
-    histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+    histogram = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
     received = 0;
     progress(`max throughput: producing a backlog of ${backlog} alerts as fast as possible`);
     const started = now();
     for (let i = 0; i < backlog; i += 5_000) {
       const t = now();
-      await producer.send({ topic: topics.alerts, messages: Array.from({ length: Math.min(5_000, backlog - i) }, () => alertAt(t)) });
+      await producer.send({
+        topic: topics.alerts,
+        messages: Array.from({ length: Math.min(5_000, backlog - i) }, () => alertAt(t)),
+      });
     }
     const sendSeconds = (now() - started) / 1_000;
-    const ticker = setInterval(() => void queueDepth().then((depth) => progress(`max throughput: received ${received}/${backlog}, service queue ${depth}`)), 1_000);
-    await until(() => received >= backlog, 300_000, () => `backlog: received ${received}/${backlog}`);
+    const ticker = setInterval(
+      () =>
+        void queueDepth().then((depth) =>
+          progress(`max throughput: received ${received}/${backlog}, service queue ${depth}`),
+        ),
+      1_000,
+    );
+    await until(
+      () => received >= backlog,
+      300_000,
+      () => `backlog: received ${received}/${backlog}`,
+    );
     clearInterval(ticker);
     const deliverySeconds = (lastReceiveMs - firstReceiveMs) / 1_000;
-    phases.push(summary('max (backlog)', null, backlog, received, backlog / sendSeconds, received / deliverySeconds, histogram));
+    phases.push(
+      summary('max (backlog)', null, backlog, received, backlog / sendSeconds, received / deliverySeconds, histogram),
+    );
   }
 
   const result = {
     benchmark: 'alerting: alert produced → webhook received',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     setup: {
       broker: broker ? 'local broker started by the bench' : bootstrap,
       partitions: 6,
@@ -247,7 +323,15 @@ async function main(): Promise<void> {
   process.stdout.write(`\nwritten to .bench/alerting.json\n`);
 }
 
-function summary(name: string, targetRate: number | null, sent: number, receivedCount: number, sendRate: number, deliveries: number, h: hdr.Histogram): Phase {
+function summary(
+  name: string,
+  targetRate: number | null,
+  sent: number,
+  receivedCount: number,
+  sendRate: number,
+  deliveries: number,
+  h: hdr.Histogram,
+): Phase {
   const ms = (us: number): number => Math.round(us / 10) / 100;
   return {
     name,
@@ -265,9 +349,21 @@ function summary(name: string, targetRate: number | null, sent: number, received
 
 function printTable(phases: readonly Phase[]): void {
   const rows = [['phase', 'sent', 'received', 'send/s', 'deliveries/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']];
-  for (const p of phases) rows.push([p.name, String(p.sent), String(p.received), String(p.achievedSendRate), String(p.deliveriesPerSecond), String(p.p50Ms), String(p.p90Ms), String(p.p99Ms), String(p.maxMs)]);
+  for (const p of phases)
+    rows.push([
+      p.name,
+      String(p.sent),
+      String(p.received),
+      String(p.achievedSendRate),
+      String(p.deliveriesPerSecond),
+      String(p.p50Ms),
+      String(p.p90Ms),
+      String(p.p99Ms),
+      String(p.maxMs),
+    ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
+  for (const r of rows)
+    process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
 }
 
 async function until(check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {

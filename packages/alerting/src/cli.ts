@@ -20,14 +20,14 @@ import {
   kafkaSettingsFromEnv,
   onShutdown,
   parseDuration,
-  startOpsServer,
   type ReadinessReport,
+  startOpsServer,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig } from './config/alerting-config.js';
 import { loadAlertingConfig } from './config/load-alerting-config.js';
-import { routeReceivers, type RouteSpec } from './routing/route-tree.js';
+import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
 import { createAlertingMetrics } from './service/alerting-metrics.js';
-import { startAlertingService, type AlertingService } from './service/alerting-service.js';
+import { type AlertingService, startAlertingService } from './service/alerting-service.js';
 import { startWebhookSink } from './sink/webhook-sink.js';
 
 const USAGE = `usage:
@@ -62,7 +62,10 @@ function configFlags(args: string[]) {
     options: { config: { type: 'string', short: 'c' }, 'metrics-port': { type: 'string' } },
     strict: true,
   });
-  return { file: values.config ?? process.env['ALERTING_CONFIG'] ?? 'config/alerting.yaml', metricsPort: values['metrics-port'] ?? process.env['METRICS_PORT'] ?? '9466' };
+  return {
+    file: values.config ?? process.env['ALERTING_CONFIG'] ?? 'config/alerting.yaml',
+    metricsPort: values['metrics-port'] ?? process.env['METRICS_PORT'] ?? '9466',
+  };
 }
 
 async function loadOrExit(file: string): Promise<AlertingConfig> {
@@ -80,7 +83,8 @@ async function loadOrExit(file: string): Promise<AlertingConfig> {
 async function run(args: string[]): Promise<number> {
   const { file, metricsPort } = configFlags(args);
   const port = Number(metricsPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--metrics-port must be a port number, got "${metricsPort}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--metrics-port must be a port number, got "${metricsPort}"`);
   const config = await loadOrExit(file); // exits 2 on a config error, before any Kafka client exists
 
   const logger = createLogger({ service: 'alerting' });
@@ -95,14 +99,21 @@ async function run(args: string[]): Promise<number> {
     readiness: (): ReadinessReport => service?.readiness() ?? { ready: false, details: { reason: 'starting' } },
   });
   shutdown.add('ops-server', () => ops.close());
-  logger.info({ config: file, receivers: config.receivers.map((r) => ({ name: r.name, format: r.format, signed: r.signingKeys.count > 0 })) }, 'configuration loaded');
+  logger.info(
+    {
+      config: file,
+      receivers: config.receivers.map((r) => ({ name: r.name, format: r.format, signed: r.signingKeys.count > 0 })),
+    },
+    'configuration loaded',
+  );
   // a broker that is not there yet is waited out with backoff; Ctrl-C still stops at once
   for (let attempt = 1; service === undefined; attempt++) {
     try {
       service = await startAlertingService({ config, kafka: kafkaSettingsFromEnv('alerting'), logger, metrics });
     } catch (err) {
       if (shutdown.stopping) return new Promise<number>(() => undefined); // onShutdown exits
-      const retriable = isRetriable(err) || /timed? ?out|connect|broker|transport/i.test(String((err as Error)?.message));
+      const retriable =
+        isRetriable(err) || /timed? ?out|connect|broker|transport/i.test(String((err as Error)?.message));
       if (!retriable) {
         logger.error({ err }, 'starting the alerting service failed');
         await shutdown.shutdown('startup failed', 1);
@@ -110,7 +121,10 @@ async function run(args: string[]): Promise<number> {
       }
       const delayMs = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
       logger.warn({ err, attempt, delayMs }, 'cannot start yet (is the broker reachable?); retrying');
-      const stoppedFirst = await Promise.race([shutdown.stopped.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), delayMs))]);
+      const stoppedFirst = await Promise.race([
+        shutdown.stopped.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), delayMs)),
+      ]);
       if (stoppedFirst) return new Promise<number>(() => undefined); // onShutdown exits
     }
   }
@@ -158,10 +172,14 @@ async function sink(args: string[]): Promise<number> {
     strict: true,
   });
   const port = Number(values.port ?? process.env['SINK_PORT'] ?? '9000');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port must be a port number, got "${values.port}"`);
   const secretEnv = values['secret-env'] ?? 'SINK_SECRET';
   const secrets = process.env[secretEnv];
-  if (!secrets && !values.insecure) throw new UsageError(`the sink verifies signatures with the secret in $${secretEnv}; set it (whsec_<base64>) or pass --insecure to accept unsigned requests`);
+  if (!secrets && !values.insecure)
+    throw new UsageError(
+      `the sink verifies signatures with the secret in $${secretEnv}; set it (whsec_<base64>) or pass --insecure to accept unsigned requests`,
+    );
   let toleranceMs: number | undefined;
   if (values.tolerance !== undefined) {
     try {
@@ -188,7 +206,9 @@ async function sink(args: string[]): Promise<number> {
     throw err;
   }
   const running = server;
-  process.stderr.write(`webhook sink on ${running.url} (POST any path; GET /healthz, /stats)${secrets && !values.insecure ? ', verifying signatures' : ', NOT verifying signatures'}\n`);
+  process.stderr.write(
+    `webhook sink on ${running.url} (POST any path; GET /healthz, /stats)${secrets && !values.insecure ? ', verifying signatures' : ', NOT verifying signatures'}\n`,
+  );
   const shutdown = onShutdown(logger, { timeoutMs: 5_000 });
   shutdown.add('sink', async () => {
     await running.close();

@@ -4,19 +4,28 @@
  * from a hanging receiver, backpressure, undecodable records, the send-time SSRF guard, and commits that
  * only cover finished alerts.
  */
-import { alertCodec, DLQ_HEADERS, type Alert } from '@sensor-pipeline/shared';
+import { type Alert, alertCodec, DLQ_HEADERS } from '@sensor-pipeline/shared';
+import { Registry } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { committedTotal, createTopics, kafkaSettings, consumeMessages, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
 import {
+  committedTotal,
+  consumeMessages,
+  createTopics,
+  kafkaSettings,
+  produceRaw,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../test/kafka.js';
+import {
+  type AlertingConfig,
+  type AlertingService,
   createAlertingMetrics,
   startAlertingService,
   startWebhookSink,
-  type AlertingConfig,
-  type AlertingService,
   type WebhookSink,
 } from '../src/index.js';
-import { Registry } from 'prom-client';
 import { alertingConfig, alerts, newSecret, receiverConfig } from './harness.js';
 
 const codec = alertCodec();
@@ -36,7 +45,11 @@ async function topics(partitions = 3): Promise<{ alerts: string; deliveriesDlq: 
   return { alerts: alertsTopic!, deliveriesDlq: dlq! };
 }
 
-async function start(config: AlertingConfig, t: { alerts: string; deliveriesDlq: string }, registry = new Registry()): Promise<{ service: AlertingService; groupId: string }> {
+async function start(
+  config: AlertingConfig,
+  t: { alerts: string; deliveriesDlq: string },
+  registry = new Registry(),
+): Promise<{ service: AlertingService; groupId: string }> {
   const groupId = uniqueName('alerting');
   const service = await startAlertingService({
     config: { ...config, consumer: { ...config.consumer, groupId } },
@@ -50,7 +63,10 @@ async function start(config: AlertingConfig, t: { alerts: string; deliveriesDlq:
 }
 
 async function produceAlerts(topic: string, list: readonly Alert[]): Promise<void> {
-  await produceRaw(topic, list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })));
+  await produceRaw(
+    topic,
+    list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })),
+  );
 }
 
 describe('alerting service (real broker, real HTTP receivers)', () => {
@@ -59,21 +75,50 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const receiver = await sink({ secrets: secret });
     const t = await topics();
     const config = alertingConfig(
-      [receiverConfig('native', `${receiver.url}/native`, { secret }), receiverConfig('am', `${receiver.url}/am`, { secret, format: 'alertmanager' })],
-      { receiver: 'native', routes: [{ match: { severity: ['critical'] }, receiver: 'am', continue: true }, { match: { severity: ['critical', 'warning'] }, receiver: 'native' }] },
+      [
+        receiverConfig('native', `${receiver.url}/native`, { secret }),
+        receiverConfig('am', `${receiver.url}/am`, { secret, format: 'alertmanager' }),
+      ],
+      {
+        receiver: 'native',
+        routes: [
+          { match: { severity: ['critical'] }, receiver: 'am', continue: true },
+          { match: { severity: ['critical', 'warning'] }, receiver: 'native' },
+        ],
+      },
     );
     const { service, groupId } = await start(config, t);
     await waitFor(() => service.readiness().ready, { timeoutMs: 30_000, message: 'joined the group' });
-    const list = [...alerts(20, 20, { severity: 'critical' }), ...alerts(10, 10, { severity: 'warning' }).map((a) => ({ ...a, eventId: `w-${a.eventId}`, fingerprint: `w-${a.fingerprint}` }))];
+    const list = [
+      ...alerts(20, 20, { severity: 'critical' }),
+      ...alerts(10, 10, { severity: 'warning' }).map((a) => ({
+        ...a,
+        eventId: `w-${a.eventId}`,
+        fingerprint: `w-${a.fingerprint}`,
+      })),
+    ];
     await produceAlerts(t.alerts, list);
 
-    await waitFor(() => receiver.counts().accepted === 50, { timeoutMs: 60_000, message: () => `received ${JSON.stringify(receiver.counts())}` });
+    await waitFor(() => receiver.counts().accepted === 50, {
+      timeoutMs: 60_000,
+      message: () => `received ${JSON.stringify(receiver.counts())}`,
+    });
     const am = receiver.requests.filter((r) => r.path === '/am');
     const native = receiver.requests.filter((r) => r.path === '/native');
-    expect(am.map((r) => r.id).sort()).toEqual(list.filter((a) => a.severity === 'critical').map((a) => a.eventId).sort());
+    expect(am.map((r) => r.id).sort()).toEqual(
+      list
+        .filter((a) => a.severity === 'critical')
+        .map((a) => a.eventId)
+        .sort(),
+    );
     expect(native.map((r) => r.id).sort()).toEqual(list.map((a) => a.eventId).sort());
     for (const r of receiver.requests) {
-      expect(() => new Webhook(secret).verify(r.body, Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])))).not.toThrow();
+      expect(() =>
+        new Webhook(secret).verify(
+          r.body,
+          Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])),
+        ),
+      ).not.toThrow();
     }
     expect((am[0]!.json as { version: string }).version).toBe('4');
 
@@ -89,7 +134,9 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const receiver = await sink({ respond: () => (failing ? 500 : 204) });
     const t = await topics(2);
     const config = alertingConfig([
-      receiverConfig('flaky', `${receiver.url}/hook`, { retry: { initialMs: 50, multiplier: 2, maxMs: 300, maxAttempts: 50, jitter: 'full', maxRetryAfterMs: 1_000 } }),
+      receiverConfig('flaky', `${receiver.url}/hook`, {
+        retry: { initialMs: 50, multiplier: 2, maxMs: 300, maxAttempts: 50, jitter: 'full', maxRetryAfterMs: 1_000 },
+      }),
     ]);
     const { service, groupId } = await start(config, t);
     const list = alerts(40, 8);
@@ -99,9 +146,15 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     await service.commit();
     expect(await committedTotal(groupId, t.alerts)).toBe(0); // nothing done, nothing committed
     failing = false;
-    await waitFor(() => receiver.counts().accepted === 40, { timeoutMs: 60_000, message: () => JSON.stringify(receiver.counts()) });
+    await waitFor(() => receiver.counts().accepted === 40, {
+      timeoutMs: 60_000,
+      message: () => JSON.stringify(receiver.counts()),
+    });
     expect(receiver.counts()).toEqual({ accepted: 40, unique: 40, duplicates: 0, rejected: 0 });
-    await waitFor(async () => (await committedTotal(groupId, t.alerts)) === 40, { timeoutMs: 20_000, message: 'offsets committed to the end' });
+    await waitFor(async () => (await committedTotal(groupId, t.alerts)) === 40, {
+      timeoutMs: 20_000,
+      message: 'offsets committed to the end',
+    });
   });
 
   it('a receiver that returns 400 gets no retries; the alert is in the deliveries DLQ with the reason', async () => {
@@ -140,16 +193,28 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const healthy = await sink();
     const t = await topics(3);
     await start(
-      alertingConfig([receiverConfig('healthy', `${healthy.url}/ok`), receiverConfig('hanging', `${hanging.url}/stuck`, { timeoutMs: 60_000, concurrency: 2 })], {
-        receiver: 'healthy',
-        routes: [{ match: {}, receiver: 'hanging', continue: true }, { match: {}, receiver: 'healthy' }],
-      }),
+      alertingConfig(
+        [
+          receiverConfig('healthy', `${healthy.url}/ok`),
+          receiverConfig('hanging', `${hanging.url}/stuck`, { timeoutMs: 60_000, concurrency: 2 }),
+        ],
+        {
+          receiver: 'healthy',
+          routes: [
+            { match: {}, receiver: 'hanging', continue: true },
+            { match: {}, receiver: 'healthy' },
+          ],
+        },
+      ),
       t,
     );
     const list = alerts(200, 50);
     const produced = Date.now();
     await produceAlerts(t.alerts, list);
-    await waitFor(() => healthy.counts().accepted === 200, { timeoutMs: 30_000, message: () => JSON.stringify(healthy.counts()) });
+    await waitFor(() => healthy.counts().accepted === 200, {
+      timeoutMs: 30_000,
+      message: () => JSON.stringify(healthy.counts()),
+    });
     expect(Date.now() - produced).toBeLessThan(15_000);
   });
 
@@ -171,7 +236,10 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const list = alerts(300, 300);
     await produceRaw(t.alerts, [{ key: 'junk', value: Buffer.from('this is not an Avro alert') }]);
     await produceAlerts(t.alerts, [...list, { ...list[0]!, eventId: 'ssrf-1', rule: 'ssrf' }]);
-    await waitFor(() => slow.counts().accepted === 300, { timeoutMs: 60_000, message: () => JSON.stringify(slow.counts()) });
+    await waitFor(() => slow.counts().accepted === 300, {
+      timeoutMs: 60_000,
+      message: () => JSON.stringify(slow.counts()),
+    });
     expect(slow.requests.filter((r) => r.path === '/private')).toEqual([]);
     const dead = await consumeMessages(t.deliveriesDlq, { count: 2, timeoutMs: 30_000 });
     const codes = dead.map((d) => d.headers[DLQ_HEADERS.errorCode]).sort();
@@ -192,10 +260,20 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const list = alerts(3_000, 300);
     await produceAlerts(t.alerts, list); // before the service starts: its client prefetches from every partition
     const registry = new Registry();
-    const { groupId } = await start(alertingConfig([receiverConfig('r', `${receiver.url}/r`, { queueSize: 40, concurrency: 4 })]), t, registry);
-    await waitFor(() => receiver.counts().unique === 3_000, { timeoutMs: 120_000, message: () => JSON.stringify(receiver.counts()) });
+    const { groupId } = await start(
+      alertingConfig([receiverConfig('r', `${receiver.url}/r`, { queueSize: 40, concurrency: 4 })]),
+      t,
+      registry,
+    );
+    await waitFor(() => receiver.counts().unique === 3_000, {
+      timeoutMs: 120_000,
+      message: () => JSON.stringify(receiver.counts()),
+    });
     expect(receiver.counts().duplicates).toBe(0);
-    await waitFor(async () => (await committedTotal(groupId, t.alerts)) === 3_000, { timeoutMs: 20_000, message: 'offsets committed to the end' });
+    await waitFor(async () => (await committedTotal(groupId, t.alerts)) === 3_000, {
+      timeoutMs: 20_000,
+      message: 'offsets committed to the end',
+    });
     expect(await registry.metrics()).toMatch(/alerting_consumer_pauses_total(\{[^}]*\})? ([2-9]|\d\d+)/);
   });
 
@@ -204,7 +282,12 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
     const t = await topics(1);
     const config = alertingConfig([receiverConfig('r', `${receiver.url}/hook`, { concurrency: 10 })]);
     const groupId = uniqueName('alerting');
-    const service = await startAlertingService({ config: { ...config, consumer: { ...config.consumer, groupId } }, kafka: kafkaSettings('alerting-test'), logger: testLogger, topics: t });
+    const service = await startAlertingService({
+      config: { ...config, consumer: { ...config.consumer, groupId } },
+      kafka: kafkaSettings('alerting-test'),
+      logger: testLogger,
+      topics: t,
+    });
     await produceAlerts(t.alerts, alerts(10, 10));
     await waitFor(() => service.pipeline.depths()['r'] === 10, { timeoutMs: 30_000, message: 'alerts in flight' });
     await service.stop();

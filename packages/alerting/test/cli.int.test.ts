@@ -9,9 +9,16 @@ import { join } from 'node:path';
 import { alertCodec } from '@sensor-pipeline/shared';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootstrapServers, committedTotal, createTopics, produceRaw, uniqueName, waitFor } from '../../../test/kafka.js';
+import {
+  bootstrapServers,
+  committedTotal,
+  createTopics,
+  produceRaw,
+  uniqueName,
+  waitFor,
+} from '../../../test/kafka.js';
 import { startWebhookSink, type WebhookSink } from '../src/index.js';
-import { spawnCli, type CliProcess } from './cli-process.js';
+import { type CliProcess, spawnCli } from './cli-process.js';
 import { alerts, newSecret } from './harness.js';
 
 const codec = alertCodec();
@@ -40,9 +47,14 @@ function configFile(yaml: string): string {
 describe('alerting CLI process', () => {
   it('SIGKILL mid-delivery, restart: every alert is delivered, duplicates only with the same webhook-id', async () => {
     const secret = newSecret();
-    const sink: WebhookSink = await startWebhookSink({ secrets: secret, respond: () => new Promise<number>((r) => setTimeout(() => r(204), 5 + Math.random() * 20)) });
+    const sink: WebhookSink = await startWebhookSink({
+      secrets: secret,
+      respond: () => new Promise<number>((r) => setTimeout(() => r(204), 5 + Math.random() * 20)),
+    });
     cleanups.push(() => sink.close());
-    const [alertsTopic, dlqTopic] = await createTopics([uniqueName('alerts'), uniqueName('deliveries-dlq')], { partitions: 3 });
+    const [alertsTopic, dlqTopic] = await createTopics([uniqueName('alerts'), uniqueName('deliveries-dlq')], {
+      partitions: 3,
+    });
     const groupId = uniqueName('alerting');
     const file = configFile(
       [
@@ -74,31 +86,48 @@ describe('alerting CLI process', () => {
       KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS: '1000',
     };
     const list = alerts(400, 40);
-    await produceRaw(alertsTopic!, list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })));
+    await produceRaw(
+      alertsTopic!,
+      list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })),
+    );
 
     const first = track(spawnCli(['run', '--config', file], env));
-    await waitFor(() => sink.counts().unique >= 120, { timeoutMs: 90_000, message: () => `first run delivered ${JSON.stringify(sink.counts())}\n${first.output()}` });
+    await waitFor(() => sink.counts().unique >= 120, {
+      timeoutMs: 90_000,
+      message: () => `first run delivered ${JSON.stringify(sink.counts())}\n${first.output()}`,
+    });
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const beforeRestart = sink.counts().unique;
     expect(beforeRestart).toBeLessThan(400); // killed mid-delivery
 
     const second = track(spawnCli(['run', '--config', file], env));
-    await waitFor(() => sink.counts().unique === 400, { timeoutMs: 90_000, message: () => `after restart ${JSON.stringify(sink.counts())}\n${second.output().slice(-3_000)}` });
+    await waitFor(() => sink.counts().unique === 400, {
+      timeoutMs: 90_000,
+      message: () => `after restart ${JSON.stringify(sink.counts())}\n${second.output().slice(-3_000)}`,
+    });
 
     // every event id arrived; a duplicate always carries the same webhook-id and the same (signed) body
     const byId = new Map<string, Set<string>>();
     for (const r of sink.requests) {
       const body = r.json as { data: { eventId: string } };
       expect(r.id).toBe(body.data.eventId);
-      expect(() => new Webhook(secret).verify(r.body, Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])))).not.toThrow();
+      expect(() =>
+        new Webhook(secret).verify(
+          r.body,
+          Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])),
+        ),
+      ).not.toThrow();
       byId.set(r.id!, (byId.get(r.id!) ?? new Set()).add(r.body));
     }
     expect([...byId.keys()].sort()).toEqual(list.map((a) => a.eventId).sort());
     expect([...byId.values()].every((bodies) => bodies.size === 1)).toBe(true);
 
     // SIGTERM: drain, commit, leave the group, exit 0
-    await waitFor(async () => (await committedTotal(groupId, alertsTopic!)) === 400, { timeoutMs: 30_000, message: 'all offsets committed' });
+    await waitFor(async () => (await committedTotal(groupId, alertsTopic!)) === 400, {
+      timeoutMs: 30_000,
+      message: 'all offsets committed',
+    });
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(second.output()).toContain('alerting stopped');
@@ -106,22 +135,50 @@ describe('alerting CLI process', () => {
 
   describe('config errors stop the process before it touches Kafka, naming file, line and field', () => {
     // a broker address nothing listens on: touching Kafka would hang, not exit 2 at once
-    const env = { KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:1', METRICS_PORT: '0', HOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` };
+    const env = {
+      KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:1',
+      METRICS_PORT: '0',
+      HOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+    };
     const cases: [string, string[], RegExp][] = [
       [
         'unknown receiver in a route',
-        ['receivers:', '  - name: hooks', '    url: https://hooks.example.com/', 'route:', '  receiver: hooks', '  routes:', '    - receiver: pager'],
+        [
+          'receivers:',
+          '  - name: hooks',
+          '    url: https://hooks.example.com/',
+          'route:',
+          '  receiver: hooks',
+          '  routes:',
+          '    - receiver: pager',
+        ],
         /alerting\.yaml:7:17 route\.routes\[0\]\.receiver: unknown receiver "pager"/,
       ],
-      ['bad URL', ['receivers:', '  - name: hooks', '    url: hooks.example.com/x', 'route: { receiver: hooks }'], /alerting\.yaml:3:10 receivers\[0\]\.url: expected an absolute http\(s\) URL/],
+      [
+        'bad URL',
+        ['receivers:', '  - name: hooks', '    url: hooks.example.com/x', 'route: { receiver: hooks }'],
+        /alerting\.yaml:3:10 receivers\[0\]\.url: expected an absolute http\(s\) URL/,
+      ],
       [
         'missing secret variable',
-        ['receivers:', '  - name: hooks', '    url: https://hooks.example.com/', '    secret: ${MISSING_SECRET_VAR}', 'route: { receiver: hooks }'],
+        [
+          'receivers:',
+          '  - name: hooks',
+          '    url: https://hooks.example.com/',
+          '    secret: ${MISSING_SECRET_VAR}',
+          'route: { receiver: hooks }',
+        ],
         /alerting\.yaml:4:13 receivers\[0\]\.secret: environment variable MISSING_SECRET_VAR is not set/,
       ],
       [
         'refused private destination',
-        ['receivers:', '  - name: hooks', '    url: http://10.1.2.3/hook', '    secret: ${HOOK_SECRET}', 'route: { receiver: hooks }'],
+        [
+          'receivers:',
+          '  - name: hooks',
+          '    url: http://10.1.2.3/hook',
+          '    secret: ${HOOK_SECRET}',
+          'route: { receiver: hooks }',
+        ],
         /alerting\.yaml:3:10 receivers\[0\]\.url: host 10\.1\.2\.3 is a private address: refused to prevent SSRF/,
       ],
     ];

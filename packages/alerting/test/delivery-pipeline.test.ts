@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '@sensor-pipeline/shared';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryPipeline, formatPayload, startWebhookSink, type SinkRequest, type WebhookSink } from '../src/index.js';
+import { DeliveryPipeline, formatPayload, type SinkRequest, startWebhookSink, type WebhookSink } from '../src/index.js';
 import { sampleAlert } from './alert-fixture.js';
 import { alertingConfig, alertRecord, alerts, deadLetters, newSecret, receiverConfig } from './harness.js';
 
@@ -62,13 +62,19 @@ describe('DeliveryPipeline over HTTP', () => {
     const warning = sampleAlert({ eventId: 'evt-warn', severity: 'warning', fingerprint: 'fp-2' });
     const info = sampleAlert({ eventId: 'evt-info', severity: 'info', fingerprint: 'fp-3' });
     const done: string[] = [];
-    [critical, warning, info].forEach((a, i) => p.accept(alertRecord(a, i), () => done.push(a.eventId)));
+    [critical, warning, info].forEach((a, i) => {
+      p.accept(alertRecord(a, i), () => done.push(a.eventId));
+    });
     await p.idle();
     expect(done.sort()).toEqual(['evt-crit', 'evt-info', 'evt-warn']);
 
     const byPath = (path: string): SinkRequest[] => server.requests.filter((r) => r.path === path);
     expect(byPath('/am').map((r) => r.id)).toEqual(['evt-crit']);
-    expect(byPath('/chat').map((r) => r.id).sort()).toEqual(['evt-crit', 'evt-warn']);
+    expect(
+      byPath('/chat')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['evt-crit', 'evt-warn']);
     expect(byPath('/native').map((r) => r.id)).toEqual(['evt-info']);
 
     const context = { receiver: 'am', externalURL: 'http://alerting.test', generatorURL: '' };
@@ -96,11 +102,17 @@ describe('DeliveryPipeline over HTTP', () => {
       },
     });
     const dlq = deadLetters();
-    const config = alertingConfig([receiverConfig('flaky', `${server.url}/hook`, { retry: { initialMs: 50, multiplier: 2, maxMs: 200, maxAttempts: 20, jitter: 'full', maxRetryAfterMs: 1_000 } })]);
+    const config = alertingConfig([
+      receiverConfig('flaky', `${server.url}/hook`, {
+        retry: { initialMs: 50, multiplier: 2, maxMs: 200, maxAttempts: 20, jitter: 'full', maxRetryAfterMs: 1_000 },
+      }),
+    ]);
     const p = pipeline({ config, logger, deadLetter: dlq.write });
     const list = alerts(30, 5);
     let done = 0;
-    list.forEach((a, i) => p.accept(alertRecord(a, i), () => done++));
+    list.forEach((a, i) => {
+      p.accept(alertRecord(a, i), () => done++);
+    });
     await p.idle();
     expect(done).toBe(30);
     expect(failures).toBeGreaterThan(0);
@@ -108,7 +120,9 @@ describe('DeliveryPipeline over HTTP', () => {
     expect(dlq.records).toEqual([]);
     // per-fingerprint order survived the retries
     for (let f = 0; f < 5; f++) {
-      const ids = server.requests.filter((r) => (r.json as { data: { fingerprint: string } }).data.fingerprint === `fp-${f}`).map((r) => r.id);
+      const ids = server.requests
+        .filter((r) => (r.json as { data: { fingerprint: string } }).data.fingerprint === `fp-${f}`)
+        .map((r) => r.id);
       expect(ids).toEqual(list.filter((a) => a.fingerprint === `fp-${f}`).map((a) => a.eventId));
     }
   });
@@ -122,7 +136,11 @@ describe('DeliveryPipeline over HTTP', () => {
       },
     });
     const dlq = deadLetters();
-    const p = pipeline({ config: alertingConfig([receiverConfig('strict', `${server.url}/hook`)]), logger, deadLetter: dlq.write });
+    const p = pipeline({
+      config: alertingConfig([receiverConfig('strict', `${server.url}/hook`)]),
+      logger,
+      deadLetter: dlq.write,
+    });
     const alert = sampleAlert({ eventId: 'evt-400' });
     const record = alertRecord(alert, 41);
     let done = false;
@@ -169,19 +187,39 @@ describe('DeliveryPipeline over HTTP', () => {
     const port = (http503WithRetryAfter.address() as AddressInfo).port;
 
     const dlq = deadLetters();
-    const retry = { initialMs: 10, multiplier: 1, maxMs: 10, maxAttempts: 3, jitter: 'none' as const, maxRetryAfterMs: 5_000 };
+    const retry = {
+      initialMs: 10,
+      multiplier: 1,
+      maxMs: 10,
+      maxAttempts: 3,
+      jitter: 'none' as const,
+      maxRetryAfterMs: 5_000,
+    };
     const p = pipeline({
-      config: alertingConfig([receiverConfig('down', `${server.url}/hook`, { retry }), receiverConfig('limited', `http://127.0.0.1:${port}/`, { retry: { ...retry, maxAttempts: 2 } })], {
-        receiver: 'down',
-        routes: [{ match: { severity: ['critical'] }, receiver: 'limited' }],
-      }),
+      config: alertingConfig(
+        [
+          receiverConfig('down', `${server.url}/hook`, { retry }),
+          receiverConfig('limited', `http://127.0.0.1:${port}/`, { retry: { ...retry, maxAttempts: 2 } }),
+        ],
+        {
+          receiver: 'down',
+          routes: [{ match: { severity: ['critical'] }, receiver: 'limited' }],
+        },
+      ),
       logger,
       deadLetter: dlq.write,
     });
     p.accept(alertRecord(sampleAlert({ eventId: 'a', severity: 'warning' }), 1), () => undefined);
     p.accept(alertRecord(sampleAlert({ eventId: 'b', fingerprint: 'fp-b' }), 2), () => undefined);
     await p.idle();
-    expect(dlq.records.map((r) => [r.headers['delivery.receiver'], r.headers['delivery.attempts'], r.headers['delivery.outcome'], r.headers['delivery.last-status']])).toEqual(
+    expect(
+      dlq.records.map((r) => [
+        r.headers['delivery.receiver'],
+        r.headers['delivery.attempts'],
+        r.headers['delivery.outcome'],
+        r.headers['delivery.last-status'],
+      ]),
+    ).toEqual(
       expect.arrayContaining([
         ['down', '3', 'retries-exhausted', '503'],
         ['limited', '2', 'retries-exhausted', '429'],
@@ -198,13 +236,24 @@ describe('DeliveryPipeline over HTTP', () => {
     const healthy = await sink();
     const dlq = deadLetters();
     const config = alertingConfig(
-      [receiverConfig('healthy', `${healthy.url}/ok`), receiverConfig('hanging', `${hanging.url}/stuck`, { timeoutMs: 60_000, concurrency: 2 })],
-      { receiver: 'healthy', routes: [{ match: {}, receiver: 'hanging', continue: true }, { match: {}, receiver: 'healthy' }] },
+      [
+        receiverConfig('healthy', `${healthy.url}/ok`),
+        receiverConfig('hanging', `${hanging.url}/stuck`, { timeoutMs: 60_000, concurrency: 2 }),
+      ],
+      {
+        receiver: 'healthy',
+        routes: [
+          { match: {}, receiver: 'hanging', continue: true },
+          { match: {}, receiver: 'healthy' },
+        ],
+      },
     );
     const p = pipeline({ config, logger, deadLetter: dlq.write });
     const list = alerts(50, 50);
     const started = Date.now();
-    list.forEach((a, i) => p.accept(alertRecord(a, i), () => undefined));
+    list.forEach((a, i) => {
+      p.accept(alertRecord(a, i), () => undefined);
+    });
     await until(() => healthy.counts().accepted === 50, 5_000);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(p.depths()).toEqual({ healthy: 0, hanging: 50 });
@@ -213,8 +262,17 @@ describe('DeliveryPipeline over HTTP', () => {
   it('delivers an event id once per receiver when Kafka redelivers it, and completes both records', async () => {
     const gate: { open?: () => void } = {};
     const opened = new Promise<void>((r) => (gate.open = r));
-    const server = await sink({ respond: async () => (await opened, 204) });
-    const p = pipeline({ config: alertingConfig([receiverConfig('r', `${server.url}/hook`)]), logger, deadLetter: deadLetters().write });
+    const server = await sink({
+      respond: async () => {
+        await opened;
+        return 204;
+      },
+    });
+    const p = pipeline({
+      config: alertingConfig([receiverConfig('r', `${server.url}/hook`)]),
+      logger,
+      deadLetter: deadLetters().write,
+    });
     const alert = sampleAlert({ eventId: 'evt-dup' });
     const done: number[] = [];
     p.accept(alertRecord(alert, 1), () => done.push(1)); // in flight...
@@ -230,22 +288,44 @@ describe('DeliveryPipeline over HTTP', () => {
   it('reports backpressure when a queue fills, relief at half; dead-letter policy spills instead', async () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    const server = await sink({ respond: async () => (await released, 204) });
+    const server = await sink({
+      respond: async () => {
+        await released;
+        return 204;
+      },
+    });
     const dlq = deadLetters();
     const config = alertingConfig(
-      [receiverConfig('paced', `${server.url}/p`, { queueSize: 10, concurrency: 1 }), receiverConfig('spill', `${server.url}/s`, { queueSize: 5, concurrency: 1, onQueueFull: 'dead-letter' })],
-      { receiver: 'paced', routes: [{ match: {}, receiver: 'spill', continue: true }, { match: {}, receiver: 'paced' }] },
+      [
+        receiverConfig('paced', `${server.url}/p`, { queueSize: 10, concurrency: 1 }),
+        receiverConfig('spill', `${server.url}/s`, { queueSize: 5, concurrency: 1, onQueueFull: 'dead-letter' }),
+      ],
+      {
+        receiver: 'paced',
+        routes: [
+          { match: {}, receiver: 'spill', continue: true },
+          { match: {}, receiver: 'paced' },
+        ],
+      },
     );
     let progress = 0;
     const p = pipeline({ config, logger, deadLetter: dlq.write, onProgress: () => progress++ });
     const list = alerts(12, 12);
-    list.slice(0, 9).forEach((a, i) => p.accept(alertRecord(a, i), () => undefined));
+    list.slice(0, 9).forEach((a, i) => {
+      p.accept(alertRecord(a, i), () => undefined);
+    });
     expect(p.overloaded).toBe(false);
-    list.slice(9).forEach((a, i) => p.accept(alertRecord(a, i + 9), () => undefined));
+    list.slice(9).forEach((a, i) => {
+      p.accept(alertRecord(a, i + 9), () => undefined);
+    });
     expect(p.overloaded).toBe(true);
     expect(p.relieved).toBe(false);
     await until(() => dlq.records.length === 7);
-    expect(dlq.records.every((r) => r.headers['dlq.error.code'] === 'WEBHOOK_QUEUE_FULL' && r.headers['delivery.receiver'] === 'spill')).toBe(true);
+    expect(
+      dlq.records.every(
+        (r) => r.headers['dlq.error.code'] === 'WEBHOOK_QUEUE_FULL' && r.headers['delivery.receiver'] === 'spill',
+      ),
+    ).toBe(true);
     release();
     await p.idle();
     expect(p.relieved).toBe(true);
@@ -261,17 +341,29 @@ describe('DeliveryPipeline over HTTP', () => {
         receiverConfig('literal', `http://127.0.0.1:${port}/a`, { allowPrivateNetwork: false }),
         receiverConfig('named', `http://localhost:${port}/b`, { allowPrivateNetwork: false }),
       ],
-      { receiver: 'literal', routes: [{ match: {}, receiver: 'named', continue: true }, { match: {}, receiver: 'literal' }] },
+      {
+        receiver: 'literal',
+        routes: [
+          { match: {}, receiver: 'named', continue: true },
+          { match: {}, receiver: 'literal' },
+        ],
+      },
     );
     const p = pipeline({ config, logger, deadLetter: dlq.write });
     p.accept(alertRecord(sampleAlert(), 1), () => undefined);
     await p.idle();
     expect(server.counts().accepted).toBe(0);
-    expect(dlq.records.map((r) => [r.headers['delivery.receiver'], r.headers['dlq.error.code'], r.headers['delivery.attempts']]).sort()).toEqual([
+    expect(
+      dlq.records
+        .map((r) => [r.headers['delivery.receiver'], r.headers['dlq.error.code'], r.headers['delivery.attempts']])
+        .sort(),
+    ).toEqual([
       ['literal', 'WEBHOOK_DESTINATION_BLOCKED', '1'],
       ['named', 'WEBHOOK_DESTINATION_BLOCKED', '1'],
     ]);
-    expect(dlq.records.find((r) => r.headers['delivery.receiver'] === 'named')!.headers['dlq.error.message']).toMatch(/localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+    expect(dlq.records.find((r) => r.headers['delivery.receiver'] === 'named')!.headers['dlq.error.message']).toMatch(
+      /localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/,
+    );
   });
 
   it('does not follow redirects', async () => {
@@ -283,24 +375,40 @@ describe('DeliveryPipeline over HTTP', () => {
     await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => redirector.close(() => r())));
     const dlq = deadLetters();
-    const p = pipeline({ config: alertingConfig([receiverConfig('r', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`)]), logger, deadLetter: dlq.write });
+    const p = pipeline({
+      config: alertingConfig([receiverConfig('r', `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`)]),
+      logger,
+      deadLetter: dlq.write,
+    });
     p.accept(alertRecord(sampleAlert(), 1), () => undefined);
     await p.idle();
     expect(target.counts().accepted).toBe(0);
-    expect(dlq.records[0]!.headers).toMatchObject({ 'dlq.error.code': 'WEBHOOK_REDIRECT', 'delivery.last-status': '307', 'delivery.outcome': 'not-retriable' });
+    expect(dlq.records[0]!.headers).toMatchObject({
+      'dlq.error.code': 'WEBHOOK_REDIRECT',
+      'delivery.last-status': '307',
+      'delivery.outcome': 'not-retriable',
+    });
   });
 
   it('times out a slow receiver and retries it; an undecodable record goes to the DLQ', async () => {
     const slow = await sink({ respond: () => new Promise<number>((r) => setTimeout(() => r(204), 2_000)) });
     const dlq = deadLetters();
     const p = pipeline({
-      config: alertingConfig([receiverConfig('slow', `${slow.url}/`, { timeoutMs: 100, retry: { initialMs: 10, multiplier: 1, maxMs: 10, maxAttempts: 2, jitter: 'none', maxRetryAfterMs: 0 } })]),
+      config: alertingConfig([
+        receiverConfig('slow', `${slow.url}/`, {
+          timeoutMs: 100,
+          retry: { initialMs: 10, multiplier: 1, maxMs: 10, maxAttempts: 2, jitter: 'none', maxRetryAfterMs: 0 },
+        }),
+      ]),
       logger,
       deadLetter: dlq.write,
     });
     p.accept(alertRecord(sampleAlert(), 1), () => undefined);
     let undecodableDone = false;
-    p.accept({ topic: 'alerts', partition: 0, offset: '2', key: Buffer.from('k'), value: Buffer.from('definitely not avro') }, () => (undecodableDone = true));
+    p.accept(
+      { topic: 'alerts', partition: 0, offset: '2', key: Buffer.from('k'), value: Buffer.from('definitely not avro') },
+      () => (undecodableDone = true),
+    );
     await p.idle();
     expect(undecodableDone).toBe(true);
     const codes = dlq.records.map((r) => [r.headers['dlq.stage'], r.headers['dlq.error.code']]);
@@ -312,7 +420,11 @@ describe('DeliveryPipeline over HTTP', () => {
   it('leaves unfinished alerts unfinished on close (their offsets stay uncommitted)', async () => {
     const server = await sink({ respond: () => 500 });
     const p = new DeliveryPipeline({
-      config: alertingConfig([receiverConfig('r', `${server.url}/`, { retry: { initialMs: 5_000, multiplier: 1, maxMs: 5_000, maxAttempts: 5, jitter: 'none', maxRetryAfterMs: 0 } })]),
+      config: alertingConfig([
+        receiverConfig('r', `${server.url}/`, {
+          retry: { initialMs: 5_000, multiplier: 1, maxMs: 5_000, maxAttempts: 5, jitter: 'none', maxRetryAfterMs: 0 },
+        }),
+      ]),
       logger,
       deadLetter: async () => undefined,
     });

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatAlertmanager, formatNative, formatPayload, formatSlack, goTime, labelSetString, type FormatContext } from '../src/index.js';
-import { sampleAlert, STARTS_AT } from './alert-fixture.js';
+import {
+  type FormatContext,
+  formatAlertmanager,
+  formatNative,
+  formatPayload,
+  formatSlack,
+  goTime,
+  labelSetString,
+} from '../src/index.js';
+import { STARTS_AT, sampleAlert } from './alert-fixture.js';
 
-const context: FormatContext = { receiver: 'oncall', externalURL: 'http://alerting.example:9103', generatorURL: 'https://grafana.example/d/x?var-device={deviceId}&rule={rule}' };
+const context: FormatContext = {
+  receiver: 'oncall',
+  externalURL: 'http://alerting.example:9103',
+  generatorURL: 'https://grafana.example/d/x?var-device={deviceId}&rule={rule}',
+};
 
 describe('native format', () => {
   it('is the alert as JSON in the Standard Webhooks envelope, byte for byte', () => {
@@ -12,7 +24,11 @@ describe('native format', () => {
   });
 
   it('uses endsAt as the event time of a resolved alert', () => {
-    const body = JSON.parse(formatNative(sampleAlert({ status: 'RESOLVED', endsAt: STARTS_AT + 90_000 }))) as { type: string; timestamp: string; data: { endsAt: number } };
+    const body = JSON.parse(formatNative(sampleAlert({ status: 'RESOLVED', endsAt: STARTS_AT + 90_000 }))) as {
+      type: string;
+      timestamp: string;
+      data: { endsAt: number };
+    };
     expect(body.type).toBe('sensor.alert.resolved');
     expect(body.timestamp).toBe('2025-01-15T10:31:30.250Z');
     expect(body.data.endsAt).toBe(STARTS_AT + 90_000);
@@ -27,13 +43,24 @@ describe('alertmanager format', () => {
   });
 
   it('resolved: status resolved and a real endsAt; our labels win over alert labels', () => {
-    const msg = JSON.parse(formatAlertmanager(sampleAlert({ status: 'RESOLVED', endsAt: STARTS_AT + 90_000, labels: { alertname: 'spoofed', zone: 'z1' } }), { ...context, generatorURL: '' })) as {
+    const msg = JSON.parse(
+      formatAlertmanager(
+        sampleAlert({ status: 'RESOLVED', endsAt: STARTS_AT + 90_000, labels: { alertname: 'spoofed', zone: 'z1' } }),
+        { ...context, generatorURL: '' },
+      ),
+    ) as {
       status: string;
       alerts: { status: string; endsAt: string; labels: Record<string, string>; generatorURL: string }[];
     };
     expect(msg.status).toBe('resolved');
     expect(msg.alerts[0]).toMatchObject({ status: 'resolved', endsAt: '2025-01-15T10:31:30.25Z', generatorURL: '' });
-    expect(msg.alerts[0]!.labels).toEqual({ alertname: 'cpu-high', device: 'site-a/dev-0042', metric: 'cpu', severity: 'critical', zone: 'z1' });
+    expect(msg.alerts[0]!.labels).toEqual({
+      alertname: 'cpu-high',
+      device: 'site-a/dev-0042',
+      metric: 'cpu',
+      severity: 'critical',
+      zone: 'z1',
+    });
   });
 
   it('renders label sets like Prometheus', () => {
@@ -49,8 +76,23 @@ describe('slack format', () => {
   });
 
   it('escapes &, < and >; describes absence in seconds; resolved gets a check mark', () => {
-    const text = (JSON.parse(formatSlack(sampleAlert({ status: 'RESOLVED', condition: 'absent', statistic: 'silence', value: 125_000, threshold: 60_000, summary: 'a < b & c > d' }))) as { text: string }).text;
-    expect(text).toBe(':white_check_mark: *[RESOLVED] cpu-high* (critical) on `site-a/dev-0042`\ncpu silent for 125s (threshold 60s)\na &lt; b &amp; c &gt; d');
+    const text = (
+      JSON.parse(
+        formatSlack(
+          sampleAlert({
+            status: 'RESOLVED',
+            condition: 'absent',
+            statistic: 'silence',
+            value: 125_000,
+            threshold: 60_000,
+            summary: 'a < b & c > d',
+          }),
+        ),
+      ) as { text: string }
+    ).text;
+    expect(text).toBe(
+      ':white_check_mark: *[RESOLVED] cpu-high* (critical) on `site-a/dev-0042`\ncpu silent for 125s (threshold 60s)\na &lt; b &amp; c &gt; d',
+    );
   });
 });
 

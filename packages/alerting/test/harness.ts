@@ -1,20 +1,24 @@
 /** Builders for receiver configs, alert records and a DLQ recorder, shared by the HTTP-level tests. */
 import { randomBytes } from 'node:crypto';
-import { alertCodec, type Alert } from '@sensor-pipeline/shared';
+import { type Alert, alertCodec } from '@sensor-pipeline/shared';
 import {
-  parseWebhookSecrets,
-  SigningKeys,
   type AlertingConfig,
   type DeadLetterRecord,
+  parseWebhookSecrets,
   type ReceiverConfig,
   type RouteSpec,
+  SigningKeys,
   type SourceRecord,
 } from '../src/index.js';
 import { sampleAlert } from './alert-fixture.js';
 
 export const newSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
-export function receiverConfig(name: string, url: string, overrides: Partial<ReceiverConfig> & { secret?: string } = {}): ReceiverConfig {
+export function receiverConfig(
+  name: string,
+  url: string,
+  overrides: Partial<ReceiverConfig> & { secret?: string } = {},
+): ReceiverConfig {
   const { secret, ...rest } = overrides;
   return {
     name,
@@ -46,13 +50,24 @@ export function alertingConfig(receivers: ReceiverConfig[], route?: RouteSpec): 
 const codec = alertCodec();
 
 export function alertRecord(alert: Alert, offset: number, partition = 0): SourceRecord {
-  return { topic: 'alerts', partition, offset: String(offset), key: Buffer.from(alert.deviceId), value: codec.encode(alert) };
+  return {
+    topic: 'alerts',
+    partition,
+    offset: String(offset),
+    key: Buffer.from(alert.deviceId),
+    value: codec.encode(alert),
+  };
 }
 
 /** `n` alerts with distinct event ids over `fingerprints` series. */
 export function alerts(n: number, fingerprints = n, overrides: Partial<Alert> = {}): Alert[] {
   return Array.from({ length: n }, (_, i) =>
-    sampleAlert({ eventId: `evt-${i}`, fingerprint: `fp-${i % fingerprints}`, deviceId: `site-a/dev-${i % fingerprints}`, ...overrides }),
+    sampleAlert({
+      eventId: `evt-${i}`,
+      fingerprint: `fp-${i % fingerprints}`,
+      deviceId: `site-a/dev-${i % fingerprints}`,
+      ...overrides,
+    }),
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedWorkQueue, type JobStep } from '../src/index.js';
+import { type JobStep, KeyedWorkQueue } from '../src/index.js';
 
 interface TestJob {
   readonly key: string;

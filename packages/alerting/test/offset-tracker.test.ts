@@ -48,7 +48,9 @@ describe('OffsetTracker', () => {
   it('equals a naive model for any completion order (property)', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300 }).map((a) => a.sort((x, y) => x - y)),
+        fc
+          .uniqueArray(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300 })
+          .map((a) => a.sort((x, y) => x - y)),
         fc.array(fc.nat(), { maxLength: 600 }),
         (offsets, picks) => {
           const t = new OffsetTracker();

@@ -1,8 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from '../src/index.js';
+import {
+  classifyResponse,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfterMs,
+  type RetryPolicy,
+  retryDelayMs,
+} from '../src/index.js';
 
-const policy: RetryPolicy = { initialMs: 100, multiplier: 2, maxMs: 1_000, maxAttempts: 6, jitter: 'none', maxRetryAfterMs: 5_000 };
+const policy: RetryPolicy = {
+  initialMs: 100,
+  multiplier: 2,
+  maxMs: 1_000,
+  maxAttempts: 6,
+  jitter: 'none',
+  maxRetryAfterMs: 5_000,
+};
 
 describe('retryDelayMs', () => {
   it('grows exponentially up to maxMs, then stops after maxAttempts', () => {
@@ -19,11 +32,16 @@ describe('retryDelayMs', () => {
 
   it('never exceeds the cap and never goes negative (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 0.9999, noNaN: true }), fc.constantFrom('full', 'equal', 'none'), (attempt, r, jitter) => {
-        const p = { ...policy, maxAttempts: 50, jitter: jitter as RetryPolicy['jitter'] };
-        const d = retryDelayMs(p, attempt, () => r)!;
-        return d >= 0 && d <= p.maxMs;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.double({ min: 0, max: 0.9999, noNaN: true }),
+        fc.constantFrom('full', 'equal', 'none'),
+        (attempt, r, jitter) => {
+          const p = { ...policy, maxAttempts: 50, jitter: jitter as RetryPolicy['jitter'] };
+          const d = retryDelayMs(p, attempt, () => r)!;
+          return d >= 0 && d <= p.maxMs;
+        },
+      ),
     );
   });
 
@@ -71,7 +89,10 @@ describe('classifyResponse', () => {
   });
   it('other 4xx are final; redirects are not followed', () => {
     const bad = classifyResponse({ status: 400, bodySnippet: 'missing field' }, now);
-    expect(bad).toMatchObject({ kind: 'failed', error: { code: 'WEBHOOK_HTTP_STATUS', retriable: false, status: 400, message: 'HTTP 400: missing field' } });
+    expect(bad).toMatchObject({
+      kind: 'failed',
+      error: { code: 'WEBHOOK_HTTP_STATUS', retriable: false, status: 400, message: 'HTTP 400: missing field' },
+    });
     const moved = classifyResponse({ status: 302, location: 'http://169.254.169.254/' }, now);
     expect(moved).toMatchObject({ kind: 'failed', error: { code: 'WEBHOOK_REDIRECT', retriable: false, status: 302 } });
   });

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compileMatch, compileRoutes, routeAlert, routeReceivers, type RouteSpec } from '../src/index.js';
+import { compileMatch, compileRoutes, type RouteSpec, routeAlert, routeReceivers } from '../src/index.js';
 import { sampleAlert } from './alert-fixture.js';
 
 const tree: RouteSpec = {
   receiver: 'default',
   routes: [
     { match: { severity: ['critical'] }, receiver: 'pager', continue: true },
-    { match: { device: ['site-a/*'] }, receiver: 'site-a', routes: [{ match: { metric: ['temperature'] }, receiver: 'facilities' }] },
+    {
+      match: { device: ['site-a/*'] },
+      receiver: 'site-a',
+      routes: [{ match: { metric: ['temperature'] }, receiver: 'facilities' }],
+    },
     { match: { labels: { team: ['db-*'] } }, receiver: 'dba' },
   ],
 };
@@ -19,7 +23,10 @@ describe('routeAlert', () => {
   });
 
   it('fans out with continue: the first match continues, the next match stops the walk', () => {
-    expect(routeAlert(root, sampleAlert({ severity: 'critical', deviceId: 'site-a/dev-7', metric: 'cpu' }))).toEqual(['pager', 'site-a']);
+    expect(routeAlert(root, sampleAlert({ severity: 'critical', deviceId: 'site-a/dev-7', metric: 'cpu' }))).toEqual([
+      'pager',
+      'site-a',
+    ]);
   });
 
   it('a matching route with continue and no other match still does not add the default', () => {
@@ -27,14 +34,25 @@ describe('routeAlert', () => {
   });
 
   it('descends into nested routes; without a nested match the parent receiver is used', () => {
-    expect(routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'temperature' }))).toEqual(['facilities']);
-    expect(routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'memory' }))).toEqual(['site-a']);
+    expect(
+      routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'temperature' })),
+    ).toEqual(['facilities']);
+    expect(routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'memory' }))).toEqual([
+      'site-a',
+    ]);
   });
 
   it('stops at the first match without continue', () => {
     // site-a matches first (no continue), so the dba route is never tried
-    expect(routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'cpu', labels: { team: 'db-core' } }))).toEqual(['site-a']);
-    expect(routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-b/dev-1', labels: { team: 'db-core' } }))).toEqual(['dba']);
+    expect(
+      routeAlert(
+        root,
+        sampleAlert({ severity: 'warning', deviceId: 'site-a/dev-1', metric: 'cpu', labels: { team: 'db-core' } }),
+      ),
+    ).toEqual(['site-a']);
+    expect(
+      routeAlert(root, sampleAlert({ severity: 'warning', deviceId: 'site-b/dev-1', labels: { team: 'db-core' } })),
+    ).toEqual(['dba']);
   });
 
   it('lists each receiver once even when reached twice', () => {
@@ -50,7 +68,10 @@ describe('routeAlert', () => {
   });
 
   it('children inherit the receiver of their parent', () => {
-    const inherit = compileRoutes({ receiver: 'root', routes: [{ match: { severity: ['critical'] }, receiver: 'crit', routes: [{ match: { metric: ['cpu'] } }] }] });
+    const inherit = compileRoutes({
+      receiver: 'root',
+      routes: [{ match: { severity: ['critical'] }, receiver: 'crit', routes: [{ match: { metric: ['cpu'] } }] }],
+    });
     expect(routeAlert(inherit, sampleAlert())).toEqual(['crit']);
     expect(routeReceivers({ receiver: 'root', routes: [{ receiver: 'x', routes: [{}] }, {}] })).toEqual(['root', 'x']);
   });

@@ -1,6 +1,13 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { blockedDestination, classifyAddress, DestinationBlockedError, guardedLookup, isIpAddress, type ResolveAll } from '../src/index.js';
+import {
+  blockedDestination,
+  classifyAddress,
+  DestinationBlockedError,
+  guardedLookup,
+  isIpAddress,
+  type ResolveAll,
+} from '../src/index.js';
 
 describe('classifyAddress', () => {
   it.each([
@@ -31,9 +38,12 @@ describe('classifyAddress', () => {
     expect(classifyAddress(address)).toEqual({ address, range, blocked: true });
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows public %s', (address) => {
-    expect(classifyAddress(address).blocked).toBe(false);
-  });
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
+    'allows public %s',
+    (address) => {
+      expect(classifyAddress(address).blocked).toBe(false);
+    },
+  );
 
   it('throws on host names', () => {
     expect(() => classifyAddress('example.com')).toThrow(TypeError);
@@ -47,7 +57,10 @@ describe('blockedDestination', () => {
   it('checks IP literals directly and every resolved address of a name', async () => {
     expect(await blockedDestination('127.0.0.1')).toMatchObject({ range: 'loopback' });
     expect(await blockedDestination('8.8.8.8')).toBeUndefined();
-    expect(await blockedDestination('hooks.example', async () => ['93.184.216.34', '10.0.0.5'])).toMatchObject({ address: '10.0.0.5', range: 'private' });
+    expect(await blockedDestination('hooks.example', async () => ['93.184.216.34', '10.0.0.5'])).toMatchObject({
+      address: '10.0.0.5',
+      range: 'private',
+    });
     expect(await blockedDestination('hooks.example', async () => ['93.184.216.34'])).toBeUndefined();
   });
 });
@@ -59,11 +72,21 @@ describe('guardedLookup', () => {
       callback(null, addresses);
   const call = (resolve: ResolveAll, all: boolean) =>
     new Promise<{ err: unknown; address: unknown; family: unknown }>((done) => {
-      guardedLookup(resolve)('hooks.example', { all } as never, ((err: unknown, address: unknown, family: unknown) => done({ err, address, family })) as never);
+      guardedLookup(resolve)(
+        'hooks.example',
+        { all } as never,
+        ((err: unknown, address: unknown, family: unknown) => done({ err, address, family })) as never,
+      );
     });
 
   it('refuses a name that resolves to a private address (DNS rebinding)', async () => {
-    const r = await call(fakeDns([{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }]), true);
+    const r = await call(
+      fakeDns([
+        { address: '93.184.216.34', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ]),
+      true,
+    );
     expect(r.err).toBeInstanceOf(DestinationBlockedError);
     expect((r.err as DestinationBlockedError).code).toBe('WEBHOOK_DESTINATION_BLOCKED');
     expect((r.err as DestinationBlockedError).retriable).toBe(false);

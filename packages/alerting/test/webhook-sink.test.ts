@@ -2,7 +2,16 @@
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePayload, formatAlertmanager, formatNative, formatSlack, parseWebhookSecrets, signWebhook, startWebhookSink, type WebhookSink } from '../src/index.js';
+import {
+  describePayload,
+  formatAlertmanager,
+  formatNative,
+  formatSlack,
+  parseWebhookSecrets,
+  signWebhook,
+  startWebhookSink,
+  type WebhookSink,
+} from '../src/index.js';
 import { sampleAlert } from './alert-fixture.js';
 import { newSecret } from './harness.js';
 
@@ -26,7 +35,11 @@ describe('webhook sink', () => {
     const body = formatNative(sampleAlert());
     const ts = new Date();
     const signature = new Webhook(secret).sign('evt-0001', ts, body);
-    const status = await post(`${sink.url}/webhook`, body, { 'webhook-id': 'evt-0001', 'webhook-timestamp': String(Math.floor(ts.getTime() / 1_000)), 'webhook-signature': signature });
+    const status = await post(`${sink.url}/webhook`, body, {
+      'webhook-id': 'evt-0001',
+      'webhook-timestamp': String(Math.floor(ts.getTime() / 1_000)),
+      'webhook-signature': signature,
+    });
     expect(status).toBe(204);
     expect(sink.counts()).toEqual({ accepted: 1, unique: 1, duplicates: 0, rejected: 0 });
     expect(lines).toHaveLength(1);
@@ -42,7 +55,13 @@ describe('webhook sink', () => {
     const now = Math.floor(Date.now() / 1_000);
     const good = signWebhook({ id: 'e1', timestampSeconds: now, body, keys });
     expect(await post(sink.url, `${body} `, good)).toBe(401);
-    expect(await post(sink.url, body, signWebhook({ id: 'e1', timestampSeconds: now, body, keys: parseWebhookSecrets(newSecret()) }))).toBe(401);
+    expect(
+      await post(
+        sink.url,
+        body,
+        signWebhook({ id: 'e1', timestampSeconds: now, body, keys: parseWebhookSecrets(newSecret()) }),
+      ),
+    ).toBe(401);
     expect(await post(sink.url, body, signWebhook({ id: 'e1', timestampSeconds: now - 600, body, keys }))).toBe(401);
     expect(await post(sink.url, body, { 'webhook-id': 'e1' })).toBe(401);
     expect(sink.counts()).toMatchObject({ accepted: 0, rejected: 4 });
@@ -70,14 +89,25 @@ describe('webhook sink', () => {
   it('prints JSON lines when asked', async () => {
     const lines: string[] = [];
     sink = await startWebhookSink({ output: 'json', print: (l) => lines.push(l) });
-    expect(await post(`${sink.url}/am`, formatAlertmanager(sampleAlert(), { receiver: 'am', externalURL: '', generatorURL: '' }), { 'webhook-id': 'evt-0001' })).toBe(204);
+    expect(
+      await post(
+        `${sink.url}/am`,
+        formatAlertmanager(sampleAlert(), { receiver: 'am', externalURL: '', generatorURL: '' }),
+        { 'webhook-id': 'evt-0001' },
+      ),
+    ).toBe(204);
     const line = JSON.parse(lines[0]!) as { path: string; id: string; format: string; payload: { version: string } };
     expect(line).toMatchObject({ path: '/am', id: 'evt-0001', format: 'alertmanager', payload: { version: '4' } });
   });
 
   it('describes every payload format', () => {
     expect(describePayload(JSON.parse(formatSlack(sampleAlert())), 10).format).toBe('slack');
-    expect(describePayload(JSON.parse(formatAlertmanager(sampleAlert(), { receiver: 'am', externalURL: '', generatorURL: '' })), 10).text).toContain('FIRING critical cpu-high device=site-a/dev-0042');
+    expect(
+      describePayload(
+        JSON.parse(formatAlertmanager(sampleAlert(), { receiver: 'am', externalURL: '', generatorURL: '' })),
+        10,
+      ).text,
+    ).toContain('FIRING critical cpu-high device=site-a/dev-0042');
     expect(describePayload('nope', 4)).toEqual({ format: 'unknown', text: '4 bytes' });
   });
 });

@@ -29,7 +29,9 @@ import { parseRules } from '../src/rules/index.js';
 import { ProcessorService } from '../src/service/processor-service.js';
 import { createRulesRuntime } from '../src/service/rules-runtime.js';
 
-const { values } = parseArgs({ options: { rates: { type: 'string', default: '1000,10000' }, seconds: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { rates: { type: 'string', default: '1000,10000' }, seconds: { type: 'string', default: '20' } },
+});
 const RATES = values.rates!.split(',').map(Number);
 const SECONDS = Number(values.seconds);
 const DEVICES = 1_000;
@@ -65,11 +67,22 @@ async function measure(rate: number): Promise<Record<string, number>> {
   await ensureTopics(admin, [{ topic: topics.readings, numPartitions: 6 }]);
   await admin.disconnect();
 
-  const service = new ProcessorService({ kafka, topics, groupId: `lat-${run}`, rules: createRulesRuntime(rules), logger, registry: createMetricsRegistry('bench') });
+  const service = new ProcessorService({
+    kafka,
+    topics,
+    groupId: `lat-${run}`,
+    rules: createRulesRuntime(rules),
+    logger,
+    registry: createMetricsRegistry('bench'),
+  });
   await service.start();
 
   const latencies: number[] = [];
-  const consumer = createConsumer(kafka, { logger, groupId: `lat-reader-${run}`, extra: { 'fetch.wait.max.ms': 10, 'auto.offset.reset': 'earliest' } });
+  const consumer = createConsumer(kafka, {
+    logger,
+    groupId: `lat-reader-${run}`,
+    extra: { 'fetch.wait.max.ms': 10, 'auto.offset.reset': 'earliest' },
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.alerts] });
   void consumer.run({
@@ -101,14 +114,18 @@ async function measure(rate: number): Promise<Record<string, number>> {
       const d = sent % DEVICES;
       const k = seq[d]!++;
       const value = k % 10 === 9 ? (Math.floor(k / 10) % 2 === 0 ? 95 : 50) : 50;
-      messages.push({ key: `dev-${d}`, value: readingCodec.encode({ deviceId: `dev-${d}`, metric: 'cpu', value, timestamp: now, seq: k, labels: {} }) });
+      messages.push({
+        key: `dev-${d}`,
+        value: readingCodec.encode({ deviceId: `dev-${d}`, metric: 'cpu', value, timestamp: now, seq: k, labels: {} }),
+      });
     }
     pending.push(producer.send({ topic: topics.readings, messages }));
     if (pending.length > 100) await pending.shift();
     next += tickMs;
     const wait = next - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if ((sent / perTick) % Math.round(5000 / tickMs) === 0) progress(`${rate}/s: ${Math.round((Date.now() - started) / 1000)} s, ${latencies.length} alerts seen`);
+    if ((sent / perTick) % Math.round(5000 / tickMs) === 0)
+      progress(`${rate}/s: ${Math.round((Date.now() - started) / 1000)} s, ${latencies.length} alerts seen`);
   }
   await Promise.all(pending);
   const achieved = sent / ((Date.now() - started) / 1000);
@@ -121,7 +138,14 @@ async function measure(rate: number): Promise<Record<string, number>> {
   await admin2.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
   await admin2.disconnect();
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { rate, achievedRate: Math.round(achieved), alerts: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? NaN };
+  return {
+    rate,
+    achievedRate: Math.round(achieved),
+    alerts: sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[sorted.length - 1] ?? NaN,
+  };
 }
 
 const results = [];
@@ -136,5 +160,8 @@ console.log(`
 ${results.map((r) => `| ${r.rate} (${r.achievedRate}) | ${r.alerts} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.maxMs} ms |`).join('\n')}
 `);
 mkdirSync('.bench', { recursive: true });
-writeFileSync('.bench/processor-alert-latency.json', JSON.stringify({ devices: DEVICES, seconds: SECONDS, results }, null, 2));
+writeFileSync(
+  '.bench/processor-alert-latency.json',
+  JSON.stringify({ devices: DEVICES, seconds: SECONDS, results }, null, 2),
+);
 process.exit(0);

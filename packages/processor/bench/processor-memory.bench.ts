@@ -13,7 +13,9 @@ import { BatchOutput } from '../src/service/batch-output.js';
 import { PartitionPipeline, type ReadingEnvelope } from '../src/service/partition-pipeline.js';
 import { createRulesRuntime } from '../src/service/rules-runtime.js';
 
-const { values } = parseArgs({ options: { sensors: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '70' } } });
+const { values } = parseArgs({
+  options: { sensors: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '70' } },
+});
 const SENSORS = Number(values.sensors);
 const SECONDS = Number(values.seconds);
 const rules = parseRules(
@@ -46,7 +48,14 @@ for (let s = 0; s < SECONDS; s++) {
   const batch: ReadingEnvelope[] = [];
   for (let i = 0; i < SENSORS; i++) {
     const device = Math.floor(i / 3);
-    const reading: SensorReading = { deviceId: `dev-${device}`, metric: metrics[i % 3]!, value: 40 + ((i * 31 + s * 17) % 100) / 10, timestamp: base + s * 1_000, seq: s, labels: {} };
+    const reading: SensorReading = {
+      deviceId: `dev-${device}`,
+      metric: metrics[i % 3]!,
+      value: 40 + ((i * 31 + s * 17) % 100) / 10,
+      timestamp: base + s * 1_000,
+      seq: s,
+      labels: {},
+    };
     batch.push({ reading, sensor: '', offset: offset++, key: null, value: null, evaluate: true, live: true });
     if (batch.length === 2_000 || i === SENSORS - 1) {
       const out = new BatchOutput();
@@ -54,7 +63,9 @@ for (let s = 0; s < SECONDS; s++) {
       alerts += out.alerts.length;
     }
   }
-  process.stderr.write(`\r[bench] ${s + 1}/${SECONDS} s of event time, ${pipeline.windowsHeld.toLocaleString()} windows`);
+  process.stderr.write(
+    `\r[bench] ${s + 1}/${SECONDS} s of event time, ${pipeline.windowsHeld.toLocaleString()} windows`,
+  );
 }
 const seconds = (Date.now() - started) / 1000;
 gc?.();

@@ -20,8 +20,8 @@ import {
   createProducer,
   ensureTopics,
   kafkaSettingsFromEnv,
-  sensorReadingCodec,
   type SensorReading,
+  sensorReadingCodec,
   type TopicNames,
 } from '@sensor-pipeline/shared';
 import { loadRules } from '../src/rules/index.js';
@@ -60,7 +60,12 @@ async function load(): Promise<number> {
   await admin.connect();
   await ensureTopics(admin, [{ topic: topics.readings, numPartitions: PARTITIONS }]);
   await admin.disconnect();
-  const producer = createProducer(kafka, { logger, lingerMs: 20, compression: 'lz4', extra: { 'batch.num.messages': 10_000, 'batch.size': 1_000_000, 'queue.buffering.max.messages': 1_000_000 } });
+  const producer = createProducer(kafka, {
+    logger,
+    lingerMs: 20,
+    compression: 'lz4',
+    extra: { 'batch.num.messages': 10_000, 'batch.size': 1_000_000, 'queue.buffering.max.messages': 1_000_000 },
+  });
   await producer.connect();
   const metrics: SensorReading['metric'][] = ['temperature', 'cpu', 'memory'];
   const base = Date.now() - 3_600_000;
@@ -74,8 +79,20 @@ async function load(): Promise<number> {
       const k = Math.floor(j / DEVICES);
       const metric = metrics[k % 3]!;
       const hot = d % 500 === 0 && k > 60; // 0.2 % of devices overheat / peg CPU / leak memory after a minute
-      const value = metric === 'temperature' ? (hot ? 92 : 40) + ((j * 7919) % 100) / 25 : metric === 'cpu' ? (hot ? 97 : 30) + ((j * 104_729) % 100) / 20 : (hot ? 92 : 50) + ((j * 1_299_709) % 100) / 50;
-      const reading: SensorReading = { deviceId: `site-${d % 10}/dev-${String(d).padStart(5, '0')}`, metric, value, timestamp: base + Math.floor(k / 3) * 1_000, seq: k, labels: { site: `site-${d % 10}` } };
+      const value =
+        metric === 'temperature'
+          ? (hot ? 92 : 40) + ((j * 7919) % 100) / 25
+          : metric === 'cpu'
+            ? (hot ? 97 : 30) + ((j * 104_729) % 100) / 20
+            : (hot ? 92 : 50) + ((j * 1_299_709) % 100) / 50;
+      const reading: SensorReading = {
+        deviceId: `site-${d % 10}/dev-${String(d).padStart(5, '0')}`,
+        metric,
+        value,
+        timestamp: base + Math.floor(k / 3) * 1_000,
+        seq: k,
+        labels: { site: `site-${d % 10}` },
+      };
       messages.push({ key: reading.deviceId, value: codec.encode(reading) });
     }
     inflight.push(producer.send({ topic: topics.readings, messages }));
@@ -91,7 +108,12 @@ async function load(): Promise<number> {
 
 /** The floor: the same client, a consumer group, every record decoded, nothing else. */
 async function rawConsume(label: string): Promise<number> {
-  const consumer = createConsumer(kafka, { logger, groupId: `bench-raw-${label}-${run}`, maxBatchSize: 2_000, extra: { 'fetch.min.bytes': 1, 'fetch.wait.max.ms': 50 } });
+  const consumer = createConsumer(kafka, {
+    logger,
+    groupId: `bench-raw-${label}-${run}`,
+    maxBatchSize: 2_000,
+    extra: { 'fetch.min.bytes': 1, 'fetch.wait.max.ms': 50 },
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.readings] });
   let count = 0;
@@ -114,7 +136,9 @@ async function rawConsume(label: string): Promise<number> {
   });
   const seconds = (Date.now() - started) / 1000;
   await consumer.disconnect();
-  progress(`raw consume+decode (${label}): ${count.toLocaleString()} in ${seconds.toFixed(2)} s from the first batch (join took ${((started - joined) / 1000).toFixed(1)} s; checksum ${checksum.toFixed(0)})`);
+  progress(
+    `raw consume+decode (${label}): ${count.toLocaleString()} in ${seconds.toFixed(2)} s from the first batch (join took ${((started - joined) / 1000).toFixed(1)} s; checksum ${checksum.toFixed(0)})`,
+  );
   return READINGS / seconds;
 }
 

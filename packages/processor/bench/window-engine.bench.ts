@@ -161,7 +161,15 @@ class Timed {
   private i = 0;
   private lap = 0;
   private readonly span: number;
-  readonly m: Measurement = { updatesPerSecond: 0, updatesPerWallSecond: 0, updates: 0, accepted: 0, cpuMs: 0, wallMs: 0, heldAtEnd: 0 };
+  readonly m: Measurement = {
+    updatesPerSecond: 0,
+    updatesPerWallSecond: 0,
+    updates: 0,
+    accepted: 0,
+    cpuMs: 0,
+    wallMs: 0,
+    heldAtEnd: 0,
+  };
 
   constructor(
     private readonly runner: Runner,
@@ -227,7 +235,12 @@ function crossCheck(options: WindowOptions, input: { timestamps: Float64Array; v
     if (a !== b) throw new Error(`cross-check: update ${i} accepted by ${a ? 'engine' : 'reference'} only`);
     const x = engine.snapshot();
     const y = reference.snapshot();
-    const ok = x[0] === y[0] && x[2] === y[2] && x[3] === y[3] && x[4] === y[4] && Math.abs(x[1] - y[1]) <= 1e-9 * Math.abs(y[1]);
+    const ok =
+      x[0] === y[0] &&
+      x[2] === y[2] &&
+      x[3] === y[3] &&
+      x[4] === y[4] &&
+      Math.abs(x[1] - y[1]) <= 1e-9 * Math.abs(y[1]);
     if (!ok) throw new Error(`cross-check: update ${i}: engine ${x.join(',')} vs reference ${y.join(',')}`);
   }
 }
@@ -241,7 +254,9 @@ function main(): void {
     process.stderr.write(`${line}\n`);
   };
   const loadBefore = loadavg();
-  progress(`window-engine bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  progress(
+    `window-engine bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   progress(`generating ${INPUT_SIZE.toLocaleString('en')} readings ...`);
   const input = makeInput(INPUT_SIZE);
   const sink: Sink = { checksum: 0 };
@@ -285,7 +300,8 @@ function main(): void {
     `${r.ratio.toFixed(1)}x`,
   ]);
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
   console.log();
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -295,7 +311,8 @@ function main(): void {
   );
 
   const target = results.find((r) => r.case === 'count 1,000');
-  if (target && target.ratio < 20) console.log(`note: below the 20x design target at 1,000 samples (${target.ratio.toFixed(1)}x)`);
+  if (target && target.ratio < 20)
+    console.log(`note: below the 20x design target at 1,000 samples (${target.ratio.toFixed(1)}x)`);
 
   const out = new URL('../../../.bench/window-engine.json', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });

@@ -15,7 +15,7 @@ import {
   topicNamesFromEnv,
 } from '@sensor-pipeline/shared';
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
-import { ProcessorService, type DeliveryMode } from './service/processor-service.js';
+import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
 import { createRulesRuntime } from './service/rules-runtime.js';
 
 const USAGE = `usage: processor [options]
@@ -63,7 +63,8 @@ function main(): void {
     process.exit(0);
   }
   const delivery = values.delivery as DeliveryMode;
-  if (delivery !== 'at-least-once' && delivery !== 'exactly-once') usageError(`--delivery must be at-least-once or exactly-once, got "${values.delivery}"`);
+  if (delivery !== 'at-least-once' && delivery !== 'exactly-once')
+    usageError(`--delivery must be at-least-once or exactly-once, got "${values.delivery}"`);
   const durations = Object.fromEntries(
     (['stats-interval', 'commit-interval', 'replay-extra'] as const).map((flag) => {
       try {
@@ -74,7 +75,8 @@ function main(): void {
     }),
   ) as Record<'stats-interval' | 'commit-interval' | 'replay-extra', number>;
   const metricsPort = Number(values['metrics-port']);
-  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535) usageError(`--metrics-port must be a port number, got "${values['metrics-port']}"`);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)
+    usageError(`--metrics-port must be a port number, got "${values['metrics-port']}"`);
 
   // the rules are checked before anything touches Kafka
   let rulesConfig;
@@ -93,7 +95,10 @@ function main(): void {
   }
 
   const logger = createLogger({ service: 'processor' });
-  const kafka = { ...kafkaSettingsFromEnv('processor'), ...(values['bootstrap-servers'] ? { bootstrapServers: values['bootstrap-servers'] } : {}) };
+  const kafka = {
+    ...kafkaSettingsFromEnv('processor'),
+    ...(values['bootstrap-servers'] ? { bootstrapServers: values['bootstrap-servers'] } : {}),
+  };
   const registry = createMetricsRegistry('processor');
   const shutdown = onShutdown(logger, { timeoutMs: 30_000 });
   const service = new ProcessorService({
@@ -110,7 +115,10 @@ function main(): void {
     ...(values['instance-id'] ? { instanceId: values['instance-id'] } : {}),
     onFatal: () => void shutdown.shutdown('fatal error', 1),
   });
-  logger.info({ rulesFile: values.rules, rules: rulesConfig.rules.map((r) => r.name), bootstrapServers: kafka.bootstrapServers }, 'rules loaded');
+  logger.info(
+    { rulesFile: values.rules, rules: rulesConfig.rules.map((r) => r.name), bootstrapServers: kafka.bootstrapServers },
+    'rules loaded',
+  );
 
   void (async () => {
     const ops = await startOpsServer({ port: metricsPort, registry, logger, readiness: () => service.readiness() });

@@ -1,5 +1,5 @@
 /** The processor: per-sensor sliding windows (RxJS), YAML alert rules, alert events over Kafka. */
-export * from './window/index.js';
+
 export * from './rules/index.js';
 export * from './service/batch-output.js';
 export * from './service/partition-pipeline.js';
@@ -9,3 +9,4 @@ export * from './service/reading-validation.js';
 export * from './service/rules-runtime.js';
 export * from './state/alert-state-records.js';
 export * from './state/replay-checkpoints.js';
+export * from './window/index.js';

@@ -1,19 +1,20 @@
 /** The floor every service stands on: schemas and codecs, config, Kafka clients, logging, health and metrics, errors. */
-export * from './errors.js';
-export * from './avro/avro-codec.js';
-export * from './avro/rabin-fingerprint.js';
-export * from './avro/schemas.js';
-export * from './avro/avro-to-typescript.js';
-export type * from './avro/types.generated.js';
-export * from './config/load-config.js';
-export * from './config/duration.js';
-export * from './kafka/kafka-clients.js';
-export * from './kafka/ensure-topics.js';
-export * from './kafka/topics.js';
-export * from './kafka/dlq-headers.js';
-export * from './logger.js';
-export * from './ops/ops-server.js';
-export * from './ops/on-shutdown.js';
-export * from './kafka/read-partition-range.js';
+
 // the Kafka client's types, so services name them without depending on the client directly
 export type { KafkaJS } from '@confluentinc/kafka-javascript';
+export * from './avro/avro-codec.js';
+export * from './avro/avro-to-typescript.js';
+export * from './avro/rabin-fingerprint.js';
+export * from './avro/schemas.js';
+export type * from './avro/types.generated.js';
+export * from './config/duration.js';
+export * from './config/load-config.js';
+export * from './errors.js';
+export * from './kafka/dlq-headers.js';
+export * from './kafka/ensure-topics.js';
+export * from './kafka/kafka-clients.js';
+export * from './kafka/read-partition-range.js';
+export * from './kafka/topics.js';
+export * from './logger.js';
+export * from './ops/on-shutdown.js';
+export * from './ops/ops-server.js';

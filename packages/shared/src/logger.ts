@@ -2,7 +2,7 @@
  * The pino logger every service uses: JSON lines on stdout, one child logger per component, errors under
  * `err`, secrets redacted. Level from `LOG_LEVEL` (default `info`).
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -15,7 +15,17 @@ export interface CreateLoggerOptions {
 }
 
 /** Field paths whose values never reach a log line. */
-export const REDACTED_PATHS = ['secret', '*.secret', 'secrets', '*.secrets', 'password', '*.password', 'headers.authorization', '*.headers.authorization', 'sasl'];
+export const REDACTED_PATHS = [
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'password',
+  '*.password',
+  'headers.authorization',
+  '*.headers.authorization',
+  'sasl',
+];
 
 export function createLogger(options: CreateLoggerOptions): Logger {
   const config: LoggerOptions = {

@@ -1,6 +1,16 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { AvroCodec, alertCodec, DecodeError, loadSchema, rabinFingerprint, sensorReadingCodec, windowStatsCodec, type Alert, type SensorReading } from '../src/index.js';
+import {
+  type Alert,
+  AvroCodec,
+  alertCodec,
+  DecodeError,
+  loadSchema,
+  rabinFingerprint,
+  type SensorReading,
+  sensorReadingCodec,
+  windowStatsCodec,
+} from '../src/index.js';
 
 const reading: SensorReading = {
   deviceId: 'site-a/dev-0042',
@@ -25,7 +35,16 @@ const alert: Alert = {
   threshold: 80,
   startsAt: 1_767_225_600_000,
   endsAt: 1_767_225_660_000,
-  window: { spec: 'time:30s', start: 1_767_225_630_000, end: 1_767_225_660_000, count: 30, mean: 74.5, median: 74, min: 70, max: 81 },
+  window: {
+    spec: 'time:30s',
+    start: 1_767_225_630_000,
+    end: 1_767_225_660_000,
+    count: 30,
+    mean: 74.5,
+    median: 74,
+    min: 70,
+    max: 81,
+  },
   labels: { team: 'facilities' },
   summary: 'site-a/dev-0042 temperature back to normal',
 };
@@ -55,7 +74,19 @@ describe('AvroCodec single-object encoding', () => {
     const firing: Alert = { ...alert, status: 'FIRING', endsAt: null };
     expect(alerts.decode(alerts.encode(firing))).toEqual(firing);
     const stats = windowStatsCodec();
-    const ws = { deviceId: 'd', metric: 'cpu', window: 'count:10', windowStart: 1, windowEnd: 2, count: 10, mean: 1.5, median: 1.5, min: 1, max: 2, stddev: 0.5 };
+    const ws = {
+      deviceId: 'd',
+      metric: 'cpu',
+      window: 'count:10',
+      windowStart: 1,
+      windowEnd: 2,
+      count: 10,
+      mean: 1.5,
+      median: 1.5,
+      min: 1,
+      max: 2,
+      stddev: 0.5,
+    };
     expect(stats.decode(stats.encode(ws))).toEqual(ws);
   });
 
@@ -71,7 +102,10 @@ describe('AvroCodec single-object encoding', () => {
   });
 
   it('grows its scratch buffer for large records', () => {
-    const big = { ...reading, labels: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'.repeat(20)])) };
+    const big = {
+      ...reading,
+      labels: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'.repeat(20)])),
+    };
     expect(codec.decode(codec.encode(big))).toEqual(big);
   });
 
@@ -85,7 +119,11 @@ describe('AvroCodec single-object encoding', () => {
     ['null', null, 'DECODE_EMPTY'],
     ['random bytes', Buffer.from('hello world, not avro'), 'DECODE_BAD_MAGIC'],
     ['header only, too short', Buffer.from([0xc3, 0x01, 1, 2]), 'DECODE_TRUNCATED'],
-    ['unknown fingerprint', Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from([0])]), 'DECODE_UNKNOWN_SCHEMA'],
+    [
+      'unknown fingerprint',
+      Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from([0])]),
+      'DECODE_UNKNOWN_SCHEMA',
+    ],
   ])('reports %s as a DecodeError, never throwing past safeDecode', (_name, bytes, code) => {
     const result = codec.safeDecode(bytes);
     expect(result.ok).toBe(false);
@@ -105,13 +143,18 @@ describe('AvroCodec single-object encoding', () => {
   });
 
   it('decodes records written with an older writer schema once it is added (schema resolution)', () => {
-    const v0 = { type: 'record', name: 'SensorReading', namespace: 'sensorpipeline.v1', fields: [
-      { name: 'deviceId', type: 'string' },
-      { name: 'metric', type: { type: 'enum', name: 'Metric', symbols: ['temperature', 'cpu', 'memory'] } },
-      { name: 'value', type: 'double' },
-      { name: 'timestamp', type: 'long' },
-      { name: 'seq', type: 'long' },
-    ] } as const;
+    const v0 = {
+      type: 'record',
+      name: 'SensorReading',
+      namespace: 'sensorpipeline.v1',
+      fields: [
+        { name: 'deviceId', type: 'string' },
+        { name: 'metric', type: { type: 'enum', name: 'Metric', symbols: ['temperature', 'cpu', 'memory'] } },
+        { name: 'value', type: 'double' },
+        { name: 'timestamp', type: 'long' },
+        { name: 'seq', type: 'long' },
+      ],
+    } as const;
     const oldWriter = new AvroCodec<Omit<SensorReading, 'labels'>>(v0 as never);
     const { labels: _labels, ...old } = reading;
     const bytes = oldWriter.encode(old);

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { createConsumer, createProducer, sensorReadingCodec, topicNamesFromEnv, type SensorReading } from '../src/index.js';
-import { consumeMessages, createTopics, kafkaSettings, produceRaw, testLogger, uniqueName, waitFor } from '../../../test/kafka.js';
+import {
+  consumeMessages,
+  createTopics,
+  kafkaSettings,
+  produceRaw,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../test/kafka.js';
+import {
+  createConsumer,
+  createProducer,
+  type SensorReading,
+  sensorReadingCodec,
+  topicNamesFromEnv,
+} from '../src/index.js';
 
 const codec = sensorReadingCodec();
 
@@ -23,7 +37,10 @@ describe('Avro readings through the real broker', () => {
     const producer = createProducer(kafkaSettings('roundtrip-producer'), { logger: testLogger });
     await producer.connect();
     try {
-      const acks = await producer.send({ topic: topic!, messages: sent.map((r) => ({ key: r.deviceId, value: codec.encode(r) })) });
+      const acks = await producer.send({
+        topic: topic!,
+        messages: sent.map((r) => ({ key: r.deviceId, value: codec.encode(r) })),
+      });
       expect(acks.length).toBeGreaterThan(0);
     } finally {
       await producer.disconnect();
@@ -64,14 +81,22 @@ describe('Avro readings through the real broker', () => {
     ]);
     const got = await consumeMessages(topic!, { count: 4 });
     const results = got.map((m) => codec.safeDecode(m.value));
-    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', 'DECODE_BAD_MAGIC', 'DECODE_TRUNCATED', 'ok']);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'DECODE_BAD_MAGIC',
+      'DECODE_TRUNCATED',
+      'ok',
+    ]);
     expect(results[0]!.ok && results[0]!.value).toEqual(good[0]);
   });
 
   it('commits offsets manually: a restarted group member resumes after the last commit', async () => {
     const [topic] = await createTopics([uniqueName('commits')]);
     const sent = readings(10);
-    await produceRaw(topic!, sent.map((r) => ({ key: r.deviceId, value: codec.encode(r) })));
+    await produceRaw(
+      topic!,
+      sent.map((r) => ({ key: r.deviceId, value: codec.encode(r) })),
+    );
     const groupId = uniqueName('commit-group');
 
     const firstPass: number[] = [];

@@ -26,7 +26,8 @@ function errorOf(text: string, env: Record<string, string> = {}): ConfigError {
 
 describe('loadConfig', () => {
   it('loads a valid file, applying defaults, durations and ${VAR} substitution', () => {
-    const text = 'service:\n  name: processor\n  port: ${PORT}\n  timeout: 1m30s\nreceivers:\n  - name: ops\n    url: ${URL:-http://example.com/hook}\n    secret: ${SECRET}\n';
+    const text =
+      'service:\n  name: processor\n  port: ${PORT}\n  timeout: 1m30s\nreceivers:\n  - name: ops\n    url: ${URL:-http://example.com/hook}\n    secret: ${SECRET}\n';
     const config = parseConfig(text, 'x.yaml', Schema, { env: { PORT: '8080', SECRET: 'whsec_abc' } });
     expect(config).toEqual({
       service: { name: 'processor', port: 8080, timeout: 90_000 },
@@ -60,7 +61,9 @@ describe('loadConfig', () => {
   });
 
   it('names the field and line of an unset ${VAR}, and never proceeds', () => {
-    const err = errorOf('service:\n  name: processor\n  port: 80\nreceivers:\n  - name: a\n    url: http://x.example\n    secret: ${WEBHOOK_SECRET}\n');
+    const err = errorOf(
+      'service:\n  name: processor\n  port: 80\nreceivers:\n  - name: a\n    url: http://x.example\n    secret: ${WEBHOOK_SECRET}\n',
+    );
     expect(err.issues[0]).toMatchObject({ line: 7, field: 'receivers[0].secret' });
     expect(err.message).toContain('environment variable WEBHOOK_SECRET is not set');
   });
@@ -76,14 +79,18 @@ describe('loadConfig', () => {
   });
 
   it('locates errors inside lists and bad durations', () => {
-    const err = errorOf('service:\n  name: p\n  port: 1\n  timeout: soon\nreceivers:\n  - name: a\n    url: not a url\n');
+    const err = errorOf(
+      'service:\n  name: p\n  port: 1\n  timeout: soon\nreceivers:\n  - name: a\n    url: not a url\n',
+    );
     expect(err.issues.map((i) => `${i.line} ${i.field}`).sort()).toEqual(['4 service.timeout', '7 receivers[0].url']);
     expect(err.message).toContain('expected a duration like 500ms');
   });
 
   it('says so when the file is missing or empty', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-    expect(() => loadConfigFile(join(dir, 'nope.yaml'), Schema)).toThrow(/nope\.yaml: cannot read config file: file not found/);
+    expect(() => loadConfigFile(join(dir, 'nope.yaml'), Schema)).toThrow(
+      /nope\.yaml: cannot read config file: file not found/,
+    );
     writeFileSync(join(dir, 'empty.yaml'), '');
     expect(() => loadConfigFile(join(dir, 'empty.yaml'), Schema)).toThrow(/empty\.yaml/);
   });
@@ -100,7 +107,9 @@ describe('durations', () => {
     [1_000, 1_000],
   ])('parses %s', (input, ms) => expect(parseDuration(input)).toBe(ms));
 
-  it.each(['', '5 minutes', '-1s', '1x', 's'])('rejects %j', (input) => expect(() => parseDuration(input)).toThrow(RangeError));
+  it.each(['', '5 minutes', '-1s', '1x', 's'])('rejects %j', (input) =>
+    expect(() => parseDuration(input)).toThrow(RangeError),
+  );
 
   it('formats compactly', () => {
     expect([60_000, 30_000, 1_500, 86_400_000].map(formatDuration)).toEqual(['1m', '30s', '1500ms', '1d']);
@@ -114,7 +123,9 @@ describe('loadConfig messages', () => {
   });
 
   it('suggests the right key inside lists too', () => {
-    const err = errorOf('service:\n  name: a\n  port: 1\nreceivers:\n  - name: x\n    url: http://x.example\n    secrte: y\n');
+    const err = errorOf(
+      'service:\n  name: a\n  port: 1\nreceivers:\n  - name: x\n    url: http://x.example\n    secrte: y\n',
+    );
     expect(err.message).toContain('receivers[0].secrte: unknown field "secrte" — did you mean "secret"?');
   });
 });

@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, createMetricsRegistry, startOpsServer, type OpsServer } from '../src/index.js';
+import { createLogger, createMetricsRegistry, type OpsServer, startOpsServer } from '../src/index.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 let server: OpsServer | undefined;

@@ -23,14 +23,14 @@ import {
   createSimulatorProducer,
   DEFAULT_BATCH_SIZE,
   DEFAULT_MAX_IN_FLIGHT,
-  defineScenario,
   DEFAULT_TUNING,
-  planRun,
-  ProgressReporter,
-  startSimulator,
+  defineScenario,
   type ProducerTuning,
+  ProgressReporter,
+  planRun,
   type ScenarioFile,
   type SimMessage,
+  startSimulator,
 } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -52,7 +52,10 @@ const { values } = parseArgs({
 const readings = Number(values.readings);
 const fleets = values.devices.split(',').map(Number);
 const partitions = Number(values.partitions);
-const tuning: ProducerTuning = { compression: values.compression as NonNullable<ProducerTuning['compression']>, lingerMs: Number(values['linger-ms']) };
+const tuning: ProducerTuning = {
+  compression: values.compression as NonNullable<ProducerTuning['compression']>,
+  lingerMs: Number(values['linger-ms']),
+};
 const batchSize = Number(values['batch-size']);
 const maxInFlight = Number(values['max-in-flight']);
 const logger = createLogger({ service: 'simulator-bench', level: process.env['LOG_LEVEL'] ?? 'warn' });
@@ -60,8 +63,16 @@ const kafka = kafkaSettingsFromEnv('simulator-bench');
 
 function fleetScenario(devices: number): ScenarioFile {
   const perSite = Math.ceil(devices / 10);
-  const sites = Array.from({ length: 10 }, (_, i) => ({ name: `site-${String.fromCharCode(97 + i)}`, devices: Math.min(perSite, Math.max(0, devices - i * perSite)), labels: { region: i < 5 ? 'eu' : 'us' } }));
-  return defineScenario({ name: `bench-${devices}`, interval: '1s', fleet: { sites: sites.filter((s) => s.devices > 0) } });
+  const sites = Array.from({ length: 10 }, (_, i) => ({
+    name: `site-${String.fromCharCode(97 + i)}`,
+    devices: Math.min(perSite, Math.max(0, devices - i * perSite)),
+    labels: { region: i < 5 ? 'eu' : 'us' },
+  }));
+  return defineScenario({
+    name: `bench-${devices}`,
+    interval: '1s',
+    fleet: { sites: sites.filter((s) => s.devices > 0) },
+  });
 }
 
 interface Row {
@@ -108,9 +119,26 @@ async function runOne(devices: number): Promise<Row> {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const running = await startSimulator({ plan, pace: { kind: 'fast' }, topic, kafka, logger, tuning, batchSize, maxInFlight });
-  const progress = new ProgressReporter({ stats: running.simulation.stats, logger, intervalMs: process.stderr.isTTY ? 250 : 2_000, tty: Boolean(process.stderr.isTTY) });
-  if (!process.stderr.isTTY) process.stderr.write(`fleet of ${devices.toLocaleString('en-US')} devices: producing ${readings.toLocaleString('en-US')} readings to ${topic}...\n`);
+  const running = await startSimulator({
+    plan,
+    pace: { kind: 'fast' },
+    topic,
+    kafka,
+    logger,
+    tuning,
+    batchSize,
+    maxInFlight,
+  });
+  const progress = new ProgressReporter({
+    stats: running.simulation.stats,
+    logger,
+    intervalMs: process.stderr.isTTY ? 250 : 2_000,
+    tty: Boolean(process.stderr.isTTY),
+  });
+  if (!process.stderr.isTTY)
+    process.stderr.write(
+      `fleet of ${devices.toLocaleString('en-US')} devices: producing ${readings.toLocaleString('en-US')} readings to ${topic}...\n`,
+    );
   progress.start();
   const summary = await running.done;
   progress.stop();
@@ -172,14 +200,26 @@ async function clientFloor(devices: number): Promise<Row> {
     const n = Math.min(batchSize, readings - sent);
     // the same message objects again and again (send's own changes to them are the same every time)
     const start = sent % pool.length;
-    const messages = start + n <= pool.length ? pool.slice(start, start + n) : [...pool.slice(start), ...pool.slice(0, start + n - pool.length)];
+    const messages =
+      start + n <= pool.length
+        ? pool.slice(start, start + n)
+        : [...pool.slice(start), ...pool.slice(0, start + n - pool.length)];
     sent += n;
     inFlight += n;
     producer.send({ topic, messages }).then(
-      () => ((acked += n), (inFlight -= n), settle()),
-      () => ((failed += n), (inFlight -= n), settle()),
+      () => {
+        acked += n;
+        inFlight -= n;
+        settle();
+      },
+      () => {
+        failed += n;
+        inFlight -= n;
+        settle();
+      },
     );
-    for (let turns = Math.ceil(n / 100); turns > 0; turns--) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let turns = Math.ceil(n / 100); turns > 0; turns--)
+      await new Promise<void>((resolve) => setImmediate(resolve));
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
   const seconds = (performance.now() - started) / 1_000;
@@ -221,7 +261,12 @@ const result = {
   benchmark: 'simulator produce',
   when: new Date().toISOString(),
   bootstrapServers: kafka.bootstrapServers,
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverage1m: round(loadavg()[0] ?? 0, 2), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    loadAverage1m: round(loadavg()[0] ?? 0, 2),
+    node: process.version,
+  },
   settings: { partitions, ...DEFAULT_TUNING, ...tuning, batchSize, maxInFlight, acks: 'all', idempotence: true },
   targetAckedPerSecond: 300_000,
   rows,
@@ -229,17 +274,48 @@ const result = {
 mkdirSync(join(ROOT, '.bench'), { recursive: true });
 writeFileSync(join(ROOT, '.bench', 'simulator.json'), `${JSON.stringify(result, null, 2)}\n`);
 
-const header = ['run', 'devices', 'readings', 'seconds', 'produced/s', 'acked/s', 'failed', 'cpu s', 'cpu %', 'peak RSS MB', 'gen+enc /cpu-s'];
-const table = rows.map((r) => [r.run, r.devices, r.readings, r.seconds, r.producedPerSecond, r.ackedPerSecond, r.failed, r.cpuSeconds, r.cpuPercent, r.peakRssMb, r.generateEncodePerCpuSecond || '-'].map((v) => v.toLocaleString('en-US')));
+const header = [
+  'run',
+  'devices',
+  'readings',
+  'seconds',
+  'produced/s',
+  'acked/s',
+  'failed',
+  'cpu s',
+  'cpu %',
+  'peak RSS MB',
+  'gen+enc /cpu-s',
+];
+const table = rows.map((r) =>
+  [
+    r.run,
+    r.devices,
+    r.readings,
+    r.seconds,
+    r.producedPerSecond,
+    r.ackedPerSecond,
+    r.failed,
+    r.cpuSeconds,
+    r.cpuPercent,
+    r.peakRssMb,
+    r.generateEncodePerCpuSecond || '-',
+  ].map((v) => v.toLocaleString('en-US')),
+);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(`\nsimulator produce benchmark — broker ${kafka.bootstrapServers}, ${partitions} partitions, ${tuning.compression}, linger ${tuning.lingerMs} ms, load avg ${result.machine.loadAverage1m} on ${result.machine.cpus} CPUs`);
+const line = (cells: readonly string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(
+  `\nsimulator produce benchmark — broker ${kafka.bootstrapServers}, ${partitions} partitions, ${tuning.compression}, linger ${tuning.lingerMs} ms, load avg ${result.machine.loadAverage1m} on ${result.machine.cpus} CPUs`,
+);
 console.log(line(header));
 for (const row of table) console.log(line(row));
 const floor = rows.find((r) => r.run === 'client floor');
 if (floor) {
   for (const r of rows.filter((x) => x.run === 'simulator')) {
-    console.log(`simulator/client floor, ${r.devices.toLocaleString('en-US')} devices: ${(r.ackedPerSecond / floor.ackedPerSecond).toFixed(2)}× the acknowledged rate`);
+    console.log(
+      `simulator/client floor, ${r.devices.toLocaleString('en-US')} devices: ${(r.ackedPerSecond / floor.ackedPerSecond).toFixed(2)}× the acknowledged rate`,
+    );
   }
 }
 console.log(`target: ≥ 300,000 acknowledged readings/s from one process; written to .bench/simulator.json`);

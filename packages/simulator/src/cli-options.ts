@@ -4,7 +4,7 @@
  * anything touches Kafka). Pure: the environment comes in as an argument.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BOOTSTRAP_SERVERS, parseDuration, PipelineError, topicNamesFromEnv } from '@sensor-pipeline/shared';
+import { DEFAULT_BOOTSTRAP_SERVERS, PipelineError, parseDuration, topicNamesFromEnv } from '@sensor-pipeline/shared';
 import type { PaceMode } from './kafka/simulation.js';
 import type { ProducerTuning } from './kafka/simulator-producer.js';
 
@@ -74,7 +74,10 @@ export type CliCommand = { readonly kind: 'help' } | { readonly kind: 'run'; rea
 
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
-export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): CliCommand {
+export function parseCliArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CliCommand {
   let parsed;
   try {
     parsed = parseArgs({
@@ -114,13 +117,19 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
   const durationMs = v.duration === undefined ? undefined : duration('--duration', v.duration);
   const rate = v.rate === undefined ? undefined : positiveNumber('--rate', v.rate);
   const realtime = v.realtime ?? false;
-  if (realtime && rate !== undefined) throw new UsageError('--realtime and --rate are different paces: give one of them');
+  if (realtime && rate !== undefined)
+    throw new UsageError('--realtime and --rate are different paces: give one of them');
   const pace: PaceMode =
-    rate !== undefined ? { kind: 'rate', perSecond: rate } : realtime || (count === undefined && durationMs === undefined) ? { kind: 'realtime' } : { kind: 'fast' };
+    rate !== undefined
+      ? { kind: 'rate', perSecond: rate }
+      : realtime || (count === undefined && durationMs === undefined)
+        ? { kind: 'realtime' }
+        : { kind: 'fast' };
 
   const poisonRate = v['poison-rate'] === undefined ? 0 : fraction('--poison-rate', v['poison-rate']);
   const partitions = v.partitions === undefined ? undefined : integer('--partitions', v.partitions, 1);
-  if (partitions !== undefined && !v['create-topic']) throw new UsageError('--partitions only applies with --create-topic');
+  if (partitions !== undefined && !v['create-topic'])
+    throw new UsageError('--partitions only applies with --create-topic');
   const compression = v.compression;
   if (compression !== undefined && !(COMPRESSIONS as readonly string[]).includes(compression)) {
     throw new UsageError(`--compression: expected one of ${COMPRESSIONS.join(', ')}, got "${compression}"`);
@@ -131,9 +140,11 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     throw new UsageError(`--max-in-flight (${maxInFlight}) must be at least --batch-size (${batchSize})`);
   }
   const seed = v.seed;
-  if (seed !== undefined && seed.trim() === '') throw new UsageError('--seed: expected a number or a word, got nothing');
+  if (seed !== undefined && seed.trim() === '')
+    throw new UsageError('--seed: expected a number or a word, got nothing');
   const topic = v.topic ?? topicNamesFromEnv(env).readings;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(`--topic: "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-")`);
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic))
+    throw new UsageError(`--topic: "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-")`);
 
   return {
     kind: 'run',
@@ -149,14 +160,19 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       topic,
       bootstrapServers: v['bootstrap-servers'] ?? (env['KAFKA_BOOTSTRAP_SERVERS'] || DEFAULT_BOOTSTRAP_SERVERS),
       createTopic: v['create-topic'] ? { partitions: partitions ?? 6 } : undefined,
-      metricsPort: v['metrics-port'] === undefined ? undefined : integer('--metrics-port', v['metrics-port'], 0, 65_535),
+      metricsPort:
+        v['metrics-port'] === undefined ? undefined : integer('--metrics-port', v['metrics-port'], 0, 65_535),
       batchSize,
       maxInFlight,
       tuning: {
         ...(v['linger-ms'] === undefined ? {} : { lingerMs: integer('--linger-ms', v['linger-ms'], 0, 900_000) }),
         ...(compression === undefined ? {} : { compression: compression as (typeof COMPRESSIONS)[number] }),
-        ...(v['delivery-timeout'] === undefined ? {} : { deliveryTimeoutMs: duration('--delivery-timeout', v['delivery-timeout']) }),
-        ...(maxInFlight !== undefined && maxInFlight >= 1_000_000 ? { queueMessages: Math.min(2_147_483_647, maxInFlight * 2) } : {}),
+        ...(v['delivery-timeout'] === undefined
+          ? {}
+          : { deliveryTimeoutMs: duration('--delivery-timeout', v['delivery-timeout']) }),
+        ...(maxInFlight !== undefined && maxInFlight >= 1_000_000
+          ? { queueMessages: Math.min(2_147_483_647, maxInFlight * 2) }
+          : {}),
       },
       progress: !v['no-progress'],
     },
@@ -166,7 +182,9 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
 function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text.replaceAll('_', ''));
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag}: expected a whole number${max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`}, got "${text}"`);
+    throw new UsageError(
+      `${flag}: expected a whole number${max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`}, got "${text}"`,
+    );
   }
   return n;
 }
@@ -179,7 +197,8 @@ function positiveNumber(flag: string, text: string): number {
 
 function fraction(flag: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag}: expected a share from 0 to 1 (0.01 is 1%), got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`${flag}: expected a share from 0 to 1 (0.01 is 1%), got "${text}"`);
   return n;
 }
 
@@ -196,6 +215,9 @@ function duration(flag: string, text: string): number {
 
 function startTime(text: string): number {
   const ms = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new UsageError(`--start-time: expected an ISO 8601 time like 2024-01-01T00:00:00Z or epoch milliseconds, got "${text}"`);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new UsageError(
+      `--start-time: expected an ISO 8601 time like 2024-01-01T00:00:00Z or epoch milliseconds, got "${text}"`,
+    );
   return ms;
 }

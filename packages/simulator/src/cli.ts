@@ -4,8 +4,16 @@
  * anything connects (exit 2 on a mistake); SIGINT/SIGTERM stop generating, wait for what is in flight and
  * print the summary; the exit status says whether every produced reading was acknowledged.
  */
-import { ConfigError, createLogger, createMetricsRegistry, kafkaSettingsFromEnv, onShutdown, startOpsServer, type OpsServer } from '@sensor-pipeline/shared';
-import { parseCliArgs, USAGE, UsageError, type CliOptions } from './cli-options.js';
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  kafkaSettingsFromEnv,
+  type OpsServer,
+  onShutdown,
+  startOpsServer,
+} from '@sensor-pipeline/shared';
+import { type CliOptions, parseCliArgs, USAGE, UsageError } from './cli-options.js';
 import { planRun, type RunPlan } from './core/plan-run.js';
 import { ProgressReporter } from './kafka/progress-reporter.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from './kafka/simulation.js';
@@ -60,7 +68,10 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   const log = logger.child({ component: 'cli' });
   let exitCode = 0;
-  const shutdown = onShutdown(logger, { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS + 15_000, exit: (code) => process.exit(code !== 0 ? code : exitCode) });
+  const shutdown = onShutdown(logger, {
+    timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS + 15_000,
+    exit: (code) => process.exit(code !== 0 ? code : exitCode),
+  });
 
   let stats: SimulationStats | undefined;
   let ops: OpsServer | undefined;
@@ -122,7 +133,10 @@ async function main(argv: readonly string[]): Promise<void> {
     reported = true;
     progress?.stop();
     const level = summary.ok ? 'info' : 'error';
-    log[level]({ ...summary, topic: options.topic, seed: plan.seed }, summary.ok ? 'summary: every reading acknowledged' : 'summary: some readings were not acknowledged');
+    log[level](
+      { ...summary, topic: options.topic, seed: plan.seed },
+      summary.ok ? 'summary: every reading acknowledged' : 'summary: some readings were not acknowledged',
+    );
     progress?.printSummary(summary);
     progress = undefined;
     exitCode = summary.ok ? 0 : 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, UsageError, type CliOptions } from '../src/cli-options.js';
+import { type CliOptions, parseCliArgs, UsageError } from '../src/cli-options.js';
 
 function run(args: string[], env: Record<string, string> = {}): CliOptions {
   const command = parseCliArgs(args, env);
@@ -31,7 +31,10 @@ describe('simulator command line', () => {
     const o = run([], { READINGS_TOPIC: 'r2', KAFKA_BOOTSTRAP_SERVERS: 'k:1' });
     expect(o.topic).toBe('r2');
     expect(o.bootstrapServers).toBe('k:1');
-    expect(run(['--topic', 't3', '--bootstrap-servers', 'x:2'], { READINGS_TOPIC: 'r2' })).toMatchObject({ topic: 't3', bootstrapServers: 'x:2' });
+    expect(run(['--topic', 't3', '--bootstrap-servers', 'x:2'], { READINGS_TOPIC: 'r2' })).toMatchObject({
+      topic: 't3',
+      bootstrapServers: 'x:2',
+    });
   });
 
   it('picks the pace from the flags', () => {
@@ -43,8 +46,35 @@ describe('simulator command line', () => {
   });
 
   it('reads the remaining options', () => {
-    const o = run(['--scenario', 'x.yaml', '--seed', '42', '--poison-rate', '0.01', '--create-topic', '--partitions', '12', '--metrics-port', '0', '--start-time', '2024-02-01T00:00:00Z', '--compression', 'zstd', '--linger-ms', '50', '--no-progress']);
-    expect(o).toMatchObject({ scenarioFile: 'x.yaml', seed: '42', poisonRate: 0.01, createTopic: { partitions: 12 }, metricsPort: 0, startTimeMs: Date.UTC(2024, 1, 1), progress: false });
+    const o = run([
+      '--scenario',
+      'x.yaml',
+      '--seed',
+      '42',
+      '--poison-rate',
+      '0.01',
+      '--create-topic',
+      '--partitions',
+      '12',
+      '--metrics-port',
+      '0',
+      '--start-time',
+      '2024-02-01T00:00:00Z',
+      '--compression',
+      'zstd',
+      '--linger-ms',
+      '50',
+      '--no-progress',
+    ]);
+    expect(o).toMatchObject({
+      scenarioFile: 'x.yaml',
+      seed: '42',
+      poisonRate: 0.01,
+      createTopic: { partitions: 12 },
+      metricsPort: 0,
+      startTimeMs: Date.UTC(2024, 1, 1),
+      progress: false,
+    });
     expect(o.tuning).toEqual({ compression: 'zstd', lingerMs: 50 });
   });
 
@@ -61,11 +91,15 @@ describe('simulator command line', () => {
     expect(usageError(['--rate', '0'])).toBe('--rate: expected a positive number, got "0"');
     expect(usageError(['--rate=-3'])).toBe('--rate: expected a positive number, got "-3"');
     expect(usageError(['--duration', 'soon'])).toMatch(/^--duration: expected a duration like/);
-    expect(usageError(['--poison-rate', '2'])).toBe('--poison-rate: expected a share from 0 to 1 (0.01 is 1%), got "2"');
+    expect(usageError(['--poison-rate', '2'])).toBe(
+      '--poison-rate: expected a share from 0 to 1 (0.01 is 1%), got "2"',
+    );
     expect(usageError(['--realtime', '--rate', '10'])).toMatch(/--realtime and --rate/);
     expect(usageError(['--partitions', '3'])).toMatch(/--partitions only applies with --create-topic/);
     expect(usageError(['--compression', 'brotli'])).toMatch(/^--compression: expected one of/);
-    expect(usageError(['--metrics-port', '70000'])).toBe('--metrics-port: expected a whole number from 0 to 65535, got "70000"');
+    expect(usageError(['--metrics-port', '70000'])).toBe(
+      '--metrics-port: expected a whole number from 0 to 65535, got "70000"',
+    );
     expect(usageError(['--topic', 'bad topic'])).toMatch(/not a valid Kafka topic name/);
     expect(usageError(['--start-time', 'yesterday'])).toMatch(/^--start-time: expected an ISO 8601 time/);
     expect(usageError(['--seed', ' '])).toMatch(/^--seed/);

@@ -10,7 +10,7 @@ import { toSensorReading } from '../src/core/generated-reading.js';
 import { planRun } from '../src/core/plan-run.js';
 import { generateReadings } from '../src/core/reading-generator.js';
 import { loadScenario } from '../src/scenario/load-scenario.js';
-import { evaluateRules, type AlertEvent } from './support/reference-rules.js';
+import { type AlertEvent, evaluateRules } from './support/reference-rules.js';
 
 const DEMO = fileURLToPath(new URL('../../../config/scenarios/demo.yaml', import.meta.url));
 
@@ -28,20 +28,33 @@ describe('demo scenario against the default rules', () => {
 
   // seeds 1–5 at midnight UTC (the daily cycle's trough), and seeds 1–2 at 14:30 UTC (its peak), since a
   // real-time demo starts whenever someone runs it
-  const runs = [1, 2, 3, 4, 5].map((seed) => ({ seed, hourUtc: 0 })).concat([1, 2].map((seed) => ({ seed, hourUtc: 14.5 })));
+  const runs = [1, 2, 3, 4, 5]
+    .map((seed) => ({ seed, hourUtc: 0 }))
+    .concat([1, 2].map((seed) => ({ seed, hourUtc: 14.5 })));
   for (const { seed, hourUtc } of runs) {
     it(`seed ${seed}, start ${hourUtc}h UTC: each fault fires within about a minute and resolves; nothing else fires`, () => {
-      const { fleet, startTimeMs } = planRun(scenario, { seed, startTimeMs: DEFAULT_START_TIME_MS + hourUtc * 3_600_000 });
-      const readings = generateReadings(fleet, { endTimeMs: startTimeMs + 300_000 }).map((r) => toSensorReading(fleet, r));
+      const { fleet, startTimeMs } = planRun(scenario, {
+        seed,
+        startTimeMs: DEFAULT_START_TIME_MS + hourUtc * 3_600_000,
+      });
+      const readings = generateReadings(fleet, { endTimeMs: startTimeMs + 300_000 }).map((r) =>
+        toSensorReading(fleet, r),
+      );
       // one event per sensor for silence: collapse to one per device and rule
       const events = dedupe(evaluateRules(readings));
       const at = (e: AlertEvent) => (e.atMs - startTimeMs) / 1_000;
 
       for (const expected of EXPECTED) {
         const mine = events.filter((e) => e.rule === expected.rule && e.deviceId === expected.deviceId);
-        expect(mine.map((e) => e.status), `${expected.rule} on ${expected.deviceId}`).toEqual(['FIRING', 'RESOLVED']);
+        expect(
+          mine.map((e) => e.status),
+          `${expected.rule} on ${expected.deviceId}`,
+        ).toEqual(['FIRING', 'RESOLVED']);
         const [firing, resolved] = mine as [AlertEvent, AlertEvent];
-        expect(at(firing) - expected.faultAtS, `${expected.rule} fires within ~a minute of its fault`).toBeLessThanOrEqual(65);
+        expect(
+          at(firing) - expected.faultAtS,
+          `${expected.rule} fires within ~a minute of its fault`,
+        ).toBeLessThanOrEqual(65);
         expect(at(firing)).toBeGreaterThan(expected.faultAtS);
         expect(at(resolved)).toBeGreaterThan(at(firing));
         expect(at(resolved)).toBeLessThan(180);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS } from '../src/scenario/scenario-schema.js';
 import { loadScenario, parseScenario } from '../src/scenario/load-scenario.js';
+import { FAULT_KINDS } from '../src/scenario/scenario-schema.js';
 
 const DEMO = fileURLToPath(new URL('../../../config/scenarios/demo.yaml', import.meta.url));
 
@@ -38,7 +38,9 @@ describe('scenario files', () => {
     expect(scenario.name).toBe('demo');
     expect(scenario.interval).toBe(1_000);
     expect(scenario.fleet.sites.reduce((n, s) => n + s.devices, 0)).toBe(50);
-    expect(scenario.faults.map((f) => f.kind)).toEqual(expect.arrayContaining(['overheat', 'cpu-burst', 'memory-leak', 'freeze', 'dropout']));
+    expect(scenario.faults.map((f) => f.kind)).toEqual(
+      expect.arrayContaining(['overheat', 'cpu-burst', 'memory-leak', 'freeze', 'dropout']),
+    );
   });
 
   it('applies defaults and converts durations to milliseconds', () => {
@@ -46,7 +48,9 @@ describe('scenario files', () => {
     expect(scenario.faults[0]).toMatchObject({ kind: 'overheat', at: 20_000, targetC: 95, ramp: 120_000 });
     expect(scenario.metrics).toEqual({});
     expect(parseScenario(VALID.replace('interval: 1s', 'interval: 250'), 'ok.yaml').interval).toBe(250);
-    expect(parseScenario(`startTime: 2024-05-01T12:00:00Z\n${VALID}`, 'ok.yaml').startTime).toBe(Date.UTC(2024, 4, 1, 12));
+    expect(parseScenario(`startTime: 2024-05-01T12:00:00Z\n${VALID}`, 'ok.yaml').startTime).toBe(
+      Date.UTC(2024, 4, 1, 12),
+    );
     expect(parseScenario(`startTime: 1700000000000\n${VALID}`, 'ok.yaml').startTime).toBe(1_700_000_000_000);
   });
 
@@ -57,7 +61,9 @@ describe('scenario files', () => {
 
   describe('errors name file, line and field', () => {
     it('a missing file', () => {
-      expect(() => loadScenario('/nonexistent/scenario.yaml')).toThrow(/\/nonexistent\/scenario\.yaml: cannot read config file: file not found/);
+      expect(() => loadScenario('/nonexistent/scenario.yaml')).toThrow(
+        /\/nonexistent\/scenario\.yaml: cannot read config file: file not found/,
+      );
     });
 
     it('invalid YAML', () => {
@@ -83,7 +89,9 @@ describe('scenario files', () => {
 
     it('a bad duration', () => {
       const err = errorOf(VALID.replace('at: 20s', 'at: 20 seconds'));
-      expect(err.message).toBe('bad.yaml:10:9 faults[0].at: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "20 seconds"');
+      expect(err.message).toBe(
+        'bad.yaml:10:9 faults[0].at: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "20 seconds"',
+      );
     });
 
     it('an unknown fault kind, listing the known ones', () => {
@@ -98,12 +106,16 @@ describe('scenario files', () => {
 
     it('a device that is not in the fleet', () => {
       const err = errorOf(VALID.replace('site-a/dev-0002', 'site-a/dev-0009'));
-      expect(err.message).toBe('bad.yaml:9:15 faults[0].devices[0]: no device "site-a/dev-0009": site site-a has devices site-a/dev-0001 to site-a/dev-0003');
+      expect(err.message).toBe(
+        'bad.yaml:9:15 faults[0].devices[0]: no device "site-a/dev-0009": site site-a has devices site-a/dev-0001 to site-a/dev-0003',
+      );
     });
 
     it('a site that is not in the fleet', () => {
       const err = errorOf(VALID.replace('devices: [site-a/dev-0002]', 'sites: [site-q]'));
-      expect(err.message).toBe('bad.yaml:9:13 faults[0].sites[0]: no site named "site-q" in fleet.sites (have: site-a)');
+      expect(err.message).toBe(
+        'bad.yaml:9:13 faults[0].sites[0]: no site named "site-q" in fleet.sites (have: site-a)',
+      );
     });
 
     it('a fault that says neither which devices nor how many', () => {
@@ -122,20 +134,26 @@ describe('scenario files', () => {
     });
 
     it('a duplicate site', () => {
-      const err = errorOf(VALID.replace('      devices: 3\n', '      devices: 3\n    - name: site-a\n      devices: 3\n'));
-      expect(err.message).toBe('bad.yaml:7:13 fleet.sites[1].name: site "site-a" is listed twice; site names must be unique');
+      const err = errorOf(
+        VALID.replace('      devices: 3\n', '      devices: 3\n    - name: site-a\n      devices: 3\n'),
+      );
+      expect(err.message).toBe(
+        'bad.yaml:7:13 fleet.sites[1].name: site "site-a" is listed twice; site names must be unique',
+      );
     });
 
     it('several problems at once, each on its own line', () => {
       const err = errorOf(VALID.replace('interval: 1s', 'interval: fast').replace('devices: 3', 'devices: -1'));
       expect(err.issues).toHaveLength(2);
-      expect(err.message).toMatch(/2 problems in configuration:\n {2}bad\.yaml:2:11 interval: .*\n {2}bad\.yaml:6:16 fleet\.sites\[0\]\.devices: /);
+      expect(err.message).toMatch(
+        /2 problems in configuration:\n {2}bad\.yaml:2:11 interval: .*\n {2}bad\.yaml:6:16 fleet\.sites\[0\]\.devices: /,
+      );
     });
 
     it('an unset environment variable', () => {
-      expect(() => parseScenario(VALID.replace('name: t', 'name: ${SCENARIO_NAME_UNSET}'), 'bad.yaml', { env: {} })).toThrow(
-        'bad.yaml:1:7 name: environment variable SCENARIO_NAME_UNSET is not set',
-      );
+      expect(() =>
+        parseScenario(VALID.replace('name: t', 'name: ${SCENARIO_NAME_UNSET}'), 'bad.yaml', { env: {} }),
+      ).toThrow('bad.yaml:1:7 name: environment variable SCENARIO_NAME_UNSET is not set');
     });
   });
 

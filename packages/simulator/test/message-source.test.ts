@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { sensorReadingCodec } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { FUTURE_OFFSET_MS, POISON_KINDS } from '../src/core/poison.js';
 import { planRun } from '../src/core/plan-run.js';
+import { FUTURE_OFFSET_MS, POISON_KINDS } from '../src/core/poison.js';
 import { defineScenario } from '../src/scenario/load-scenario.js';
 
 const scenario = defineScenario({
   interval: '1s',
-  fleet: { sites: [{ name: 'site-a', devices: 40 }, { name: 'site-b', devices: 30, labels: { region: 'eu' } }] },
+  fleet: {
+    sites: [
+      { name: 'site-a', devices: 40 },
+      { name: 'site-b', devices: 30, labels: { region: 'eu' } },
+    ],
+  },
   faults: [
     { kind: 'overheat', devices: ['site-a/dev-0003'], at: '10s', for: '30s', ramp: '5s' },
     { kind: 'late-delivery', sites: ['site-b'], lateShare: 0.1, by: '3s' },
@@ -65,7 +70,10 @@ describe('MessageSource', () => {
     const codec = sensorReadingCodec();
     const rate = 0.05;
     const { source } = planRun(scenario, { seed: 9, count: 40_000, poisonRate: rate });
-    const seen = { 'random-bytes': 0, 'truncated-avro': 0, 'nan-value': 0, 'future-timestamp': 0 } as Record<(typeof POISON_KINDS)[number], number>;
+    const seen = { 'random-bytes': 0, 'truncated-avro': 0, 'nan-value': 0, 'future-timestamp': 0 } as Record<
+      (typeof POISON_KINDS)[number],
+      number
+    >;
     let clean = 0;
     for (let m = source.next(); m; m = source.next()) {
       const r = source.reading;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashString, mix32, normalAt, seedFrom, Sfc32, streamKey, uint32At, uniformAt } from '../src/core/prng.js';
+import { hashString, mix32, normalAt, Sfc32, seedFrom, streamKey, uint32At, uniformAt } from '../src/core/prng.js';
 
 describe('prng', () => {
   it('is a pure function of (key, index): same inputs, same numbers', () => {
@@ -66,7 +66,8 @@ describe('prng', () => {
   it('keeps streams of different devices, metrics and seeds apart', () => {
     const keys = new Set<number>();
     for (const seed of [1, 2]) {
-      for (let d = 0; d < 100; d++) for (const m of ['temperature', 'cpu', 'memory']) keys.add(streamKey(seedFrom(seed), `site-a/dev-${d}`, m));
+      for (let d = 0; d < 100; d++)
+        for (const m of ['temperature', 'cpu', 'memory']) keys.add(streamKey(seedFrom(seed), `site-a/dev-${d}`, m));
     }
     expect(keys.size).toBe(600);
     // correlation between neighbouring devices' streams is negligible

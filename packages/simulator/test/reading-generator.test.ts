@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFleet, DEFAULT_START_TIME_MS, sensorSignal, type Fleet } from '../src/core/fleet.js';
+import { buildFleet, DEFAULT_START_TIME_MS, type Fleet, sensorSignal } from '../src/core/fleet.js';
 import type { GeneratedReading } from '../src/core/generated-reading.js';
 import { seedFrom } from '../src/core/prng.js';
 import { generateReadings, ReadingGenerator } from '../src/core/reading-generator.js';
@@ -12,7 +12,14 @@ function fleetOf(input: Record<string, unknown>, seed: string | number = 1, star
   return buildFleet(defineScenario({ interval: '1s', ...input }), { seed: seedFrom(seed), startTimeMs });
 }
 
-const twoSites = { fleet: { sites: [{ name: 'site-a', devices: 10 }, { name: 'site-b', devices: 10 }] } };
+const twoSites = {
+  fleet: {
+    sites: [
+      { name: 'site-a', devices: 10 },
+      { name: 'site-b', devices: 10 },
+    ],
+  },
+};
 
 function byDevice(fleet: Fleet, readings: readonly GeneratedReading[]): Map<string, GeneratedReading[]> {
   const out = new Map<string, GeneratedReading[]>();
@@ -44,7 +51,8 @@ describe('ReadingGenerator', () => {
   it('delivers in event-time order across the fleet (phase order within each interval)', () => {
     const fleet = fleetOf(twoSites);
     const readings = generateReadings(fleet, { count: 3_000 });
-    for (let i = 1; i < readings.length; i++) expect(readings[i]!.emitAtMs).toBeGreaterThanOrEqual(readings[i - 1]!.emitAtMs);
+    for (let i = 1; i < readings.length; i++)
+      expect(readings[i]!.emitAtMs).toBeGreaterThanOrEqual(readings[i - 1]!.emitAtMs);
   });
 
   it('is deterministic, and different seeds give different streams', () => {
@@ -55,12 +63,20 @@ describe('ReadingGenerator', () => {
     expect(c.map((r) => r.value)).not.toEqual(a.map((r) => r.value));
   });
 
-  it('does not change a device\'s stream when devices or sites are added', () => {
+  it("does not change a device's stream when devices or sites are added", () => {
     const small = fleetOf({ fleet: { sites: [{ name: 'site-a', devices: 5 }] } });
-    const big = fleetOf({ fleet: { sites: [{ name: 'site-a', devices: 50 }, { name: 'site-z', devices: 20 }] } });
+    const big = fleetOf({
+      fleet: {
+        sites: [
+          { name: 'site-a', devices: 50 },
+          { name: 'site-z', devices: 20 },
+        ],
+      },
+    });
     const smallBy = byDevice(small, generateReadings(small, { endTimeMs: T0 + 30 * SECOND }));
     const bigBy = byDevice(big, generateReadings(big, { endTimeMs: T0 + 30 * SECOND }));
-    for (const [id, rs] of smallBy) expect(bigBy.get(id)).toEqual(rs.map((r) => ({ ...r, device: bigBy.get(id)![0]!.device })));
+    for (const [id, rs] of smallBy)
+      expect(bigBy.get(id)).toEqual(rs.map((r) => ({ ...r, device: bigBy.get(id)![0]!.device })));
   });
 
   it('keeps every value physically plausible, faults included', () => {
@@ -74,7 +90,11 @@ describe('ReadingGenerator', () => {
         { kind: 'temperature-spikes', share: 1, deltaC: 300, every: '20s', length: '5s' },
       ],
     });
-    const limits = [[-40, 125], [0, 100], [0, 100]] as const;
+    const limits = [
+      [-40, 125],
+      [0, 100],
+      [0, 100],
+    ] as const;
     for (const r of generateReadings(fleet, { endTimeMs: T0 + 180 * SECOND })) {
       expect(r.value).toBeGreaterThanOrEqual(limits[r.metric as 0 | 1 | 2][0]);
       expect(r.value).toBeLessThanOrEqual(limits[r.metric as 0 | 1 | 2][1]);
@@ -82,7 +102,20 @@ describe('ReadingGenerator', () => {
   });
 
   it('applies faults to the named devices at the right times only', () => {
-    const fleet = fleetOf({ ...twoSites, faults: [{ kind: 'overheat', devices: ['site-a/dev-0003'], at: '20s', for: '60s', targetC: 95, ramp: '10s', recover: '20s' }] });
+    const fleet = fleetOf({
+      ...twoSites,
+      faults: [
+        {
+          kind: 'overheat',
+          devices: ['site-a/dev-0003'],
+          at: '20s',
+          for: '60s',
+          targetC: 95,
+          ramp: '10s',
+          recover: '20s',
+        },
+      ],
+    });
     const sick = fleet.devices.find((d) => d.id === 'site-a/dev-0003')!;
     const temperature = sensorSignal(fleet, sick, 'temperature');
     expect(temperature(T0 + 19 * SECOND)).toBeLessThan(50);
@@ -96,30 +129,44 @@ describe('ReadingGenerator', () => {
   });
 
   it('picks a deterministic share of devices for share-based faults', () => {
-    const fleet = fleetOf({ fleet: { sites: [{ name: 'big', devices: 2_000 }] }, faults: [{ kind: 'cpu-burst', share: 0.1 }] });
+    const fleet = fleetOf({
+      fleet: { sites: [{ name: 'big', devices: 2_000 }] },
+      faults: [{ kind: 'cpu-burst', share: 0.1 }],
+    });
     const hit = fleet.devices.filter((d) => d.faults.length > 0).length;
     expect(hit).toBeGreaterThan(160);
     expect(hit).toBeLessThan(240);
   });
 
   it('silences a device during a dropout and resumes its sequence numbers without a gap', () => {
-    const fleet = fleetOf({ ...twoSites, faults: [{ kind: 'dropout', devices: ['site-b/dev-0002'], at: '10s', for: '20s' }] });
+    const fleet = fleetOf({
+      ...twoSites,
+      faults: [{ kind: 'dropout', devices: ['site-b/dev-0002'], at: '10s', for: '20s' }],
+    });
     const rs = byDevice(fleet, generateReadings(fleet, { endTimeMs: T0 + 60 * SECOND })).get('site-b/dev-0002')!;
     expect(rs).toHaveLength(3 * 40);
     const times = rs.map((r) => r.eventTimeMs - T0);
     expect(times.some((t) => t >= 10 * SECOND && t < 30 * SECOND)).toBe(false);
     expect(times.filter((t) => t < 10 * SECOND)).toHaveLength(30);
-    rs.forEach((r, i) => expect(r.seq).toBe(i));
+    rs.forEach((r, i) => {
+      expect(r.seq).toBe(i);
+    });
   });
 
   it('ends when every device is silent for good', () => {
-    const fleet = fleetOf({ fleet: { sites: [{ name: 's', devices: 3 }] }, faults: [{ kind: 'dropout', sites: ['s'], at: '5s' }] });
+    const fleet = fleetOf({
+      fleet: { sites: [{ name: 's', devices: 3 }] },
+      faults: [{ kind: 'dropout', sites: ['s'], at: '5s' }],
+    });
     const readings = generateReadings(fleet, { count: 1_000 });
     expect(readings).toHaveLength(3 * 3 * 5);
   });
 
   it('shifts timestamps by clock skew (with drift), not event time or delivery', () => {
-    const fleet = fleetOf({ ...twoSites, faults: [{ kind: 'clock-skew', devices: ['site-a/dev-0001'], offset: '-5s', driftPerHour: '+36s' }] });
+    const fleet = fleetOf({
+      ...twoSites,
+      faults: [{ kind: 'clock-skew', devices: ['site-a/dev-0001'], offset: '-5s', driftPerHour: '+36s' }],
+    });
     const rs = byDevice(fleet, generateReadings(fleet, { endTimeMs: T0 + 100 * SECOND })).get('site-a/dev-0001')!;
     for (const r of rs) {
       expect(r.emitAtMs).toBe(r.eventTimeMs);
@@ -128,7 +175,10 @@ describe('ReadingGenerator', () => {
   });
 
   it('delivers the configured share of readings late by the configured amount, timestamps unchanged', () => {
-    const fleet = fleetOf({ ...twoSites, faults: [{ kind: 'late-delivery', sites: ['site-a'], lateShare: 0.1, by: '5s', metrics: ['temperature', 'cpu'] }] });
+    const fleet = fleetOf({
+      ...twoSites,
+      faults: [{ kind: 'late-delivery', sites: ['site-a'], lateShare: 0.1, by: '5s', metrics: ['temperature', 'cpu'] }],
+    });
     const readings = generateReadings(fleet, { endTimeMs: T0 + 600 * SECOND });
     expect(readings).toHaveLength(20 * 3 * 600);
     const late = readings.filter((r) => r.late);
@@ -141,7 +191,8 @@ describe('ReadingGenerator', () => {
       expect(r.timestampMs).toBe(r.eventTimeMs);
     }
     // emission order follows delivery time, so late readings come after newer ones of the same device
-    for (let i = 1; i < readings.length; i++) expect(readings[i]!.emitAtMs).toBeGreaterThanOrEqual(readings[i - 1]!.emitAtMs);
+    for (let i = 1; i < readings.length; i++)
+      expect(readings[i]!.emitAtMs).toBeGreaterThanOrEqual(readings[i - 1]!.emitAtMs);
     const out = byDevice(fleet, readings).get('site-a/dev-0001')!;
     const inversions = out.filter((r, i) => i > 0 && r.eventTimeMs < out[i - 1]!.eventTimeMs).length;
     expect(inversions).toBeGreaterThan(0);

@@ -3,11 +3,11 @@ import { streamKey } from '../src/core/prng.js';
 import { ambient, DEFAULT_PROFILES } from '../src/signals/ambient.js';
 import { burstPhase } from '../src/signals/burst-phase.js';
 import { cpuBursts } from '../src/signals/cpu-bursts.js';
-import { dailyCycle, DAY_MS } from '../src/signals/daily-cycle.js';
+import { DAY_MS, dailyCycle } from '../src/signals/daily-cycle.js';
 import { memoryLeak } from '../src/signals/memory-leak.js';
 import { noise } from '../src/signals/noise.js';
 import { rampEnvelope, rampTo } from '../src/signals/ramp-to.js';
-import { clamp, constant, sum, type Signal } from '../src/signals/signal.js';
+import { clamp, constant, type Signal, sum } from '../src/signals/signal.js';
 import { stuck } from '../src/signals/stuck.js';
 import { temperatureSpikes } from '../src/signals/temperature-spikes.js';
 
@@ -26,7 +26,11 @@ const stddev = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean
 
 describe('signal combinators', () => {
   it('constant, sum and clamp compose', () => {
-    const s = clamp(sum(constant(50), (t) => (t % 2 === 0 ? 60 : -60)), 0, 100);
+    const s = clamp(
+      sum(constant(50), (t) => (t % 2 === 0 ? 60 : -60)),
+      0,
+      100,
+    );
     expect(s(0)).toBe(100);
     expect(s(1)).toBe(0);
     expect(() => clamp(constant(1), 5, 4)).toThrow(RangeError);
@@ -60,7 +64,9 @@ describe('noise', () => {
   it('is a pure function of time: the same instant gives the same value in any order', () => {
     const s = noise({ key: 3, stddev: 1 });
     const forward = sample(s, T0, T0 + 100 * SECOND);
-    const backward = sample(s, T0, T0 + 100 * SECOND).reverse().reverse();
+    const backward = sample(s, T0, T0 + 100 * SECOND)
+      .reverse()
+      .reverse();
     expect(backward).toEqual(forward);
   });
 });
@@ -69,7 +75,12 @@ describe('ambient (healthy sensors)', () => {
   it('stays physically plausible and near its level over a simulated day', () => {
     for (const [metric, profile] of Object.entries(DEFAULT_PROFILES)) {
       for (let d = 0; d < 20; d++) {
-        const xs = sample(ambient(profile, profile.level, streamKey(1, `dev-${d}`, metric)), T0, T0 + DAY_MS, 10 * SECOND);
+        const xs = sample(
+          ambient(profile, profile.level, streamKey(1, `dev-${d}`, metric)),
+          T0,
+          T0 + DAY_MS,
+          10 * SECOND,
+        );
         expect(Math.min(...xs)).toBeGreaterThanOrEqual(profile.min);
         expect(Math.max(...xs)).toBeLessThanOrEqual(profile.max);
         expect(Math.abs(mean(xs) - profile.level)).toBeLessThan(profile.drift * 2 + 1);
@@ -109,7 +120,13 @@ describe('faults', () => {
     expect(s(T0 + 30 * SECOND)).toBeCloseTo(60, 9); // 10 s at 1 %/s
     expect(s(T0 + 75 * SECOND)).toBe(97);
     expect(s(T0 + 80 * SECOND)).toBe(50); // restarted at the end of the window
-    const sawtooth = memoryLeak(constant(50), { ...window, level: 50, ratePerMinute: 60, ceiling: 97, restartEveryMs: 20 * SECOND });
+    const sawtooth = memoryLeak(constant(50), {
+      ...window,
+      level: 50,
+      ratePerMinute: 60,
+      ceiling: 97,
+      restartEveryMs: 20 * SECOND,
+    });
     expect(sawtooth(T0 + 39 * SECOND)).toBeCloseTo(69, 9);
     expect(sawtooth(T0 + 40 * SECOND)).toBe(50);
   });

@@ -7,7 +7,7 @@ import { createLogger } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import type { SimMessage } from '../src/core/message-source.js';
 import { planRun } from '../src/core/plan-run.js';
-import { Simulation, type MessageSender, type PaceMode } from '../src/kafka/simulation.js';
+import { type MessageSender, type PaceMode, Simulation } from '../src/kafka/simulation.js';
 import { defineScenario } from '../src/scenario/load-scenario.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -37,7 +37,12 @@ function sender(options: { delayMs?: number; fail?: (call: number) => boolean; n
   return { sender: s, batches, maxInFlight: () => maxInFlight };
 }
 
-function simulation(pace: PaceMode, s: MessageSender, count: number, extra: { batchSize?: number; maxInFlight?: number; drainTimeoutMs?: number } = {}) {
+function simulation(
+  pace: PaceMode,
+  s: MessageSender,
+  count: number,
+  extra: { batchSize?: number; maxInFlight?: number; drainTimeoutMs?: number } = {},
+) {
   const { source } = planRun(scenario, { seed: 1, count });
   return new Simulation({ sender: s, topic: 't', source, pace, logger, ...extra });
 }
@@ -45,8 +50,18 @@ function simulation(pace: PaceMode, s: MessageSender, count: number, extra: { ba
 describe('Simulation', () => {
   it('sends everything in batches, within the in-flight bound, and counts acknowledgements', async () => {
     const fake = sender({ delayMs: 5 });
-    const summary = await simulation({ kind: 'fast' }, fake.sender, 10_000, { batchSize: 700, maxInFlight: 2_100 }).run();
-    expect(summary).toMatchObject({ produced: 10_000, acked: 10_000, failed: 0, unconfirmed: 0, ok: true, reason: 'complete' });
+    const summary = await simulation({ kind: 'fast' }, fake.sender, 10_000, {
+      batchSize: 700,
+      maxInFlight: 2_100,
+    }).run();
+    expect(summary).toMatchObject({
+      produced: 10_000,
+      acked: 10_000,
+      failed: 0,
+      unconfirmed: 0,
+      ok: true,
+      reason: 'complete',
+    });
     expect(fake.batches.map((b) => b.length).reduce((a, b) => a + b, 0)).toBe(10_000);
     expect(Math.max(...fake.batches.map((b) => b.length))).toBe(700);
     expect(fake.maxInFlight()).toBeLessThanOrEqual(2_100);
@@ -65,7 +80,10 @@ describe('Simulation', () => {
 
   it('counts failed sends with their reason and is not ok', async () => {
     const fake = sender({ fail: (call) => call % 2 === 1 });
-    const summary = await simulation({ kind: 'fast' }, fake.sender, 4_000, { batchSize: 1_000, maxInFlight: 4_000 }).run();
+    const summary = await simulation({ kind: 'fast' }, fake.sender, 4_000, {
+      batchSize: 1_000,
+      maxInFlight: 4_000,
+    }).run();
     expect(summary).toMatchObject({ produced: 4_000, acked: 2_000, failed: 2_000, ok: false });
     expect(summary.failures).toEqual({ '10: Broker: Message size too large': 2_000 });
   });
@@ -85,7 +103,11 @@ describe('Simulation', () => {
 
   it('gives up after the drain deadline and reports the unconfirmed messages', async () => {
     const fake = sender({ never: true });
-    const sim = simulation({ kind: 'fast' }, fake.sender, 500, { batchSize: 100, maxInFlight: 1_000, drainTimeoutMs: 200 });
+    const sim = simulation({ kind: 'fast' }, fake.sender, 500, {
+      batchSize: 100,
+      maxInFlight: 1_000,
+      drainTimeoutMs: 200,
+    });
     const summary = await sim.run();
     expect(summary).toMatchObject({ produced: 500, acked: 0, failed: 0, unconfirmed: 500, ok: false });
   });

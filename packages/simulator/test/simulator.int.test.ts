@@ -8,9 +8,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sensorReadingCodec, type SensorReading } from '@sensor-pipeline/shared';
+import { type SensorReading, sensorReadingCodec } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { bootstrapServers, consumeMessages, createTopics, kafkaSettings, testLogger, uniqueName, waitFor, type ConsumedMessage } from '../../../test/kafka.js';
+import {
+  bootstrapServers,
+  type ConsumedMessage,
+  consumeMessages,
+  createTopics,
+  kafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../test/kafka.js';
 import { planRun } from '../src/core/plan-run.js';
 import { POISON_KINDS } from '../src/core/poison.js';
 import { startSimulator } from '../src/kafka/start-simulator.js';
@@ -24,7 +33,12 @@ const codec = sensorReadingCodec();
 const scenario = defineScenario({
   name: 'int',
   interval: '1s',
-  fleet: { sites: [{ name: 'site-a', devices: 30, labels: { region: 'eu' } }, { name: 'site-b', devices: 20 }] },
+  fleet: {
+    sites: [
+      { name: 'site-a', devices: 30, labels: { region: 'eu' } },
+      { name: 'site-b', devices: 20 },
+    ],
+  },
   faults: [
     { kind: 'overheat', devices: ['site-a/dev-0002'], at: '10s', for: '30s', ramp: '5s' },
     { kind: 'memory-leak', devices: ['site-b/dev-0003'], at: '5s', ratePercentPerMinute: 200 },
@@ -34,7 +48,14 @@ const scenario = defineScenario({
 
 async function produce(topic: string, options: { seed: number; count: number; poisonRate?: number }) {
   const plan = planRun(scenario, { seed: options.seed, count: options.count, poisonRate: options.poisonRate });
-  const running = await startSimulator({ plan, pace: { kind: 'fast' }, topic, kafka: kafkaSettings('simulator-int'), logger: testLogger, tuning: { lingerMs: 5 } });
+  const running = await startSimulator({
+    plan,
+    pace: { kind: 'fast' },
+    topic,
+    kafka: kafkaSettings('simulator-int'),
+    logger: testLogger,
+    tuning: { lingerMs: 5 },
+  });
   return running.done;
 }
 
@@ -49,7 +70,10 @@ function byDevice(messages: readonly ConsumedMessage[]): Map<string, Buffer[]> {
   return out;
 }
 
-function runCli(args: readonly string[], options: { killAfterMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: readonly string[],
+  options: { killAfterMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', CLI, ...args], {
       cwd: ROOT,
@@ -62,7 +86,9 @@ function runCli(args: readonly string[], options: { killAfterMs?: number } = {})
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     if (options.killAfterMs !== undefined) {
       // stop it once it has produced for a while
-      void waitFor(() => stdout.includes('"msg":"simulation started"'), { timeoutMs: 60_000 }).then(() => setTimeout(() => child.kill('SIGTERM'), options.killAfterMs));
+      void waitFor(() => stdout.includes('"msg":"simulation started"'), { timeoutMs: 60_000 }).then(() =>
+        setTimeout(() => child.kill('SIGTERM'), options.killAfterMs),
+      );
     }
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -80,7 +106,14 @@ describe('simulator against Kafka', () => {
     const [topic] = await createTopics([uniqueName('sim-readings')], { partitions: 4 });
     const count = 20_000;
     const summary = await produce(topic!, { seed: 1, count });
-    expect(summary).toMatchObject({ produced: count, acked: count, failed: 0, unconfirmed: 0, ok: true, reason: 'complete' });
+    expect(summary).toMatchObject({
+      produced: count,
+      acked: count,
+      failed: 0,
+      unconfirmed: 0,
+      ok: true,
+      reason: 'complete',
+    });
 
     const messages = await consumeMessages(topic!, { count, timeoutMs: 60_000 });
     expect(messages).toHaveLength(count);
@@ -99,12 +132,18 @@ describe('simulator against Kafka', () => {
       });
     }
     // the faults are visible in the data
-    const hot = devices.get('site-a/dev-0002')!.map((v) => codec.decode(v)).filter((r) => r.metric === 'temperature');
+    const hot = devices
+      .get('site-a/dev-0002')!
+      .map((v) => codec.decode(v))
+      .filter((r) => r.metric === 'temperature');
     expect(Math.max(...hot.map((r) => r.value))).toBeGreaterThan(85);
   });
 
   it('the same seed gives the same bytes, per device, as the offline stream', async () => {
-    const [a, b, c] = await createTopics([uniqueName('sim-seed-a'), uniqueName('sim-seed-b'), uniqueName('sim-seed-c')], { partitions: 3 });
+    const [a, b, c] = await createTopics(
+      [uniqueName('sim-seed-a'), uniqueName('sim-seed-b'), uniqueName('sim-seed-c')],
+      { partitions: 3 },
+    );
     const count = 6_000;
     await produce(a!, { seed: 42, count, poisonRate: 0.02 });
     await produce(b!, { seed: 42, count, poisonRate: 0.02 });
@@ -151,16 +190,38 @@ describe('simulator against Kafka', () => {
 
   it('CLI: produces --count readings, reports them all acknowledged and exits 0', async () => {
     const topic = uniqueName('sim-cli');
-    const result = await runCli(['--scenario', DEMO, '--seed', '1', '--count', '3000', '--topic', topic, '--create-topic', '--partitions', '2', '--no-progress']);
+    const result = await runCli([
+      '--scenario',
+      DEMO,
+      '--seed',
+      '1',
+      '--count',
+      '3000',
+      '--topic',
+      topic,
+      '--create-topic',
+      '--partitions',
+      '2',
+      '--no-progress',
+    ]);
     expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
-    expect(summaryOf(result.stdout)).toMatchObject({ produced: 3_000, acked: 3_000, failed: 0, ok: true, reason: 'complete', seed: '1' });
+    expect(summaryOf(result.stdout)).toMatchObject({
+      produced: 3_000,
+      acked: 3_000,
+      failed: 0,
+      ok: true,
+      reason: 'complete',
+      seed: '1',
+    });
     const messages = await consumeMessages(topic, { count: 3_000, timeoutMs: 60_000 });
     expect(messages).toHaveLength(3_000);
   });
 
   it('CLI: SIGTERM during a real-time run flushes what is in flight and exits 0 with a summary', async () => {
     const topic = uniqueName('sim-sigterm');
-    const result = await runCli(['--scenario', DEMO, '--topic', topic, '--create-topic', '--no-progress'], { killAfterMs: 2_500 });
+    const result = await runCli(['--scenario', DEMO, '--topic', topic, '--create-topic', '--no-progress'], {
+      killAfterMs: 2_500,
+    });
     expect(result.code, result.stderr + result.stdout.slice(-2_000)).toBe(0);
     const summary = summaryOf(result.stdout);
     expect(summary).toMatchObject({ reason: 'stopped', ok: true, failed: 0, unconfirmed: 0 });
@@ -173,7 +234,10 @@ describe('simulator against Kafka', () => {
   it('CLI: a bad scenario file exits 2 naming file, line and field, before touching Kafka', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'name: bad\ninterval: 1s\nfleet:\n  sites:\n    - name: site-a\n      devices: 2\nfaults:\n  - kind: overheat\n    devices: [site-a/dev-0009]\n');
+    writeFileSync(
+      file,
+      'name: bad\ninterval: 1s\nfleet:\n  sites:\n    - name: site-a\n      devices: 2\nfaults:\n  - kind: overheat\n    devices: [site-a/dev-0009]\n',
+    );
     const started = Date.now();
     const result = await runCli(['--scenario', file, '--bootstrap-servers', '127.0.0.1:1']);
     expect(result.code).toBe(2);
@@ -184,7 +248,9 @@ describe('simulator against Kafka', () => {
 
   it('CLI: counts and logs readings the broker refuses, and exits 1', async () => {
     // a topic that takes no record batch bigger than 100 bytes: the broker refuses every batch, for good
-    const [topic] = await createTopics([{ topic: uniqueName('sim-refused'), numPartitions: 1, config: { 'max.message.bytes': '100' } }]);
+    const [topic] = await createTopics([
+      { topic: uniqueName('sim-refused'), numPartitions: 1, config: { 'max.message.bytes': '100' } },
+    ]);
     const result = await runCli(['--count', '500', '--topic', topic!, '--delivery-timeout', '10s', '--no-progress']);
     expect(result.code, result.stdout.slice(-2_000)).toBe(1);
     const summary = summaryOf(result.stdout);

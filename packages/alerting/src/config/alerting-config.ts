@@ -11,12 +11,12 @@
  * "did you mean" hints; the conversion to `AlertingConfig` happens in `build` after validation.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { durationMs } from '@sensor-pipeline/shared';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../delivery/retry-schedule.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../format/payload-format.js';
-import { glob, type AlertMatch } from '../routing/alert-matcher.js';
+import { type AlertMatch, glob } from '../routing/alert-matcher.js';
 import type { RouteSpec } from '../routing/route-tree.js';
 import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
 import { SigningKeys } from '../signing/signing-keys.js';
@@ -82,13 +82,40 @@ export interface AlertingConfigContext {
   readonly readFile?: (path: string) => string;
 }
 
-const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+const RESERVED_HEADERS = new Set([
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-type',
+  'content-length',
+  'host',
+  'transfer-encoding',
+  'connection',
+]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const intField = (min: number, max: number) =>
-  z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'expected an integer').transform(Number)]).pipe(z.number().int().min(min).max(max));
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+$/, 'expected an integer')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max));
 const numberField = (min: number, max: number) =>
-  z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a number').transform(Number)]).pipe(z.number().min(min).max(max));
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+        .transform(Number),
+    ])
+    .pipe(z.number().min(min).max(max));
 const boolField = () => z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const globs = () =>
   z
@@ -112,7 +139,12 @@ const retrySchema = z
     maxRetryAfter: durationMs().default(DEFAULT_RETRY_POLICY.maxRetryAfterMs),
   })
   .superRefine((r, ctx) => {
-    if (r.maxDelay < r.initialDelay) ctx.addIssue({ code: 'custom', path: ['maxDelay'], message: `maxDelay (${r.maxDelay} ms) must be at least initialDelay (${r.initialDelay} ms)` });
+    if (r.maxDelay < r.initialDelay)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxDelay'],
+        message: `maxDelay (${r.maxDelay} ms) must be at least initialDelay (${r.initialDelay} ms)`,
+      });
   });
 
 const urlField = z.string().superRefine((text, ctx) => {
@@ -120,10 +152,14 @@ const urlField = z.string().superRefine((text, ctx) => {
   try {
     url = new URL(text);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `expected an absolute http(s) URL like https://hooks.example.com/alerts, got "${text}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected an absolute http(s) URL like https://hooks.example.com/alerts, got "${text}"`,
+    });
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `expected an http or https URL, got ${url.protocol.replace(':', '')}` });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `expected an http or https URL, got ${url.protocol.replace(':', '')}` });
   if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the URL has no host' });
 });
 
@@ -143,15 +179,24 @@ const receiverSchema = z.strictObject({
     .default({})
     .superRefine((headers, ctx) => {
       for (const name of Object.keys(headers)) {
-        if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the service and cannot be configured` });
-        else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name` });
+        if (RESERVED_HEADERS.has(name.toLowerCase()))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `header ${name} is set by the service and cannot be configured`,
+          });
+        else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+          ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name` });
       }
     }),
   allowPrivateNetwork: boolField().default(false),
 });
 
 const statusField = z
-  .union([z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved']), z.array(z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved'])).min(1)])
+  .union([
+    z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved']),
+    z.array(z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved'])).min(1),
+  ])
   .transform((v) => (Array.isArray(v) ? v : [v]).map((s) => s.toUpperCase()));
 
 const matchSchema = z.strictObject({
@@ -229,7 +274,11 @@ export function alertingConfigSchema(context: AlertingConfigContext) {
   const build = (file: FileConfig): AlertingConfig => ({
     receivers: file.receivers.map((r, i) => toReceiver(r, keys.get(i) ?? SigningKeys.none)),
     route: file.route,
-    consumer: { groupId: file.consumer.groupId, commitIntervalMs: file.consumer.commitInterval, maxBatchSize: file.consumer.maxBatchSize },
+    consumer: {
+      groupId: file.consumer.groupId,
+      commitIntervalMs: file.consumer.commitInterval,
+      maxBatchSize: file.consumer.maxBatchSize,
+    },
     dedup: { windowMs: file.dedup.window, maxEntries: file.dedup.maxEntries },
     links: file.links,
     shutdown: { drainTimeoutMs: file.shutdown.drainTimeout },
@@ -242,7 +291,8 @@ type Issue = (path: (string | number)[], message: string) => void;
 function checkRoutes(file: FileConfig, issue: Issue): void {
   const names = new Map<string, number>();
   file.receivers.forEach((r, i) => {
-    if (names.has(r.name)) issue(['receivers', i, 'name'], `duplicate receiver name "${r.name}" (also receivers[${names.get(r.name)}])`);
+    if (names.has(r.name))
+      issue(['receivers', i, 'name'], `duplicate receiver name "${r.name}" (also receivers[${names.get(r.name)}])`);
     else names.set(r.name, i);
   });
   const known = [...names.keys()].join(', ');
@@ -250,20 +300,30 @@ function checkRoutes(file: FileConfig, issue: Issue): void {
     if (route.receiver !== undefined && !names.has(route.receiver)) {
       issue([...path, 'receiver'], `unknown receiver "${route.receiver}"; expected one of the receivers: ${known}`);
     }
-    route.routes?.forEach((child, i) => walk(child, [...path, 'routes', i]));
+    route.routes?.forEach((child, i) => {
+      walk(child, [...path, 'routes', i]);
+    });
   };
   walk(file.route, ['route']);
 }
 
 /** Secrets and the SSRF guard for one receiver; returns its signing keys when it has valid ones. */
-function checkReceiver(r: FileConfig['receivers'][number], index: number, context: AlertingConfigContext, issue: Issue): SigningKeys | undefined {
+function checkReceiver(
+  r: FileConfig['receivers'][number],
+  index: number,
+  context: AlertingConfigContext,
+  issue: Issue,
+): SigningKeys | undefined {
   const at = (field: string): (string | number)[] => ['receivers', index, field];
   let signingKeys: SigningKeys | undefined;
   if (r.secret !== undefined && r.secretFile !== undefined) {
     issue(at('secretFile'), 'set either secret (from ${ENV_VAR}) or secretFile, not both');
   } else if (r.secret !== undefined) {
     if (context.literalSecrets.has(index)) {
-      issue(at('secret'), 'secrets are never written in the YAML: write secret: ${SOME_ENV_VAR} (exactly one variable reference) or use secretFile');
+      issue(
+        at('secret'),
+        'secrets are never written in the YAML: write secret: ${SOME_ENV_VAR} (exactly one variable reference) or use secretFile',
+      );
     } else {
       try {
         signingKeys = new SigningKeys(parseWebhookSecrets(r.secret));
@@ -277,7 +337,10 @@ function checkReceiver(r: FileConfig['receivers'][number], index: number, contex
     try {
       text = (context.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
     } catch (err) {
-      issue(at('secretFile'), `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      issue(
+        at('secretFile'),
+        `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     if (text !== undefined) {
       try {
@@ -300,7 +363,10 @@ function checkReceiver(r: FileConfig['receivers'][number], index: number, contex
       const verdict = classifyAddress(address);
       if (verdict.blocked) {
         const via = address === host ? '' : ` resolves to ${address} and`;
-        issue(at('url'), `host ${host}${via} is a ${verdict.range} address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service`);
+        issue(
+          at('url'),
+          `host ${host}${via} is a ${verdict.range} address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service`,
+        );
         break;
       }
     }

@@ -12,9 +12,9 @@
  */
 import { parseConfig, readConfigText } from '@sensor-pipeline/shared';
 import { z } from 'zod';
+import { type ResolveHost, resolveHostAddresses } from '../ssrf/check-destination.js';
 import { isIpAddress } from '../ssrf/classify-address.js';
-import { resolveHostAddresses, type ResolveHost } from '../ssrf/check-destination.js';
-import { alertingConfigSchema, configBaseDir, type AlertingConfig } from './alerting-config.js';
+import { type AlertingConfig, alertingConfigSchema, configBaseDir } from './alerting-config.js';
 
 export interface LoadAlertingConfigOptions {
   /** Variables for `${VAR}`; defaults to `process.env`. */
@@ -27,17 +27,27 @@ export interface LoadAlertingConfigOptions {
 }
 
 const MARK = '\u0000env:';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks a substituted env reference, never found in YAML text
 const MARKED = /^\u0000env:[A-Za-z_][A-Za-z0-9_]*\u0000$/;
 
-export async function loadAlertingConfig(file: string, options: LoadAlertingConfigOptions = {}): Promise<AlertingConfig> {
+export async function loadAlertingConfig(
+  file: string,
+  options: LoadAlertingConfigOptions = {},
+): Promise<AlertingConfig> {
   return parseAlertingConfig(readConfigText(file), file, options);
 }
 
-export async function parseAlertingConfig(text: string, file: string, options: LoadAlertingConfigOptions = {}): Promise<AlertingConfig> {
+export async function parseAlertingConfig(
+  text: string,
+  file: string,
+  options: LoadAlertingConfigOptions = {},
+): Promise<AlertingConfig> {
   const env = options.env ?? process.env;
 
   // pass 1: which secrets came from a variable?
-  const marked = new Proxy({} as Record<string, string | undefined>, { get: (_t, name) => (typeof name === 'string' ? `${MARK}${name}\u0000` : undefined) });
+  const marked = new Proxy({} as Record<string, string | undefined>, {
+    get: (_t, name) => (typeof name === 'string' ? `${MARK}${name}\u0000` : undefined),
+  });
   const shape = parseConfig(text, file, z.unknown(), { env: marked }) as { receivers?: unknown };
   const literalSecrets = new Set<number>();
   receiversOf(shape).forEach((receiver, i) => {
@@ -69,7 +79,12 @@ export async function parseAlertingConfig(text: string, file: string, options: L
   );
 
   // pass 3: the real thing
-  const { schema, build } = alertingConfigSchema({ baseDir: configBaseDir(file), literalSecrets, resolvedHosts, ...(options.readFile ? { readFile: options.readFile } : {}) });
+  const { schema, build } = alertingConfigSchema({
+    baseDir: configBaseDir(file),
+    literalSecrets,
+    resolvedHosts,
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+  });
   return build(parseConfig(text, file, schema, { env }));
 }
 

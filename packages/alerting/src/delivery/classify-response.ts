@@ -5,7 +5,9 @@
 import { DeliveryError } from './delivery-error.js';
 import { parseRetryAfterMs } from './parse-retry-after.js';
 
-export type AttemptVerdict = { readonly kind: 'delivered' } | { readonly kind: 'failed'; readonly error: DeliveryError };
+export type AttemptVerdict =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'failed'; readonly error: DeliveryError };
 
 export interface ResponseSummary {
   readonly status: number;
@@ -24,10 +26,14 @@ export function classifyResponse(response: ResponseSummary, nowMs: number): Atte
   if (status >= 300 && status < 400) {
     return {
       kind: 'failed',
-      error: new DeliveryError('WEBHOOK_REDIRECT', `HTTP ${status} redirect${response.location ? ` to ${response.location}` : ''} not followed; configure the final URL`, {
-        retriable: false,
-        status,
-      }),
+      error: new DeliveryError(
+        'WEBHOOK_REDIRECT',
+        `HTTP ${status} redirect${response.location ? ` to ${response.location}` : ''} not followed; configure the final URL`,
+        {
+          retriable: false,
+          status,
+        },
+      ),
     };
   }
   const retriable = status >= 500 || RETRIABLE_4XX.has(status);

@@ -20,7 +20,8 @@ export class DedupWindow {
 
   constructor(options: DedupWindowOptions) {
     if (!(options.windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${options.windowMs}`);
-    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) throw new RangeError(`maxEntries must be an integer ≥ 1, got ${options.maxEntries}`);
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1)
+      throw new RangeError(`maxEntries must be an integer ≥ 1, got ${options.maxEntries}`);
     this.windowMs = options.windowMs;
     this.maxEntries = options.maxEntries;
   }

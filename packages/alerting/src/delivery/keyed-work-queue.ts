@@ -43,7 +43,8 @@ export class KeyedWorkQueue<J> {
   private idleWaiters: (() => void)[] = [];
 
   constructor(options: KeyedWorkQueueOptions<J>) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${options.concurrency}`);
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+      throw new RangeError(`concurrency must be an integer ≥ 1, got ${options.concurrency}`);
     this.options = options;
   }
 
@@ -116,13 +117,16 @@ export class KeyedWorkQueue<J> {
       lane.state = 'waiting';
       this.waiting += 1;
       const setTimer = this.options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
-      const timer = setTimer(() => {
-        this.timers.delete(timer);
-        this.waiting -= 1;
-        lane.state = 'ready';
-        this.ready.push(lane);
-        this.pump();
-      }, Math.max(0, step.retryInMs));
+      const timer = setTimer(
+        () => {
+          this.timers.delete(timer);
+          this.waiting -= 1;
+          lane.state = 'ready';
+          this.ready.push(lane);
+          this.pump();
+        },
+        Math.max(0, step.retryInMs),
+      );
       this.timers.add(timer);
     } else if (step === undefined) {
       lane.jobs.shift();

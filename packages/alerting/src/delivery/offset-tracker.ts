@@ -23,7 +23,8 @@ export class OffsetTracker {
 
   /** Starts tracking `offset`; false when it is not above the highest tracked one (already seen). */
   track(offset: number): boolean {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
     if (offset <= this.highest) return false;
     this.highest = offset;
     this.pending.push(offset);

@@ -38,7 +38,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
  * @param random a source of numbers in [0, 1), e.g. `Math.random`
  * @param retryAfterMs the receiver's `Retry-After`, converted to milliseconds from now
  */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number, retryAfterMs?: number): number | undefined {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number | undefined {
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be an integer ≥ 1, got ${attempt}`);
   if (attempt >= policy.maxAttempts) return undefined;
   const base = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** (attempt - 1));
@@ -54,6 +59,7 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () =>
       delay = base;
       break;
   }
-  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) delay = Math.max(delay, Math.min(Math.max(0, retryAfterMs), policy.maxRetryAfterMs));
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs))
+    delay = Math.max(delay, Math.min(Math.max(0, retryAfterMs), policy.maxRetryAfterMs));
   return Math.round(delay);
 }

@@ -12,13 +12,15 @@
  */
 import { Agent, request } from 'undici';
 import type { ReceiverConfig } from '../config/alerting-config.js';
-import type { ResponseSummary } from './classify-response.js';
-import { DeliveryError } from './delivery-error.js';
 import { blockedLiteral } from '../ssrf/check-destination.js';
 import { DestinationBlockedError } from '../ssrf/destination-blocked-error.js';
 import { guardedLookup, type ResolveAll } from '../ssrf/guarded-lookup.js';
+import type { ResponseSummary } from './classify-response.js';
+import { DeliveryError } from './delivery-error.js';
 
-export type SendResult = { readonly kind: 'response'; readonly response: ResponseSummary } | { readonly kind: 'error'; readonly error: DeliveryError };
+export type SendResult =
+  | { readonly kind: 'response'; readonly response: ResponseSummary }
+  | { readonly kind: 'error'; readonly error: DeliveryError };
 
 export interface WebhookSender {
   /** POSTs `body` with `headers`. */
@@ -48,7 +50,11 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
       ? { timeout: receiver.timeoutMs }
       : { timeout: receiver.timeoutMs, lookup: guardedLookup(options.resolveAll) },
   });
-  const fixedHeaders = { ...receiver.headers, 'content-type': 'application/json', 'user-agent': options.userAgent ?? USER_AGENT };
+  const fixedHeaders = {
+    ...receiver.headers,
+    'content-type': 'application/json',
+    'user-agent': options.userAgent ?? USER_AGENT,
+  };
   let closed = false;
 
   return {
@@ -58,7 +64,12 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
         if (verdict) return { kind: 'error', error: new DestinationBlockedError(url.hostname, verdict) };
       }
       try {
-        const res = await request(url, { method: 'POST', dispatcher: agent, headers: { ...fixedHeaders, ...headers }, body });
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { ...fixedHeaders, ...headers },
+          body,
+        });
         const header = (name: string): string | undefined => {
           const value = res.headers[name];
           return Array.isArray(value) ? value[0] : value;
@@ -69,14 +80,24 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
         } else {
           bodySnippet = await readSnippet(res.body);
         }
-        return { kind: 'response', response: { status: res.statusCode, retryAfter: header('retry-after'), location: header('location'), bodySnippet } };
+        return {
+          kind: 'response',
+          response: {
+            status: res.statusCode,
+            retryAfter: header('retry-after'),
+            location: header('location'),
+            bodySnippet,
+          },
+        };
       } catch (err) {
         return { kind: 'error', error: toDeliveryError(err, closed, receiver.timeoutMs) };
       }
     },
     async close() {
       closed = true;
-      await agent.destroy(new DeliveryError('WEBHOOK_NETWORK', 'request aborted: shutting down', { retriable: true })).catch(() => undefined);
+      await agent
+        .destroy(new DeliveryError('WEBHOOK_NETWORK', 'request aborted: shutting down', { retriable: true }))
+        .catch(() => undefined);
     },
   };
 }
@@ -97,7 +118,12 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): P
   return text === '' ? undefined : text;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function toDeliveryError(err: unknown, closed: boolean, timeoutMs: number): DeliveryError {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -105,10 +131,14 @@ function toDeliveryError(err: unknown, closed: boolean, timeoutMs: number): Deli
   }
   const code = (err as { code?: string } | undefined)?.code;
   const message = (err as Error | undefined)?.message ?? String(err);
-  if (closed) return new DeliveryError('WEBHOOK_NETWORK', 'request aborted: shutting down', { retriable: true, cause: err });
+  if (closed)
+    return new DeliveryError('WEBHOOK_NETWORK', 'request aborted: shutting down', { retriable: true, cause: err });
   if ((code && TIMEOUT_CODES.has(code)) || (err as Error | undefined)?.name === 'TimeoutError') {
     return new DeliveryError('WEBHOOK_TIMEOUT', `no response within ${timeoutMs} ms`, { retriable: true, cause: err });
   }
   const causeCode = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
-  return new DeliveryError('WEBHOOK_NETWORK', `${code ?? causeCode ?? 'network error'}: ${message}`, { retriable: true, cause: err });
+  return new DeliveryError('WEBHOOK_NETWORK', `${code ?? causeCode ?? 'network error'}: ${message}`, {
+    retriable: true,
+    cause: err,
+  });
 }

@@ -9,7 +9,7 @@
  * series: `groupLabels` = alertname, device, metric; `groupKey` = `{}:{alertname="…", device="…", metric="…"}`.
  */
 import type { Alert } from '@sensor-pipeline/shared';
-import { goTime, GO_ZERO_TIME } from './go-time.js';
+import { GO_ZERO_TIME, goTime } from './go-time.js';
 import type { FormatContext } from './payload-format.js';
 
 export interface AlertmanagerAlert {
@@ -36,7 +36,13 @@ export interface AlertmanagerMessage {
 }
 
 export function alertmanagerLabels(alert: Alert): Record<string, string> {
-  return sortKeys({ ...alert.labels, alertname: alert.rule, severity: alert.severity, device: alert.deviceId, metric: alert.metric });
+  return sortKeys({
+    ...alert.labels,
+    alertname: alert.rule,
+    severity: alert.severity,
+    device: alert.deviceId,
+    metric: alert.metric,
+  });
 }
 
 export function alertmanagerAnnotations(alert: Alert): Record<string, string> {
@@ -101,7 +107,9 @@ function renderGeneratorURL(template: string, alert: Alert): string {
     fingerprint: alert.fingerprint,
     eventId: alert.eventId,
   };
-  return template.replace(/\{(rule|deviceId|metric|fingerprint|eventId)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? ''));
+  return template.replace(/\{(rule|deviceId|metric|fingerprint|eventId)\}/g, (_m, name: string) =>
+    encodeURIComponent(values[name] ?? ''),
+  );
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

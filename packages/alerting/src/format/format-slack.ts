@@ -10,19 +10,19 @@ import type { Alert } from '@sensor-pipeline/shared';
 
 export function slackText(alert: Alert): string {
   const firing = alert.status !== 'RESOLVED';
-  const head = `${firing ? ':rotating_light:' : ':white_check_mark:'} *[${alert.status}] ${escape(alert.rule)}* (${escape(alert.severity)}) on \`${escape(alert.deviceId)}\``;
+  const head = `${firing ? ':rotating_light:' : ':white_check_mark:'} *[${alert.status}] ${escapeMrkdwn(alert.rule)}* (${escapeMrkdwn(alert.severity)}) on \`${escapeMrkdwn(alert.deviceId)}\``;
   const measure =
     alert.condition === 'absent'
-      ? `${escape(alert.metric)} silent for ${formatNumber(alert.value / 1_000)}s (threshold ${formatNumber(alert.threshold / 1_000)}s)`
-      : `${escape(alert.metric)} ${escape(alert.statistic)} is ${formatNumber(alert.value)} (${escape(alert.condition)} ${formatNumber(alert.threshold)}) over ${escape(alert.window.spec)}`;
-  return [head, measure, escape(alert.summary)].filter((line) => line !== '').join('\n');
+      ? `${escapeMrkdwn(alert.metric)} silent for ${formatNumber(alert.value / 1_000)}s (threshold ${formatNumber(alert.threshold / 1_000)}s)`
+      : `${escapeMrkdwn(alert.metric)} ${escapeMrkdwn(alert.statistic)} is ${formatNumber(alert.value)} (${escapeMrkdwn(alert.condition)} ${formatNumber(alert.threshold)}) over ${escapeMrkdwn(alert.window.spec)}`;
+  return [head, measure, escapeMrkdwn(alert.summary)].filter((line) => line !== '').join('\n');
 }
 
 export function formatSlack(alert: Alert): string {
   return JSON.stringify({ text: slackText(alert) });
 }
 
-function escape(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

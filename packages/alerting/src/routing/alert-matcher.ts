@@ -4,8 +4,9 @@
  * matches when any of its patterns matches, and the block matches when every given field does. An empty
  * block matches every alert. A label pattern never matches an alert without that label.
  */
-import picomatch from 'picomatch';
+
 import type { Alert } from '@sensor-pipeline/shared';
+import picomatch from 'picomatch';
 
 export interface AlertMatch {
   readonly severity?: readonly string[];
@@ -30,7 +31,10 @@ export function compileMatch(match: AlertMatch): AlertPredicate {
     checks.push((alert) => test(read(alert)));
   };
   field(match.severity, (a) => a.severity);
-  field(match.status?.map((s) => s.toUpperCase()), (a) => a.status);
+  field(
+    match.status?.map((s) => s.toUpperCase()),
+    (a) => a.status,
+  );
   field(match.rule, (a) => a.rule);
   field(match.device, (a) => a.deviceId);
   field(match.metric, (a) => a.metric);

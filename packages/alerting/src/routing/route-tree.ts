@@ -7,7 +7,7 @@
  * Each receiver appears once in the result, in the order first reached.
  */
 import type { Alert } from '@sensor-pipeline/shared';
-import { compileMatch, type AlertMatch, type AlertPredicate } from './alert-matcher.js';
+import { type AlertMatch, type AlertPredicate, compileMatch } from './alert-matcher.js';
 
 export interface RouteSpec {
   readonly receiver?: string | undefined;

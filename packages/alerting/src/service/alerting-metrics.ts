@@ -34,8 +34,18 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createAlertingMetrics(registry: Registry): AlertingMetrics {
   const registers = [registry];
   return {
-    deliveries: new Counter({ name: 'alerting_deliveries_total', help: 'Alert deliveries by receiver and final outcome', labelNames: ['receiver', 'outcome'], registers }),
-    attempts: new Counter({ name: 'alerting_delivery_attempts_total', help: 'HTTP delivery attempts by receiver and result', labelNames: ['receiver', 'result'], registers }),
+    deliveries: new Counter({
+      name: 'alerting_deliveries_total',
+      help: 'Alert deliveries by receiver and final outcome',
+      labelNames: ['receiver', 'outcome'],
+      registers,
+    }),
+    attempts: new Counter({
+      name: 'alerting_delivery_attempts_total',
+      help: 'HTTP delivery attempts by receiver and result',
+      labelNames: ['receiver', 'result'],
+      registers,
+    }),
     deliveryLatency: new Histogram({
       name: 'alerting_delivery_latency_seconds',
       help: 'Time from consuming an alert to its successful delivery, retries included',
@@ -43,12 +53,46 @@ export function createAlertingMetrics(registry: Registry): AlertingMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    requestDuration: new Histogram({ name: 'alerting_request_duration_seconds', help: 'Duration of one webhook HTTP attempt', labelNames: ['receiver'], buckets: LATENCY_BUCKETS, registers }),
-    queueDepth: new Gauge({ name: 'alerting_queue_depth', help: 'Alerts queued, in flight or waiting to retry, per receiver', labelNames: ['receiver'], registers }),
-    deadLetters: new Counter({ name: 'alerting_dead_letters_total', help: 'Records written to the deliveries DLQ, by receiver and error code', labelNames: ['receiver', 'code'], registers }),
-    records: new Counter({ name: 'alerting_records_total', help: 'Records consumed from the alerts topic, by result', labelNames: ['result'], registers }),
-    paused: new Gauge({ name: 'alerting_consumer_paused', help: '1 while consumption is paused because a receiver queue is full', registers }),
-    pauses: new Counter({ name: 'alerting_consumer_pauses_total', help: 'How often consumption paused because a receiver queue was full', registers }),
-    committedOffset: new Gauge({ name: 'alerting_committed_offset', help: 'Last committed offset (next to read) per alerts topic partition', labelNames: ['partition'], registers }),
+    requestDuration: new Histogram({
+      name: 'alerting_request_duration_seconds',
+      help: 'Duration of one webhook HTTP attempt',
+      labelNames: ['receiver'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'alerting_queue_depth',
+      help: 'Alerts queued, in flight or waiting to retry, per receiver',
+      labelNames: ['receiver'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'alerting_dead_letters_total',
+      help: 'Records written to the deliveries DLQ, by receiver and error code',
+      labelNames: ['receiver', 'code'],
+      registers,
+    }),
+    records: new Counter({
+      name: 'alerting_records_total',
+      help: 'Records consumed from the alerts topic, by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    paused: new Gauge({
+      name: 'alerting_consumer_paused',
+      help: '1 while consumption is paused because a receiver queue is full',
+      registers,
+    }),
+    pauses: new Counter({
+      name: 'alerting_consumer_pauses_total',
+      help: 'How often consumption paused because a receiver queue was full',
+      registers,
+    }),
+    committedOffset: new Gauge({
+      name: 'alerting_committed_offset',
+      help: 'Last committed offset (next to read) per alerts topic partition',
+      labelNames: ['partition'],
+      registers,
+    }),
   };
 }

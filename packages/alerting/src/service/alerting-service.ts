@@ -14,10 +14,10 @@ import {
   createConsumer,
   createProducer,
   ensureTopics,
-  topicNamesFromEnv,
   type KafkaSettings,
   type Logger,
   type ReadinessReport,
+  topicNamesFromEnv,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
 import { OffsetTracker } from '../delivery/offset-tracker.js';
@@ -104,7 +104,10 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       ...(options.createSender ? { createSender: options.createSender } : {}),
       ...(options.random ? { random: options.random } : {}),
       deadLetter: async (record) => {
-        await producer.send({ topic: topics.deliveriesDlq, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+        await producer.send({
+          topic: topics.deliveriesDlq,
+          messages: [{ key: record.key, value: record.value, headers: record.headers }],
+        });
       },
       onProgress: () => maybeResume(),
     });
@@ -127,7 +130,8 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         for (const [partition, tracker] of trackers) {
           if (partitions && !partitions.includes(partition)) continue;
           const next = tracker.committable();
-          if (next !== undefined && next > (committed.get(partition) ?? -1)) offsets.push({ topic: topics.alerts, partition, offset: String(next) });
+          if (next !== undefined && next > (committed.get(partition) ?? -1))
+            offsets.push({ topic: topics.alerts, partition, offset: String(next) });
         }
         if (offsets.length === 0) return;
         try {
@@ -168,7 +172,11 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       paused = false;
       metrics?.paused.set(0);
       if (pipeline.relieved) log.info({ queues: pipeline.depths() }, 'receiver queues drained; resuming consumption');
-      else if (!stopping) log.warn({ queues: pipeline.depths(), pausedMs: Date.now() - started }, 'still full; taking one more batch to stay within the poll interval');
+      else if (!stopping)
+        log.warn(
+          { queues: pipeline.depths(), pausedMs: Date.now() - started },
+          'still full; taking one more batch to stay within the poll interval',
+        );
     };
     function maybeResume(): void {
       if (paused && wakeUp && pipeline.relieved) wakeUp();
@@ -214,7 +222,13 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
             const offset = Number(message.offset);
             if (tracker.track(offset)) {
               pipeline.accept(
-                { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value },
+                {
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: message.offset,
+                  key: message.key,
+                  value: message.value,
+                },
                 () => tracker.done(offset),
               );
             } else {
@@ -229,7 +243,10 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
 
     const timer = setInterval(() => void commit(), config.consumer.commitIntervalMs);
     timer.unref();
-    log.info({ topics, groupId: config.consumer.groupId, receivers: config.receivers.map((r) => r.name) }, 'alerting started');
+    log.info(
+      { topics, groupId: config.consumer.groupId, receivers: config.receivers.map((r) => r.name) },
+      'alerting started',
+    );
 
     let stopped: Promise<void> | undefined;
     return {
@@ -237,7 +254,13 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       topics,
       readiness: () => ({
         ready: joined && !stopping,
-        details: { joined, stopping, paused, partitions: [...trackers.keys()].sort((a, b) => a - b), queues: pipeline.depths() },
+        details: {
+          joined,
+          stopping,
+          paused,
+          partitions: [...trackers.keys()].sort((a, b) => a - b),
+          queues: pipeline.depths(),
+        },
       }),
       commit: () => commit(),
       stop() {
@@ -252,7 +275,12 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
             new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(false), drainMs))),
           ]);
           clearTimeout(deadline);
-          log.info({ drained, drainMs, queues: pipeline.depths() }, drained ? 'deliveries drained' : 'drain deadline passed; unfinished alerts will be redelivered after restart');
+          log.info(
+            { drained, drainMs, queues: pipeline.depths() },
+            drained
+              ? 'deliveries drained'
+              : 'drain deadline passed; unfinished alerts will be redelivered after restart',
+          );
           await pipeline.close();
           await commit();
           await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));

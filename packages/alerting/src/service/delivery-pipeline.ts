@@ -12,17 +12,24 @@
  * Dedup: a receiver remembers finished event ids for `dedup.window`; a redelivered alert still in flight
  * joins the delivery under way instead of starting another.
  */
-import { alertCodec, dlqHeaders, type Alert, type AvroCodec, type Logger, type PipelineError } from '@sensor-pipeline/shared';
+import {
+  type Alert,
+  type AvroCodec,
+  alertCodec,
+  dlqHeaders,
+  type Logger,
+  type PipelineError,
+} from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
-import { classifyResponse, type AttemptVerdict } from '../delivery/classify-response.js';
+import { type AttemptVerdict, classifyResponse } from '../delivery/classify-response.js';
 import { DedupWindow } from '../delivery/dedup-window.js';
 import { DeliveryError } from '../delivery/delivery-error.js';
-import { KeyedWorkQueue, type JobStep } from '../delivery/keyed-work-queue.js';
+import { type JobStep, KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
 import { retryDelayMs } from '../delivery/retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { formatPayload } from '../format/format-payload.js';
 import type { FormatContext } from '../format/payload-format.js';
-import { compileRoutes, routeAlert, type RouteNode } from '../routing/route-tree.js';
+import { compileRoutes, type RouteNode, routeAlert } from '../routing/route-tree.js';
 import { signWebhook } from '../signing/sign-webhook.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 
@@ -110,19 +117,30 @@ export class DeliveryPipeline {
     for (const config of options.config.receivers) {
       const runtime: ReceiverRuntime = {
         config,
-        context: { receiver: config.name, externalURL: options.config.links.externalURL, generatorURL: options.config.links.generatorURL },
+        context: {
+          receiver: config.name,
+          externalURL: options.config.links.externalURL,
+          generatorURL: options.config.links.generatorURL,
+        },
         queue: new KeyedWorkQueue<Job>({
           concurrency: config.concurrency,
           keyOf: (job) => job.alert.fingerprint,
           run: (job) => this.attempt(job),
-          onError: (err, job) => this.log.error({ err, receiver: config.name, eventId: job.alert.eventId }, 'delivery job failed unexpectedly'),
+          onError: (err, job) =>
+            this.log.error(
+              { err, receiver: config.name, eventId: job.alert.eventId },
+              'delivery job failed unexpectedly',
+            ),
           onFinished: () => {
             this.options.metrics?.queueDepth.set({ receiver: config.name }, runtime.queue.depth);
             this.options.onProgress?.();
           },
         }),
         sender: (options.createSender ?? createWebhookSender)(config),
-        dedup: new DedupWindow({ windowMs: options.config.dedup.windowMs, maxEntries: options.config.dedup.maxEntries }),
+        dedup: new DedupWindow({
+          windowMs: options.config.dedup.windowMs,
+          maxEntries: options.config.dedup.maxEntries,
+        }),
         inflight: new Map(),
         log: this.log.child({ receiver: config.name }),
       };
@@ -133,13 +151,15 @@ export class DeliveryPipeline {
 
   /** True when a receiver that pauses on a full queue has `queueSize` alerts or more. */
   get overloaded(): boolean {
-    for (const r of this.receivers.values()) if (r.config.onQueueFull === 'pause' && r.queue.depth >= r.config.queueSize) return true;
+    for (const r of this.receivers.values())
+      if (r.config.onQueueFull === 'pause' && r.queue.depth >= r.config.queueSize) return true;
     return false;
   }
 
   /** True when every receiver that pauses on a full queue is down to half its `queueSize`. */
   get relieved(): boolean {
-    for (const r of this.receivers.values()) if (r.config.onQueueFull === 'pause' && r.queue.depth > Math.floor(r.config.queueSize / 2)) return false;
+    for (const r of this.receivers.values())
+      if (r.config.onQueueFull === 'pause' && r.queue.depth > Math.floor(r.config.queueSize / 2)) return false;
     return true;
   }
 
@@ -158,7 +178,10 @@ export class DeliveryPipeline {
     const decoded = this.codec.safeDecode(record.value);
     if (!decoded.ok) {
       this.options.metrics?.records.inc({ result: 'undecodable' });
-      this.log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: decoded.error }, 'undecodable alert record; dead-lettering it');
+      this.log.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, err: decoded.error },
+        'undecodable alert record; dead-lettering it',
+      );
       this.deadLetterDirect(record, decoded.error, 'alerting/decode', {}, onDone, undefined);
       return;
     }
@@ -186,7 +209,10 @@ export class DeliveryPipeline {
       const eventId = alert.eventId;
       if (receiver.dedup.has(eventId, nowMs)) {
         this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'duplicate' });
-        receiver.log.debug({ eventId, offset: record.offset, partition: record.partition }, 'already delivered; skipping duplicate');
+        receiver.log.debug(
+          { eventId, offset: record.offset, partition: record.partition },
+          'already delivered; skipping duplicate',
+        );
         one();
         continue;
       }
@@ -196,12 +222,23 @@ export class DeliveryPipeline {
         continue;
       }
       if (receiver.config.onQueueFull === 'dead-letter' && receiver.queue.depth >= receiver.config.queueSize) {
-        const error = new DeliveryError('WEBHOOK_QUEUE_FULL', `receiver queue is full (${receiver.config.queueSize} alerts); not delivered`, { retriable: false });
-        this.deadLetterDirect(record, error, 'alerting/deliver', deliveryHeaders(receiver.config.name, eventId, 0, 'queue-full', undefined), () => {
-          receiver.dedup.remember(eventId, this.now());
-          this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'dead_lettered' });
-          one();
-        }, receiver.config.name);
+        const error = new DeliveryError(
+          'WEBHOOK_QUEUE_FULL',
+          `receiver queue is full (${receiver.config.queueSize} alerts); not delivered`,
+          { retriable: false },
+        );
+        this.deadLetterDirect(
+          record,
+          error,
+          'alerting/deliver',
+          deliveryHeaders(receiver.config.name, eventId, 0, 'queue-full', undefined),
+          () => {
+            receiver.dedup.remember(eventId, this.now());
+            this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'dead_lettered' });
+            one();
+          },
+          receiver.config.name,
+        );
         continue;
       }
       const job: Job = {
@@ -242,16 +279,27 @@ export class DeliveryPipeline {
     const { receiver, alert } = job;
     const name = receiver.config.name;
     job.attempts += 1;
-    const headers = signWebhook({ id: alert.eventId, timestampSeconds: Math.floor(this.now() / 1_000), body: job.body, keys: receiver.config.signingKeys.reveal() });
+    const headers = signWebhook({
+      id: alert.eventId,
+      timestampSeconds: Math.floor(this.now() / 1_000),
+      body: job.body,
+      keys: receiver.config.signingKeys.reveal(),
+    });
     const startedAt = performance.now();
     const result = await receiver.sender.send(job.body, headers);
     this.options.metrics?.requestDuration.observe({ receiver: name }, (performance.now() - startedAt) / 1_000);
-    const verdict: AttemptVerdict = result.kind === 'response' ? classifyResponse(result.response, this.now()) : { kind: 'failed', error: result.error };
+    const verdict: AttemptVerdict =
+      result.kind === 'response'
+        ? classifyResponse(result.response, this.now())
+        : { kind: 'failed', error: result.error };
     this.options.metrics?.attempts.inc({ receiver: name, result: attemptResult(verdict) });
 
     if (verdict.kind === 'delivered') {
       this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'delivered' });
-      this.options.metrics?.deliveryLatency.observe({ receiver: name }, Math.max(0, this.now() - job.acceptedAtMs) / 1_000);
+      this.options.metrics?.deliveryLatency.observe(
+        { receiver: name },
+        Math.max(0, this.now() - job.acceptedAtMs) / 1_000,
+      );
       receiver.log.debug({ eventId: alert.eventId, attempts: job.attempts }, 'delivered');
       this.finish(job);
       return undefined;
@@ -261,13 +309,39 @@ export class DeliveryPipeline {
     if (error.retriable) {
       const delayMs = retryDelayMs(receiver.config.retry, job.attempts, this.random, error.retryAfterMs);
       if (delayMs !== undefined) {
-        receiver.log.info({ eventId: alert.eventId, attempt: job.attempts, delayMs, code: error.code, status: error.status, reason: error.message }, 'delivery failed; will retry');
+        receiver.log.info(
+          {
+            eventId: alert.eventId,
+            attempt: job.attempts,
+            delayMs,
+            code: error.code,
+            status: error.status,
+            reason: error.message,
+          },
+          'delivery failed; will retry',
+        );
         return { retryInMs: delayMs };
       }
     }
     const outcome = error.retriable ? 'retries-exhausted' : 'not-retriable';
-    receiver.log.warn({ eventId: alert.eventId, attempts: job.attempts, code: error.code, status: error.status, reason: error.message, outcome }, 'delivery failed; dead-lettering');
-    const written = await this.writeDeadLetter(job.source, error, 'alerting/deliver', deliveryHeaders(name, alert.eventId, job.attempts, outcome, error.status), alert.deviceId);
+    receiver.log.warn(
+      {
+        eventId: alert.eventId,
+        attempts: job.attempts,
+        code: error.code,
+        status: error.status,
+        reason: error.message,
+        outcome,
+      },
+      'delivery failed; dead-lettering',
+    );
+    const written = await this.writeDeadLetter(
+      job.source,
+      error,
+      'alerting/deliver',
+      deliveryHeaders(name, alert.eventId, job.attempts, outcome, error.status),
+      alert.deviceId,
+    );
     if (!written) return { retryInMs: 0 }; // shutting down before the DLQ acknowledged
     this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'dead_lettered' });
     this.options.metrics?.deadLetters.inc({ receiver: name, code: error.code });
@@ -308,7 +382,13 @@ export class DeliveryPipeline {
     extra: Record<string, string>,
     key: Buffer | string | null,
   ): Promise<boolean> {
-    const headers = dlqHeaders({ topic: record.topic, partition: record.partition, offset: record.offset }, error, stage, this.now(), extra);
+    const headers = dlqHeaders(
+      { topic: record.topic, partition: record.partition, offset: record.offset },
+      error,
+      stage,
+      this.now(),
+      extra,
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.deadLetter({ key, value: record.value, headers });
@@ -316,14 +396,23 @@ export class DeliveryPipeline {
       } catch (err) {
         if (this.closing) return false;
         const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        this.log.error({ err, attempt, delayMs, topic: record.topic, partition: record.partition, offset: record.offset }, 'writing to the deliveries DLQ failed; retrying');
+        this.log.error(
+          { err, attempt, delayMs, topic: record.topic, partition: record.partition, offset: record.offset },
+          'writing to the deliveries DLQ failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   }
 }
 
-function deliveryHeaders(receiver: string, eventId: string, attempts: number, outcome: string, status: number | undefined): Record<string, string> {
+function deliveryHeaders(
+  receiver: string,
+  eventId: string,
+  attempts: number,
+  outcome: string,
+  status: number | undefined,
+): Record<string, string> {
   return {
     [DELIVERY_HEADERS.receiver]: receiver,
     [DELIVERY_HEADERS.eventId]: eventId,

@@ -29,7 +29,9 @@ export function signWebhook(input: SignInput): Record<string, string> {
     [WEBHOOK_HEADERS.timestamp]: String(input.timestampSeconds),
   };
   if (input.keys.length > 0) {
-    headers[WEBHOOK_HEADERS.signature] = input.keys.map((key) => `v1,${webhookSignature(key, input.id, input.timestampSeconds, input.body)}`).join(' ');
+    headers[WEBHOOK_HEADERS.signature] = input.keys
+      .map((key) => `v1,${webhookSignature(key, input.id, input.timestampSeconds, input.body)}`)
+      .join(' ');
   }
   return headers;
 }

@@ -20,7 +20,11 @@ export function describePayload(json: unknown, bytes: number): PayloadSummary {
       };
     }
     if (o['version'] === '4' && Array.isArray(o['alerts'])) {
-      const first = (o['alerts'][0] ?? {}) as { status?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+      const first = (o['alerts'][0] ?? {}) as {
+        status?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+      };
       const labels = first.labels ?? {};
       return {
         format: 'alertmanager',

@@ -88,7 +88,8 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     };
     // listening is all the sink needs to be ready: /readyz answers like /healthz
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return json(200, { status: 'ok' });
-    if (req.method === 'GET' && path === '/stats') return json(200, { accepted, unique: seen.size, duplicates, rejected });
+    if (req.method === 'GET' && path === '/stats')
+      return json(200, { accepted, unique: seen.size, duplicates, rejected });
     if (req.method !== 'POST') return json(405, { error: 'POST webhooks here; GET /healthz, /readyz or /stats' });
 
     readBody(req, maxBodyBytes).then(
@@ -105,7 +106,11 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           if (!result.ok) {
             rejected += 1;
             const line = `REJECTED ${path} ${result.reason} webhook-id=${String(req.headers['webhook-id'] ?? '-')}`;
-            print(options.output === 'json' ? JSON.stringify({ rejected: true, path, reason: result.reason, id: req.headers['webhook-id'] ?? null }) : line);
+            print(
+              options.output === 'json'
+                ? JSON.stringify({ rejected: true, path, reason: result.reason, id: req.headers['webhook-id'] ?? null })
+                : line,
+            );
             log?.warn({ path, reason: result.reason }, 'rejected webhook');
             return json(401, { error: `signature verification failed: ${result.reason}` });
           }
@@ -119,7 +124,8 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           parsed = undefined;
         }
         const id = verifiedId ?? header(req, 'webhook-id');
-        const ts = timestampSeconds ?? (header(req, 'webhook-timestamp') ? Number(header(req, 'webhook-timestamp')) : undefined);
+        const ts =
+          timestampSeconds ?? (header(req, 'webhook-timestamp') ? Number(header(req, 'webhook-timestamp')) : undefined);
         const seenKey = `${path}\u0000${id ?? body}`;
         const duplicate = seen.has(seenKey);
         const summary = describePayload(parsed, Buffer.byteLength(body));
@@ -144,11 +150,21 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           if (requests.length > keep) requests.shift();
           print(
             options.output === 'json'
-              ? JSON.stringify({ receivedAt: new Date(receivedAtMs).toISOString(), path, id: id ?? null, verified: request.verified, duplicate, format: summary.format, payload: parsed ?? body })
+              ? JSON.stringify({
+                  receivedAt: new Date(receivedAtMs).toISOString(),
+                  path,
+                  id: id ?? null,
+                  verified: request.verified,
+                  duplicate,
+                  format: summary.format,
+                  payload: parsed ?? body,
+                })
               : `${new Date(receivedAtMs).toISOString()} ${path} ${summary.format} ${summary.text} id=${id ?? '-'}${request.verified ? ' ✓signed' : ''}${duplicate ? ' (duplicate)' : ''}`,
           );
         }
-        res.writeHead(status, { 'content-type': 'application/json' }).end(status === 204 ? undefined : JSON.stringify({ status }));
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(status === 204 ? undefined : JSON.stringify({ status }));
       },
       (err: unknown) => {
         log?.warn({ err }, 'reading a webhook request failed');

@@ -5,11 +5,12 @@
  * which sockets connect to without a lookup. Host names are re-checked at connect time by `guardedLookup`.
  */
 import { lookup } from 'node:dns/promises';
-import { classifyAddress, isIpAddress, type AddressVerdict } from './classify-address.js';
+import { type AddressVerdict, classifyAddress, isIpAddress } from './classify-address.js';
 
 export type ResolveHost = (hostname: string) => Promise<readonly string[]>;
 
-export const resolveHostAddresses: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+export const resolveHostAddresses: ResolveHost = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /** The first blocked verdict for an IP-literal host, `undefined` when it is public or not an IP. */
 export function blockedLiteral(hostname: string): AddressVerdict | undefined {
@@ -19,7 +20,10 @@ export function blockedLiteral(hostname: string): AddressVerdict | undefined {
 }
 
 /** The first blocked address of `hostname` (resolving names), `undefined` when all are public. */
-export async function blockedDestination(hostname: string, resolve: ResolveHost = resolveHostAddresses): Promise<AddressVerdict | undefined> {
+export async function blockedDestination(
+  hostname: string,
+  resolve: ResolveHost = resolveHostAddresses,
+): Promise<AddressVerdict | undefined> {
   if (isIpAddress(hostname)) return blockedLiteral(hostname);
   const addresses = await resolve(hostname);
   for (const address of addresses) {

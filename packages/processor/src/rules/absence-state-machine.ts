@@ -12,7 +12,12 @@
  */
 import type { AbsenceState } from './alert-state.js';
 
-export function absenceOnTick(state: AbsenceState, lastSeenMs: number, clockMs: number, absentMs: number): AbsenceState {
+export function absenceOnTick(
+  state: AbsenceState,
+  lastSeenMs: number,
+  clockMs: number,
+  absentMs: number,
+): AbsenceState {
   if (state.status === 'firing' || lastSeenMs === -Infinity || !(clockMs - lastSeenMs > absentMs)) return state;
   const startsAtMs = lastSeenMs + absentMs;
   // This silence was already reported and resolved (input replayed after a restore).

@@ -5,7 +5,7 @@
  * It names its series by rule, deviceId and metric, so a restarted processor can put it back in place
  * before the sensor's first reading arrives. See `RuleEngine` for the contract the I/O shell follows.
  */
-import { PipelineError, type Metric } from '@sensor-pipeline/shared';
+import { type Metric, PipelineError } from '@sensor-pipeline/shared';
 import type { SeriesStatus } from './alert-state.js';
 import { METRICS } from './rules-schema.js';
 
@@ -39,13 +39,17 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
   }
   if (typeof value !== 'object' || value === null) throw invalid('expected an object');
   const r = value as Record<string, unknown>;
-  if (r['v'] !== ALERT_STATE_RECORD_VERSION) throw invalid(`unsupported version ${JSON.stringify(r['v'])}, expected ${ALERT_STATE_RECORD_VERSION}`);
+  if (r['v'] !== ALERT_STATE_RECORD_VERSION)
+    throw invalid(`unsupported version ${JSON.stringify(r['v'])}, expected ${ALERT_STATE_RECORD_VERSION}`);
   for (const key of ['fingerprint', 'rule', 'deviceId'] as const) {
     if (typeof r[key] !== 'string') throw invalid(`"${key}" must be a string`);
   }
-  if (!(METRICS as readonly unknown[]).includes(r['metric'])) throw invalid(`"metric" must be one of ${METRICS.join(', ')}`);
-  if (r['status'] !== 'ok' && r['status'] !== 'pending' && r['status'] !== 'firing') throw invalid('"status" must be ok, pending or firing');
-  if (typeof r['sinceMs'] !== 'number' || !Number.isFinite(r['sinceMs'])) throw invalid('"sinceMs" must be a finite number');
+  if (!(METRICS as readonly unknown[]).includes(r['metric']))
+    throw invalid(`"metric" must be one of ${METRICS.join(', ')}`);
+  if (r['status'] !== 'ok' && r['status'] !== 'pending' && r['status'] !== 'firing')
+    throw invalid('"status" must be ok, pending or firing');
+  if (typeof r['sinceMs'] !== 'number' || !Number.isFinite(r['sinceMs']))
+    throw invalid('"sinceMs" must be a finite number');
   if (r['lastSeenMs'] !== undefined && (typeof r['lastSeenMs'] !== 'number' || !Number.isFinite(r['lastSeenMs']))) {
     throw invalid('"lastSeenMs" must be a finite number when present');
   }
@@ -62,5 +66,8 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
 }
 
 function invalid(message: string, cause?: unknown): PipelineError {
-  return new PipelineError('ALERT_STATE_INVALID', `invalid alert-state record: ${message}`, { retriable: false, cause });
+  return new PipelineError('ALERT_STATE_INVALID', `invalid alert-state record: ${message}`, {
+    retriable: false,
+    cause,
+  });
 }

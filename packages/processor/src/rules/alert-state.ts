@@ -30,10 +30,17 @@ export interface AbsenceState {
 }
 
 export const INITIAL_THRESHOLD_STATE: ThresholdState = Object.freeze({ status: 'ok', sinceMs: -Infinity });
-export const INITIAL_ABSENCE_STATE: AbsenceState = Object.freeze({ status: 'ok', sinceMs: -Infinity, lastSeenMs: -Infinity });
+export const INITIAL_ABSENCE_STATE: AbsenceState = Object.freeze({
+  status: 'ok',
+  sinceMs: -Infinity,
+  lastSeenMs: -Infinity,
+});
 
 /** The alert a change from `prev` to `next` publishes: entering firing → FIRING, leaving it → RESOLVED, else none. */
-export function alertStatusOf(prev: { readonly status: SeriesStatus }, next: { readonly status: SeriesStatus }): AlertStatus | undefined {
+export function alertStatusOf(
+  prev: { readonly status: SeriesStatus },
+  next: { readonly status: SeriesStatus },
+): AlertStatus | undefined {
   if (next.status === 'firing') return prev.status === 'firing' ? undefined : 'FIRING';
   return prev.status === 'firing' ? 'RESOLVED' : undefined;
 }

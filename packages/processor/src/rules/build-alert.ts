@@ -50,7 +50,18 @@ export function buildThresholdAlert(input: ThresholdAlertInput): Alert {
     min: stats.min,
     max: stats.max,
   };
-  return assemble(rule, input.subject, input.status, rule.statistic, rule.condition, input.value, rule.threshold, window, input.startsAtMs, input.endsAtMs);
+  return assemble(
+    rule,
+    input.subject,
+    input.status,
+    rule.statistic,
+    rule.condition,
+    input.value,
+    rule.threshold,
+    window,
+    input.startsAtMs,
+    input.endsAtMs,
+  );
 }
 
 /** Absence alerts: value = milliseconds of silence, threshold = `absentMs`, window = the silent interval (no readings, so count 0 and NaN stats). */
@@ -67,7 +78,18 @@ export function buildAbsenceAlert(input: AbsenceAlertInput): Alert {
     max: NaN,
   };
   const silenceMs = input.atMs - input.lastSeenMs;
-  return assemble(rule, input.subject, input.status, 'silence', 'absent', silenceMs, rule.absentMs, window, input.startsAtMs, input.endsAtMs);
+  return assemble(
+    rule,
+    input.subject,
+    input.status,
+    'silence',
+    'absent',
+    silenceMs,
+    rule.absentMs,
+    window,
+    input.startsAtMs,
+    input.endsAtMs,
+  );
 }
 
 function assemble(

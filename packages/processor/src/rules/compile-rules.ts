@@ -9,7 +9,7 @@ import { compileDeviceSelector, type DevicePredicate } from './device-selector.j
 import type { AbsenceRule, RulesConfig, Statistic, ThresholdRule } from './rules-schema.js';
 import { compileSummaryTemplate, type SummaryTemplate } from './summary-template.js';
 import type { ThresholdCondition } from './threshold-state-machine.js';
-import { windowSpecKey, type WindowSpec } from './window-spec.js';
+import { type WindowSpec, windowSpecKey } from './window-spec.js';
 
 interface CompiledCommon {
   /** Position in the rules file. */
@@ -75,7 +75,14 @@ export function compileRules(config: RulesConfig): CompiledRules {
       matchesDevice: compileDeviceSelector(rule.devices),
     };
     if (rule.kind === 'absence') {
-      return { kind: 'absence', ...common, rule, metric: rule.metric, absentMs: rule.absentMs, windowKey: `absent:${formatDuration(rule.absentMs)}` };
+      return {
+        kind: 'absence',
+        ...common,
+        rule,
+        metric: rule.metric,
+        absentMs: rule.absentMs,
+        windowKey: `absent:${formatDuration(rule.absentMs)}`,
+      };
     }
     return {
       kind: 'threshold',
@@ -95,7 +102,8 @@ export function compileRules(config: RulesConfig): CompiledRules {
   const select = (deviceId: string, metric: Metric, labels: Readonly<Record<string, string>>): RuleSelection => {
     const picked: CompiledRule[] = [];
     for (const rule of rules) {
-      if ((rule.metric === undefined || rule.metric === metric) && rule.matchesDevice(deviceId, labels)) picked.push(rule);
+      if ((rule.metric === undefined || rule.metric === metric) && rule.matchesDevice(deviceId, labels))
+        picked.push(rule);
     }
     const key = picked.map((r) => r.index).join(',');
     let selection = interned.get(key);

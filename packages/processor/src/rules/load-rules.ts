@@ -3,8 +3,8 @@
  * Any problem throws the shared `ConfigError`, whose message names the file, line, column and field, so the
  * processor can refuse to start before it touches Kafka.
  */
-import { loadConfigFile, parseConfig, type LoadConfigOptions } from '@sensor-pipeline/shared';
-import { rulesSchema, type RulesConfig } from './rules-schema.js';
+import { type LoadConfigOptions, loadConfigFile, parseConfig } from '@sensor-pipeline/shared';
+import { type RulesConfig, rulesSchema } from './rules-schema.js';
 
 /** Where the processor looks for its rules when no flag or environment variable says otherwise. */
 export const DEFAULT_RULES_FILE = 'config/rules.yaml';

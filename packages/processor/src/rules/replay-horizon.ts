@@ -13,7 +13,11 @@ export function replayHorizonMs(config: RulesConfig, options: { readingIntervalM
   let longestMs = 0;
   for (const rule of config.rules) {
     const ms =
-      rule.kind === 'absence' ? rule.absentMs : rule.window.kind === 'time' ? rule.window.sizeMs : rule.window.size * intervalMs;
+      rule.kind === 'absence'
+        ? rule.absentMs
+        : rule.window.kind === 'time'
+          ? rule.window.sizeMs
+          : rule.window.size * intervalMs;
     longestMs = Math.max(longestMs, ms);
   }
   return longestMs + config.graceMs;

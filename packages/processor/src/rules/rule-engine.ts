@@ -47,15 +47,22 @@ import type { WindowStats } from '../window/window-stats.js';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
 import { alertFingerprint } from './alert-ids.js';
 import {
+  type AbsenceState,
   alertStatusOf,
   INITIAL_ABSENCE_STATE,
   INITIAL_THRESHOLD_STATE,
-  type AbsenceState,
   type ThresholdState,
 } from './alert-state.js';
 import { ALERT_STATE_RECORD_VERSION, type AlertStateRecord } from './alert-state-record.js';
 import { buildAbsenceAlert, buildThresholdAlert } from './build-alert.js';
-import { compileRules, type CompiledAbsenceRule, type CompiledRule, type CompiledRules, type CompiledThresholdRule, type RuleSelection } from './compile-rules.js';
+import {
+  type CompiledAbsenceRule,
+  type CompiledRule,
+  type CompiledRules,
+  type CompiledThresholdRule,
+  compileRules,
+  type RuleSelection,
+} from './compile-rules.js';
 import type { RulesConfig, Statistic } from './rules-schema.js';
 import { evaluateThreshold } from './threshold-state-machine.js';
 import type { WindowSpec } from './window-spec.js';
@@ -201,10 +208,16 @@ export class RuleEngine {
     const selection = slot.selection;
     const indexes = selection.rulesByWindow[windowIndex];
     if (indexes === undefined) {
-      throw new RangeError(`windowIndex ${windowIndex} out of range: sensor ${slot.deviceId}/${slot.metric} has ${selection.windows.length} window(s)`);
+      throw new RangeError(
+        `windowIndex ${windowIndex} out of range: sensor ${slot.deviceId}/${slot.metric} has ${selection.windows.length} window(s)`,
+      );
     }
     const spec = selection.windows[windowIndex]!;
-    if (spec.kind === 'time' && spec.hopMs !== undefined && !(Math.floor(stats.endMs / spec.hopMs) > Math.floor(slot.prevSeenMs / spec.hopMs))) {
+    if (
+      spec.kind === 'time' &&
+      spec.hopMs !== undefined &&
+      !(Math.floor(stats.endMs / spec.hopMs) > Math.floor(slot.prevSeenMs / spec.hopMs))
+    ) {
       return NO_TRANSITIONS; // not the first reading of a new hop
     }
     let out: RuleTransition[] | undefined;
@@ -300,7 +313,11 @@ export class RuleEngine {
     const ignored: AlertStateRecord[] = [];
     for (const r of records) {
       const rule = this.rules.byName.get(r.rule);
-      if (!rule || (rule.kind === 'absence' && r.status === 'pending') || (rule.metric !== undefined && rule.metric !== r.metric)) {
+      if (
+        !rule ||
+        (rule.kind === 'absence' && r.status === 'pending') ||
+        (rule.metric !== undefined && rule.metric !== r.metric)
+      ) {
         ignored.push(r);
         continue;
       }
@@ -355,14 +372,16 @@ export class RuleEngine {
     const lastSeenMs = r.lastSeenMs ?? (r.status === 'firing' ? r.sinceMs - rule.absentMs : -Infinity);
     slot.states[i] = { status: r.status === 'firing' ? 'firing' : 'ok', sinceMs: r.sinceMs, lastSeenMs };
     if (lastSeenMs > slot.lastSeenMs) slot.lastSeenMs = lastSeenMs;
-    if (slot.watched && slot.lastSeenMs !== -Infinity) this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
+    if (slot.watched && slot.lastSeenMs !== -Infinity)
+      this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
   }
 
   private watch(slot: SensorSlot): void {
     if (slot.watched || slot.selection.absenceRules.length === 0) return;
     slot.watched = true;
     this.watched.push(slot);
-    if (slot.lastSeenMs !== -Infinity) this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
+    if (slot.lastSeenMs !== -Infinity)
+      this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
   }
 
   private relabel(deviceId: string, device: DeviceEntry, labels: Labels): void {

@@ -71,7 +71,8 @@ export const DEFAULT_GRACE_MS = 5_000; // five seconds
 export const MIN_WINDOW_MS = 1_000; // one second
 export const MIN_ABSENT_MS = 1_000; // one second
 
-export const DEFAULT_THRESHOLD_SUMMARY = '{{deviceId}} {{metric}} {{statistic}} {{value}} {{condition}} {{threshold}} over {{window}} ({{rule}})';
+export const DEFAULT_THRESHOLD_SUMMARY =
+  '{{deviceId}} {{metric}} {{statistic}} {{value}} {{condition}} {{threshold}} over {{window}} ({{rule}})';
 export const DEFAULT_ABSENCE_SUMMARY = '{{deviceId}} {{metric}} silent for {{value}} (limit {{threshold}}) ({{rule}})';
 
 /** Which devices a rule applies to; every part that is present must match. */
@@ -128,7 +129,16 @@ const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const numberValue = z.unknown().transform((value, ctx) => {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(n)) {
-    const got = typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'number' ? String(value) : typeof value;
+    const got =
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : value === null
+          ? 'null'
+          : Array.isArray(value)
+            ? 'a list'
+            : typeof value === 'number'
+              ? String(value)
+              : typeof value;
     ctx.addIssue({ code: 'custom', message: `expected a finite number, got ${got}` });
     return z.NEVER;
   }
@@ -140,12 +150,19 @@ function oneOf<const T extends readonly [string, ...string[]]>(field: string, va
   const allowed = values.join(', ');
   return z.enum(values, {
     error: (issue) =>
-      issue.input === undefined ? `missing required field "${field}" (one of ${allowed})` : `expected one of ${allowed}, got ${JSON.stringify(issue.input)}`,
+      issue.input === undefined
+        ? `missing required field "${field}" (one of ${allowed})`
+        : `expected one of ${allowed}, got ${JSON.stringify(issue.input)}`,
   });
 }
 
 const countWindowInput = z.strictObject({
-  count: z.number().refine((n) => Number.isInteger(n) && n >= 1, 'a count window holds a whole number of readings, at least 1, e.g. {count: 10}'),
+  count: z
+    .number()
+    .refine(
+      (n) => Number.isInteger(n) && n >= 1,
+      'a count window holds a whole number of readings, at least 1, e.g. {count: 10}',
+    ),
 });
 const timeWindowInput = z.strictObject({
   size: durationMs(),
@@ -171,7 +188,11 @@ const windowInput = z.unknown().transform((value, ctx): WindowSpec => {
     }
     const data = parsed.data;
     if ('count' in data) spec = { kind: 'count', size: data.count };
-    else spec = data.hop === undefined ? { kind: 'time', sizeMs: data.size } : { kind: 'time', sizeMs: data.size, hopMs: data.hop };
+    else
+      spec =
+        data.hop === undefined
+          ? { kind: 'time', sizeMs: data.size }
+          : { kind: 'time', sizeMs: data.size, hopMs: data.hop };
   } else {
     ctx.addIssue({
       code: 'custom',
@@ -198,7 +219,9 @@ const windowInput = z.unknown().transform((value, ctx): WindowSpec => {
   }
   // Whatever the rules accept, the window engine must accept too.
   try {
-    parseWindowOptions(spec.kind === 'time' ? { kind: 'time', sizeMs: spec.sizeMs } : { kind: 'count', size: spec.size });
+    parseWindowOptions(
+      spec.kind === 'time' ? { kind: 'time', sizeMs: spec.sizeMs } : { kind: 'count', size: spec.size },
+    );
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: `the window engine rejects this window: ${(err as Error).message}` });
     return z.NEVER;
@@ -213,12 +236,17 @@ const labelsInput = z.record(
 
 const devicesInput = z
   .strictObject({
-    match: z.union([z.string().min(1, 'a glob cannot be empty'), z.array(z.string().min(1, 'a glob cannot be empty')).min(1)]).optional(),
+    match: z
+      .union([z.string().min(1, 'a glob cannot be empty'), z.array(z.string().min(1, 'a glob cannot be empty')).min(1)])
+      .optional(),
     labels: z.record(z.string().min(1), z.string()).optional(),
   })
   .superRefine((selector, ctx) => {
     if (selector.match === undefined && selector.labels === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'an empty device selector: give `match` and/or `labels`, or remove `devices` to select every device' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'an empty device selector: give `match` and/or `labels`, or remove `devices` to select every device',
+      });
     }
   });
 
@@ -227,7 +255,10 @@ const THRESHOLD_ONLY = ['window', 'statistic', 'above', 'below', 'clear', 'for']
 
 const ruleInput = z
   .strictObject({
-    name: z.string().regex(RULE_NAME, 'rule names are lowercase letters, digits and single dashes, e.g. temperature-high').max(100),
+    name: z
+      .string()
+      .regex(RULE_NAME, 'rule names are lowercase letters, digits and single dashes, e.g. temperature-high')
+      .max(100),
     metric: oneOf('metric', METRICS).optional(),
     window: windowInput.optional(),
     statistic: oneOf('statistic', STATISTICS).optional(),
@@ -245,7 +276,11 @@ const ruleInput = z
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     for (const reserved of RESERVED_LABELS) {
       if (rule.labels && reserved in rule.labels) {
-        ctx.addIssue({ code: 'custom', path: ['labels', reserved], message: `label "${reserved}" is set on every alert by the pipeline; remove it or use another name` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['labels', reserved],
+          message: `label "${reserved}" is set on every alert by the pipeline; remove it or use another name`,
+        });
       }
     }
     if (rule.summary !== undefined) {
@@ -258,12 +293,19 @@ const ruleInput = z
     if (rule.absent !== undefined) {
       for (const key of THRESHOLD_ONLY) {
         if (rule[key] !== undefined) {
-          issue(key, `"${key}" does not apply to an absence rule (it fires on silence); remove it, or remove "absent" to make this a threshold rule`);
+          issue(
+            key,
+            `"${key}" does not apply to an absence rule (it fires on silence); remove it, or remove "absent" to make this a threshold rule`,
+          );
         }
       }
       return;
     }
-    const missing = (key: string, what: string) => issue(key, `missing required field "${key}" for a threshold rule (${what}); or give "absent: <duration>" for an absence rule`);
+    const missing = (key: string, what: string) =>
+      issue(
+        key,
+        `missing required field "${key}" for a threshold rule (${what}); or give "absent: <duration>" for an absence rule`,
+      );
     if (rule.metric === undefined) missing('metric', `one of ${METRICS.join(', ')}`);
     if (rule.window === undefined) missing('window', 'e.g. 30s, {count: 10} or {size: 30s, hop: 5s}');
     if (rule.statistic === undefined) missing('statistic', `one of ${STATISTICS.join(', ')}`);
@@ -272,30 +314,47 @@ const ruleInput = z
       return;
     }
     if (rule.above === undefined && rule.below === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing threshold: give "above: <number>" or "below: <number>" (or "absent: <duration>" for an absence rule)' });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'missing threshold: give "above: <number>" or "below: <number>" (or "absent: <duration>" for an absence rule)',
+      });
       return;
     }
     const above = rule.above !== undefined;
     const threshold = (above ? rule.above : rule.below)!;
     if (rule.clear !== undefined) {
       if (above && !(rule.clear < threshold)) {
-        issue('clear', `clear (${rule.clear}) must be below the "above" threshold (${threshold}): the alert resolves once the value drops under clear, e.g. clear: ${suggestClear(threshold, -1)}`);
+        issue(
+          'clear',
+          `clear (${rule.clear}) must be below the "above" threshold (${threshold}): the alert resolves once the value drops under clear, e.g. clear: ${suggestClear(threshold, -1)}`,
+        );
       } else if (!above && !(rule.clear > threshold)) {
-        issue('clear', `clear (${rule.clear}) must be above the "below" threshold (${threshold}): the alert resolves once the value rises over clear, e.g. clear: ${suggestClear(threshold, 1)}`);
+        issue(
+          'clear',
+          `clear (${rule.clear}) must be above the "below" threshold (${threshold}): the alert resolves once the value rises over clear, e.g. clear: ${suggestClear(threshold, 1)}`,
+        );
       }
     }
     const percent = rule.metric === 'cpu' || rule.metric === 'memory';
-    const levelStatistic = rule.statistic === 'mean' || rule.statistic === 'median' || rule.statistic === 'min' || rule.statistic === 'max';
+    const levelStatistic =
+      rule.statistic === 'mean' || rule.statistic === 'median' || rule.statistic === 'min' || rule.statistic === 'max';
     if (percent && levelStatistic) {
       const never = above ? threshold >= 100 : threshold <= 0;
       const always = above ? threshold < 0 : threshold > 100;
       if (never || always) {
         const key = above ? 'above' : 'below';
-        issue(key, `${rule.metric} is a percentage (0 to 100), so "${key}: ${threshold}" ${never ? 'can never hold' : 'always holds'}`);
+        issue(
+          key,
+          `${rule.metric} is a percentage (0 to 100), so "${key}: ${threshold}" ${never ? 'can never hold' : 'always holds'}`,
+        );
       }
     }
     if (rule.statistic === 'count' && rule.window?.kind === 'count') {
-      issue('statistic', `"count" over a count window is always ${rule.window.size} once it is full; use a time window (e.g. window: 30s) to count readings`);
+      issue(
+        'statistic',
+        `"count" over a count window is always ${rule.window.size} once it is full; use a time window (e.g. window: 30s) to count readings`,
+      );
     }
   })
   .transform((rule): Rule => {
@@ -341,13 +400,20 @@ export const rulesSchema = z
       const first = seen.get(rule.name);
       if (first === undefined) seen.set(rule.name, i);
       else {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${rule.name}" (also rules[${first}]); rule names must be unique — rename one` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'name'],
+          message: `duplicate rule name "${rule.name}" (also rules[${first}]); rule names must be unique — rename one`,
+        });
       }
     });
   })
   .transform((file): RulesConfig => ({ graceMs: file.grace ?? DEFAULT_GRACE_MS, rules: file.rules }));
 
-function normalizeSelector(input: { match?: string | string[] | undefined; labels?: Record<string, string> | undefined }): DeviceSelector {
+function normalizeSelector(input: {
+  match?: string | string[] | undefined;
+  labels?: Record<string, string> | undefined;
+}): DeviceSelector {
   return {
     ...(input.match !== undefined ? { match: typeof input.match === 'string' ? [input.match] : input.match } : {}),
     ...(input.labels !== undefined ? { labels: input.labels } : {}),

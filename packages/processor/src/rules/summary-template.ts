@@ -97,7 +97,8 @@ export function compileSummaryTemplate(source: string): SummaryTemplate {
 
 function checkLiteral(text: string): void {
   if (text.includes('{{')) throw new SummaryTemplateError('unclosed "{{" in summary; write placeholders as {{name}}');
-  if (text.includes('}}')) throw new SummaryTemplateError('"}}" without a matching "{{" in summary; write placeholders as {{name}}');
+  if (text.includes('}}'))
+    throw new SummaryTemplateError('"}}" without a matching "{{" in summary; write placeholders as {{name}}');
 }
 
 function renderField(field: SummaryPlaceholder, c: SummaryContext): string {

@@ -25,8 +25,13 @@ export interface ThresholdCondition {
   readonly forMs: number;
 }
 
-export function evaluateThreshold(state: ThresholdState, rule: ThresholdCondition, value: number, eventTimeMs: number): ThresholdState {
-  if (!(eventTimeMs > state.sinceMs) || value !== value) return state;
+export function evaluateThreshold(
+  state: ThresholdState,
+  rule: ThresholdCondition,
+  value: number,
+  eventTimeMs: number,
+): ThresholdState {
+  if (!(eventTimeMs > state.sinceMs) || Number.isNaN(value)) return state;
   const above = rule.condition === 'above';
   const holds = above ? value > rule.threshold : value < rule.threshold;
   switch (state.status) {

@@ -38,5 +38,7 @@ export function windowSpecKey(spec: WindowSpec): string {
  * keeps sliding per reading and the rule engine evaluates once per hop.
  */
 export function toWindowOptions(spec: WindowSpec, graceMs: number): WindowOptions {
-  return spec.kind === 'time' ? { kind: 'time', sizeMs: spec.sizeMs, graceMs } : { kind: 'count', size: spec.size, graceMs };
+  return spec.kind === 'time'
+    ? { kind: 'time', sizeMs: spec.sizeMs, graceMs }
+    : { kind: 'count', size: spec.size, graceMs };
 }

@@ -21,6 +21,11 @@ export class BatchOutput {
   lateCount = 0;
 
   get isEmpty(): boolean {
-    return this.alerts.length === 0 && this.stats.length === 0 && this.deadLetters.length === 0 && this.stateChanges.size === 0;
+    return (
+      this.alerts.length === 0 &&
+      this.stats.length === 0 &&
+      this.deadLetters.length === 0 &&
+      this.stateChanges.size === 0
+    );
   }
 }

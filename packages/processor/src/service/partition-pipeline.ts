@@ -11,9 +11,10 @@
  * alert state is already in the restored state) and `live` (publish outputs: false while replaying to
  * rebuild windows). RxJS runs synchronously here: after `run` returns, the batch's output is complete.
  */
-import { filter, Subject, type Subscription } from 'rxjs';
+
 import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
-import { slidingWindow, type SlidingWindowOperator, type WindowEvent } from '../window/sliding-window.js';
+import { filter, Subject, type Subscription } from 'rxjs';
+import { type SlidingWindowOperator, slidingWindow, type WindowEvent } from '../window/sliding-window.js';
 import type { WindowOptions } from '../window/window-options.js';
 import type { WindowStats } from '../window/window-stats.js';
 import type { BatchOutput } from './batch-output.js';
@@ -130,7 +131,8 @@ export class PartitionPipeline {
     const envelope = event.reading;
     if (event.kind === 'stats') {
       if (envelope.evaluate) this.options.rules.onStats(envelope, windowKey, event.stats, out);
-      if (envelope.live && this.options.statsIntervalMs > 0) this.maybePublishStats(windowKey, envelope, event.stats, out);
+      if (envelope.live && this.options.statsIntervalMs > 0)
+        this.maybePublishStats(windowKey, envelope, event.stats, out);
       return;
     }
     // late or invalid: set aside once, with the reason
@@ -138,7 +140,10 @@ export class PartitionPipeline {
     envelope.late = true;
     // replayed, or re-consumed at or below the restored checkpoint: its dead letter is already out
     if (!envelope.live || !envelope.evaluate) return;
-    const code = event.kind === 'late' ? `READING_LATE_${event.reason.toUpperCase().replaceAll('-', '_')}` : `READING_${event.reason.toUpperCase().replaceAll('-', '_')}`;
+    const code =
+      event.kind === 'late'
+        ? `READING_LATE_${event.reason.toUpperCase().replaceAll('-', '_')}`
+        : `READING_${event.reason.toUpperCase().replaceAll('-', '_')}`;
     const message =
       event.kind === 'late'
         ? `reading at ${envelope.reading.timestamp} is ${event.reason === 'beyond-grace' ? 'older than the allowed lateness' : 'outside the current window'} of ${windowKey} for ${envelope.sensor}`
@@ -148,9 +153,15 @@ export class PartitionPipeline {
       key: envelope.key,
       value: envelope.value,
       code,
-      headers: dlqHeaders({ topic: this.options.topic, partition: this.options.partition, offset: String(envelope.offset) }, { code, message }, 'processor/window', this.options.now(), {
-        'dlq.window': windowKey,
-      }),
+      headers: dlqHeaders(
+        { topic: this.options.topic, partition: this.options.partition, offset: String(envelope.offset) },
+        { code, message },
+        'processor/window',
+        this.options.now(),
+        {
+          'dlq.window': windowKey,
+        },
+      ),
     });
   }
 

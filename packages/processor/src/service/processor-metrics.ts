@@ -12,14 +12,46 @@ export function createProcessorMetrics(registry: Registry) {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    alerts: new Counter({ name: 'processor_alerts_total', help: 'Alert events produced, by status', labelNames: ['status', 'rule'] as const, registers }),
-    deadLettered: new Counter({ name: 'processor_dlq_total', help: 'Readings sent to the readings DLQ, by error code', labelNames: ['code'] as const, registers }),
-    lateReadings: new Counter({ name: 'processor_late_readings_total', help: 'Readings that arrived beyond the allowed lateness (sent to the DLQ)', labelNames: ['reason'] as const, registers }),
-    statsProduced: new Counter({ name: 'processor_stats_total', help: 'Window stats records produced to the stats topic', registers }),
+    alerts: new Counter({
+      name: 'processor_alerts_total',
+      help: 'Alert events produced, by status',
+      labelNames: ['status', 'rule'] as const,
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'processor_dlq_total',
+      help: 'Readings sent to the readings DLQ, by error code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    lateReadings: new Counter({
+      name: 'processor_late_readings_total',
+      help: 'Readings that arrived beyond the allowed lateness (sent to the DLQ)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    statsProduced: new Counter({
+      name: 'processor_stats_total',
+      help: 'Window stats records produced to the stats topic',
+      registers,
+    }),
     windowsHeld: new Gauge({ name: 'processor_windows_held', help: 'Per-sensor windows held in memory', registers }),
-    alertsFiring: new Gauge({ name: 'processor_alerts_firing', help: 'Alerts currently firing on the partitions this instance owns', registers }),
-    lag: new Gauge({ name: 'processor_consumer_lag', help: 'Readings behind the end of the partition at the last batch', labelNames: ['topic', 'partition'] as const, registers }),
-    partitions: new Gauge({ name: 'processor_assigned_partitions', help: 'Readings partitions assigned to this instance', registers }),
+    alertsFiring: new Gauge({
+      name: 'processor_alerts_firing',
+      help: 'Alerts currently firing on the partitions this instance owns',
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'processor_consumer_lag',
+      help: 'Readings behind the end of the partition at the last batch',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    partitions: new Gauge({
+      name: 'processor_assigned_partitions',
+      help: 'Readings partitions assigned to this instance',
+      registers,
+    }),
     latency: new Histogram({
       name: 'processor_processing_latency_seconds',
       help: 'From a reading being appended to Kafka to its batch results being acknowledged',
@@ -38,7 +70,11 @@ export function createProcessorMetrics(registry: Registry) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     }),
-    commits: new Counter({ name: 'processor_commits_total', help: 'Offset commits (or transactions) completed', registers }),
+    commits: new Counter({
+      name: 'processor_commits_total',
+      help: 'Offset commits (or transactions) completed',
+      registers,
+    }),
   };
 }
 

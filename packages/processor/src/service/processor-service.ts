@@ -26,13 +26,13 @@ import {
   createProducer,
   dlqHeaders,
   ensureTopics,
-  PipelineError,
-  readPartitionRange,
-  sensorReadingCodec,
   type KafkaJS,
   type KafkaSettings,
   type Logger,
+  PipelineError,
   type ReadinessReport,
+  readPartitionRange,
+  sensorReadingCodec,
   type TopicNames,
   windowStatsCodec,
 } from '@sensor-pipeline/shared';
@@ -42,7 +42,7 @@ import { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import { BatchOutput } from './batch-output.js';
 import { PartitionPipeline, type PartitionRules, type ReadingEnvelope, type WindowPlan } from './partition-pipeline.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
-import { DEFAULT_READING_LIMITS, validateReading, type ReadingLimits } from './reading-validation.js';
+import { DEFAULT_READING_LIMITS, type ReadingLimits, validateReading } from './reading-validation.js';
 
 export type DeliveryMode = 'at-least-once' | 'exactly-once';
 
@@ -183,10 +183,17 @@ export class ProcessorService {
       })
       .catch((err: unknown) => this.fail(err as Error));
     if (this.delivery === 'at-least-once') {
-      this.commitTimer = setInterval(() => void this.commitAcknowledged().catch((err: unknown) => this.log.warn({ err }, 'commit failed; will retry')), this.commitIntervalMs);
+      this.commitTimer = setInterval(
+        () =>
+          void this.commitAcknowledged().catch((err: unknown) => this.log.warn({ err }, 'commit failed; will retry')),
+        this.commitIntervalMs,
+      );
       this.commitTimer.unref();
     }
-    this.log.info({ groupId: this.options.groupId, delivery: this.delivery, topics, replaySpanMs: this.replaySpanMs }, 'processor started');
+    this.log.info(
+      { groupId: this.options.groupId, delivery: this.delivery, topics, replaySpanMs: this.replaySpanMs },
+      'processor started',
+    );
   }
 
   /** Stops consuming, waits for in-flight outputs, commits, leaves the group. Idempotent. */
@@ -197,7 +204,8 @@ export class ProcessorService {
       // stop fetching; the batch in hand finishes (eachBatch is awaited by the client)
       try {
         const assigned = this.consumer?.assignment() ?? [];
-        if (assigned.length > 0) this.consumer!.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+        if (assigned.length > 0)
+          this.consumer!.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
       } catch (err) {
         this.log.warn({ err }, 'pausing the consumer failed');
       }
@@ -230,7 +238,11 @@ export class ProcessorService {
         { topic: topics.readingsDlq, numPartitions: 1 },
         { topic: topics.stats, numPartitions: 3, config: { 'retention.ms': String(6 * 3_600_000) } },
         // co-partitioned with the readings: state for readings partition p lives in state partition p
-        { topic: topics.alertState, numPartitions: partitions, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' } },
+        {
+          topic: topics.alertState,
+          numPartitions: partitions,
+          config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+        },
       ]);
       const [state] = await admin.fetchTopicMetadata({ topics: [topics.alertState] });
       if (state && state.partitions.length < partitions) {
@@ -244,13 +256,18 @@ export class ProcessorService {
     }
   }
 
-  private async onRebalance(event: 'assign' | 'revoke', assignment: readonly { topic: string; partition: number }[]): Promise<void> {
+  private async onRebalance(
+    event: 'assign' | 'revoke',
+    assignment: readonly { topic: string; partition: number }[],
+  ): Promise<void> {
     if (event === 'revoke') {
       for (const { partition } of assignment) {
         const state = this.partitions.get(partition);
         if (!state) continue;
         await this.drain(state);
-        await this.commitPartition(state).catch((err: unknown) => this.log.warn({ err, partition }, 'commit on revoke failed'));
+        await this.commitPartition(state).catch((err: unknown) =>
+          this.log.warn({ err, partition }, 'commit on revoke failed'),
+        );
         state.pipeline.close();
         this.partitions.delete(partition);
       }
@@ -272,15 +289,15 @@ export class ProcessorService {
     let pending = this.rebuilds.get(partition);
     if (!pending) {
       this.rebuilding++;
-      pending = this.rebuild(topic, partition).then(
-        (state) => {
+      pending = this.rebuild(topic, partition)
+        .then((state) => {
           this.partitions.set(partition, state);
           return state;
-        },
-      ).finally(() => {
-        this.rebuilds.delete(partition);
-        this.rebuilding--;
-      });
+        })
+        .finally(() => {
+          this.rebuilds.delete(partition);
+          this.rebuilding--;
+        });
       this.rebuilds.set(partition, pending);
     }
     return pending;
@@ -305,7 +322,10 @@ export class ProcessorService {
       topic: topics.alertState,
       partition,
       fromOffset: 0,
-      onBatch: (messages) => messages.forEach((m) => folder.add(m.key, m.value)),
+      onBatch: (messages) =>
+        messages.forEach((m) => {
+          folder.add(m.key, m.value);
+        }),
     });
     const checkpoint = folder.checkpoint;
     replayFrom ??= checkpoint?.replayFrom;
@@ -344,7 +364,15 @@ export class ProcessorService {
             const decoded = this.readingCodec.safeDecode(m.value);
             if (!decoded.ok || validateReading(decoded.value, this.now(), this.limits)) continue;
             state.checkpoints.observe(m.offset, decoded.value.timestamp);
-            envelopes.push({ reading: decoded.value, sensor: '', offset: m.offset, key: m.key, value: m.value, evaluate: false, live: false });
+            envelopes.push({
+              reading: decoded.value,
+              sensor: '',
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              evaluate: false,
+              live: false,
+            });
           }
           pipeline.run(envelopes, new BatchOutput(), false);
         },
@@ -354,7 +382,16 @@ export class ProcessorService {
     const seconds = (Date.now() - started) / 1000;
     this.metrics.rebuildSeconds.observe(seconds);
     this.log.info(
-      { topic, partition, committedOffset: committedOffset ?? null, replayFrom: replayFrom ?? null, replayed, alertStates: folder.states.size, asOfOffset: state.asOfOffset, seconds },
+      {
+        topic,
+        partition,
+        committedOffset: committedOffset ?? null,
+        replayFrom: replayFrom ?? null,
+        replayed,
+        alertStates: folder.states.size,
+        asOfOffset: state.asOfOffset,
+        seconds,
+      },
       'partition state rebuilt',
     );
     return state;
@@ -384,7 +421,12 @@ export class ProcessorService {
             key: message.key,
             value: message.value,
             code: error.code,
-            headers: dlqHeaders({ topic: batch.topic, partition: batch.partition, offset: message.offset }, error, 'processor/decode', nowMs),
+            headers: dlqHeaders(
+              { topic: batch.topic, partition: batch.partition, offset: message.offset },
+              error,
+              'processor/decode',
+              nowMs,
+            ),
           });
         }
         continue;
@@ -408,19 +450,44 @@ export class ProcessorService {
     if (out.lateCount) this.metrics.readings.inc({ outcome: 'late' }, out.lateCount);
     const dead = out.deadLetters.length - out.lateCount;
     if (dead > 0) this.metrics.readings.inc({ outcome: 'dead_lettered' }, dead);
-    this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - lastOffset - 1));
+    this.metrics.lag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - lastOffset - 1),
+    );
     for (const d of out.deadLetters) {
       this.metrics.deadLettered.inc({ code: d.code });
-      if (d.code.startsWith('READING_LATE_')) this.metrics.lateReadings.inc({ reason: d.code.slice('READING_LATE_'.length).toLowerCase() });
-      this.log.warn({ topic: batch.topic, partition: batch.partition, offset: d.headers['dlq.source.offset'], code: d.code, reason: d.headers['dlq.error.message'] }, 'reading set aside to the DLQ');
+      if (d.code.startsWith('READING_LATE_'))
+        this.metrics.lateReadings.inc({ reason: d.code.slice('READING_LATE_'.length).toLowerCase() });
+      this.log.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: d.headers['dlq.source.offset'],
+          code: d.code,
+          reason: d.headers['dlq.error.message'],
+        },
+        'reading set aside to the DLQ',
+      );
     }
     for (const alert of out.alerts) {
       this.metrics.alerts.inc({ status: alert.status, rule: alert.rule });
-      this.log.info({ eventId: alert.eventId, status: alert.status, rule: alert.rule, deviceId: alert.deviceId, metric: alert.metric, value: alert.value }, 'alert %s', alert.status);
+      this.log.info(
+        {
+          eventId: alert.eventId,
+          status: alert.status,
+          rule: alert.rule,
+          deviceId: alert.deviceId,
+          metric: alert.metric,
+          value: alert.value,
+        },
+        'alert %s',
+        alert.status,
+      );
     }
     const replayFrom = state.checkpoints.replayFrom() ?? lastOffset + 1;
     const observeLatency = (): void => {
-      if (Number.isFinite(oldestAppendMs)) this.metrics.latency.observe(Math.max(0, Date.now() - oldestAppendMs) / 1000);
+      if (Number.isFinite(oldestAppendMs))
+        this.metrics.latency.observe(Math.max(0, Date.now() - oldestAppendMs) / 1000);
     };
 
     if (this.delivery === 'exactly-once') {
@@ -456,11 +523,18 @@ export class ProcessorService {
     if (out.alerts.length > 0) {
       topicMessages.push({
         topic: topics.alerts,
-        messages: out.alerts.map((a) => ({ key: a.deviceId, value: this.alertCodec.encode(a), headers: { ...ALERT_HEADERS, 'event-id': a.eventId } })),
+        messages: out.alerts.map((a) => ({
+          key: a.deviceId,
+          value: this.alertCodec.encode(a),
+          headers: { ...ALERT_HEADERS, 'event-id': a.eventId },
+        })),
       });
     }
     if (out.deadLetters.length > 0) {
-      topicMessages.push({ topic: topics.readingsDlq, messages: out.deadLetters.map((d) => ({ key: d.key, value: d.value, headers: d.headers })) });
+      topicMessages.push({
+        topic: topics.readingsDlq,
+        messages: out.deadLetters.map((d) => ({ key: d.key, value: d.value, headers: d.headers })),
+      });
     }
     if (out.stats.length > 0) {
       this.metrics.statsProduced.inc(out.stats.length);
@@ -468,31 +542,54 @@ export class ProcessorService {
     return topicMessages;
   }
 
-  private stateMessages(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): KafkaJS.TopicMessages {
+  private stateMessages(
+    state: PartitionState,
+    out: BatchOutput,
+    lastOffset: number,
+    replayFrom: number,
+  ): KafkaJS.TopicMessages {
     const messages: KafkaJS.Message[] = [];
     for (const [fingerprint, snapshot] of out.stateChanges) {
       messages.push({ key: stateKey(fingerprint), value: snapshot, partition: state.partition });
     }
-    messages.push({ key: checkpointKey(state.topic, state.partition), value: JSON.stringify({ asOfOffset: lastOffset, replayFrom }), partition: state.partition });
+    messages.push({
+      key: checkpointKey(state.topic, state.partition),
+      value: JSON.stringify({ asOfOffset: lastOffset, replayFrom }),
+      partition: state.partition,
+    });
     return { topic: this.options.topics.alertState, messages };
   }
 
   private statsMessages(out: BatchOutput): KafkaJS.TopicMessages | undefined {
     if (out.stats.length === 0) return undefined;
-    return { topic: this.options.topics.stats, messages: out.stats.map((s) => ({ key: s.deviceId, value: this.statsCodec.encode(s) })) };
+    return {
+      topic: this.options.topics.stats,
+      messages: out.stats.map((s) => ({ key: s.deviceId, value: this.statsCodec.encode(s) })),
+    };
   }
 
-  private async produceAtLeastOnce(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
+  private async produceAtLeastOnce(
+    state: PartitionState,
+    out: BatchOutput,
+    lastOffset: number,
+    replayFrom: number,
+  ): Promise<void> {
     const producer = this.producer!;
     const first = this.outputMessages(out);
     const stats = this.statsMessages(out);
     if (stats) first.push(stats);
     if (first.length > 0) await producer.sendBatch({ topicMessages: first });
     // state only after the alerts it describes are acknowledged: it never claims an alert that is not there
-    if (out.stateChanges.size > 0) await producer.sendBatch({ topicMessages: [this.stateMessages(state, out, lastOffset, replayFrom)] });
+    if (out.stateChanges.size > 0)
+      await producer.sendBatch({ topicMessages: [this.stateMessages(state, out, lastOffset, replayFrom)] });
   }
 
-  private async produceTransaction(state: PartitionState, out: BatchOutput, lastOffset: number, replayFrom: number): Promise<void> {
+  private async produceTransaction(
+    state: PartitionState,
+    out: BatchOutput,
+    lastOffset: number,
+    replayFrom: number,
+  ): Promise<void> {
     const producer = this.producer!;
     const topicMessages = this.outputMessages(out);
     const stats = this.statsMessages(out);
@@ -501,13 +598,20 @@ export class ProcessorService {
     const transaction = await producer.transaction();
     try {
       await transaction.sendBatch({ topicMessages });
-      await transaction.sendOffsets({ consumer: this.consumer!, topics: [{ topic: state.topic, partitions: [{ partition: state.partition, offset: String(lastOffset + 1) }] }] });
+      await transaction.sendOffsets({
+        consumer: this.consumer!,
+        topics: [{ topic: state.topic, partitions: [{ partition: state.partition, offset: String(lastOffset + 1) }] }],
+      });
       await transaction.commit();
       state.committed = lastOffset + 1;
       this.metrics.commits.inc();
     } catch (err) {
       await transaction.abort().catch(() => undefined);
-      throw new PipelineError('TRANSACTION_FAILED', `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} failed: ${(err as Error).message}`, { cause: err, retriable: true });
+      throw new PipelineError(
+        'TRANSACTION_FAILED',
+        `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} failed: ${(err as Error).message}`,
+        { cause: err, retriable: true },
+      );
     }
   }
 
@@ -528,7 +632,14 @@ export class ProcessorService {
     while (state.inFlight.length > 0 && state.inFlight[0]!.settled) last = state.inFlight.shift();
     if (!last || last.lastOffset + 1 <= state.committed) return;
     const offset = last.lastOffset + 1;
-    await this.consumer!.commitOffsets([{ topic: state.topic, partition: state.partition, offset: String(offset), metadata: JSON.stringify({ replayFrom: last.replayFrom }) }]);
+    await this.consumer!.commitOffsets([
+      {
+        topic: state.topic,
+        partition: state.partition,
+        offset: String(offset),
+        metadata: JSON.stringify({ replayFrom: last.replayFrom }),
+      },
+    ]);
     state.committed = offset;
     this.metrics.commits.inc();
   }

@@ -3,7 +3,7 @@
  * impossible (NaN, a timestamp a year ahead or before the epoch of any real device, an empty device id).
  * Such readings are dead-lettered with the code returned here. Pure: the caller passes the wall clock.
  */
-import { ValidationError, type SensorReading } from '@sensor-pipeline/shared';
+import { type SensorReading, ValidationError } from '@sensor-pipeline/shared';
 
 export interface ReadingLimits {
   /** How far ahead of the wall clock an event time may be (device clocks drift). */
@@ -17,10 +17,16 @@ export const DEFAULT_READING_LIMITS: ReadingLimits = {
   minTimestampMs: 946_684_800_000, // 2000-01-01T00:00:00Z
 };
 
-export function validateReading(reading: SensorReading, nowMs: number, limits: ReadingLimits = DEFAULT_READING_LIMITS): ValidationError | undefined {
+export function validateReading(
+  reading: SensorReading,
+  nowMs: number,
+  limits: ReadingLimits = DEFAULT_READING_LIMITS,
+): ValidationError | undefined {
   if (!reading.deviceId) return new ValidationError('READING_EMPTY_DEVICE_ID', 'deviceId is empty');
-  if (!Number.isFinite(reading.value)) return new ValidationError('READING_NON_FINITE_VALUE', `value is ${reading.value}`);
-  if (!Number.isSafeInteger(reading.timestamp)) return new ValidationError('READING_BAD_TIMESTAMP', `timestamp ${reading.timestamp} is not a safe integer`);
+  if (!Number.isFinite(reading.value))
+    return new ValidationError('READING_NON_FINITE_VALUE', `value is ${reading.value}`);
+  if (!Number.isSafeInteger(reading.timestamp))
+    return new ValidationError('READING_BAD_TIMESTAMP', `timestamp ${reading.timestamp} is not a safe integer`);
   if (reading.timestamp > nowMs + limits.maxFutureSkewMs) {
     return new ValidationError(
       'READING_TIMESTAMP_IN_FUTURE',
@@ -28,7 +34,10 @@ export function validateReading(reading: SensorReading, nowMs: number, limits: R
     );
   }
   if (reading.timestamp < limits.minTimestampMs) {
-    return new ValidationError('READING_TIMESTAMP_TOO_OLD', `timestamp ${reading.timestamp} is before ${new Date(limits.minTimestampMs).toISOString()}`);
+    return new ValidationError(
+      'READING_TIMESTAMP_TOO_OLD',
+      `timestamp ${reading.timestamp} is before ${new Date(limits.minTimestampMs).toISOString()}`,
+    );
   }
   return undefined;
 }

@@ -1,16 +1,9 @@
-/**
- * Binds the pure rule engine (rules/rule-engine.ts) to the partition pipeline: which windows to keep, how
- * far back to replay, and per partition a {@link PartitionRules} that feeds readings and window stats to a
- * fresh `RuleEngine` and collects its transitions — alerts to publish, state records to persist (ok
- * records included: see `collect`).
- */
-import type { Logger } from '@sensor-pipeline/shared';
-import { decodeAlertStateRecord, encodeAlertStateRecord, type AlertStateRecord } from '../rules/alert-state-record.js';
+import { type AlertStateRecord, decodeAlertStateRecord, encodeAlertStateRecord } from '../rules/alert-state-record.js';
 import { compileRules } from '../rules/compile-rules.js';
 import { replayHorizonMs } from '../rules/replay-horizon.js';
 import { RuleEngine, type RuleTransition, type Sensor } from '../rules/rule-engine.js';
 import type { RulesConfig } from '../rules/rules-schema.js';
-import { toWindowOptions, windowSpecKey, type WindowSpec } from '../rules/window-spec.js';
+import { toWindowOptions, type WindowSpec, windowSpecKey } from '../rules/window-spec.js';
 import type { BatchOutput } from './batch-output.js';
 import type { PartitionRules, ReadingEnvelope, WindowPlan } from './partition-pipeline.js';
 import type { RulesRuntime } from './processor-service.js';
@@ -64,7 +57,10 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
       const { ignored } = engine.restore(records);
       for (const r of ignored) {
         if (r.status === 'firing') firing--;
-        log.warn({ rule: r.rule, deviceId: r.deviceId, metric: r.metric, status: r.status }, 'restored alert state matches no current rule; dropping it');
+        log.warn(
+          { rule: r.rule, deviceId: r.deviceId, metric: r.metric, status: r.status },
+          'restored alert state matches no current rule; dropping it',
+        );
       }
 
       const collect = (transitions: readonly RuleTransition[], out: BatchOutput): void => {

@@ -33,7 +33,8 @@ export class ReplayCheckpoints {
       this.watermarks.push(timestampMs);
     }
     // drop points no longer needed: keep the newest point that is at least spanMs behind
-    while (this.watermarks.length - this.head >= 2 && this.watermarks[this.head + 1]! <= this.watermarkMs - this.spanMs) this.head++;
+    while (this.watermarks.length - this.head >= 2 && this.watermarks[this.head + 1]! <= this.watermarkMs - this.spanMs)
+      this.head++;
     if (this.head > 1_024 && this.head * 2 > this.offsets.length) {
       this.offsets.splice(0, this.head);
       this.watermarks.splice(0, this.head);

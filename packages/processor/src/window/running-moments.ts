@@ -85,6 +85,6 @@ export class RunningMoments {
   variance(count: number): number {
     const m = (this.sum + this.sumComp) / count;
     const v = (this.sumSq + this.sumSqComp) / count - m * m;
-    return v > 0 ? v : 0;
+    return Math.max(v, 0);
   }
 }

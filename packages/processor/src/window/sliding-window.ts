@@ -27,8 +27,8 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { InvalidReason, LateReason } from './add-result.js';
 import { checkReading } from './check-reading.js';
 import { SensorWindow } from './sensor-window.js';
-import { WindowOptionsError } from './window-options-error.js';
 import { parseWindowOptions, type WindowOptions } from './window-options.js';
+import { WindowOptionsError } from './window-options-error.js';
 import type { WindowStats } from './window-stats.js';
 
 /** The reading shape the operator reads without accessors. */
@@ -113,7 +113,7 @@ export function slidingWindow<T>(
   }
   const keyOf = accessors.key;
   const timestampOf = accessors.timestampMs;
-  const valueOf = accessors.value;
+  const valueOfItem = accessors.value;
   const sweepEveryMs = (idleEvictMs ?? 0) / 2;
   const live = new Set<Map<string, HeldWindow>>();
 
@@ -144,7 +144,7 @@ export function slidingWindow<T>(
           try {
             key = keyOf(reading);
             timestampMs = timestampOf(reading);
-            value = valueOf(reading);
+            value = valueOfItem(reading);
           } catch (err) {
             subscriber.error(err);
             return;

@@ -46,11 +46,17 @@ export function parseWindowOptions(options: WindowOptions): ResolvedWindowOption
     return options as ResolvedWindowOptions;
   }
   if (typeof options !== 'object' || options === null) {
-    throw new WindowOptionsError('window', `expected an object like { kind: 'time', sizeMs: 60_000 }, got ${String(options)}`);
+    throw new WindowOptionsError(
+      'window',
+      `expected an object like { kind: 'time', sizeMs: 60_000 }, got ${String(options)}`,
+    );
   }
   const graceMs = optionalNumber(options.graceMs, 'graceMs', 0);
   if (!Number.isFinite(graceMs) || graceMs < 0) {
-    throw new WindowOptionsError('graceMs', `expected a finite number of milliseconds >= 0, got ${String(options.graceMs)}`);
+    throw new WindowOptionsError(
+      'graceMs',
+      `expected a finite number of milliseconds >= 0, got ${String(options.graceMs)}`,
+    );
   }
   let result: ResolvedWindowOptions;
   if (options.kind === 'time') {

@@ -7,7 +7,11 @@ const ABSENT_MS = 30_000;
 describe('absence state machine', () => {
   it('fires once the clock is more than `absent` past the last reading, with startsAt = lastSeen + absent', () => {
     expect(absenceOnTick(INITIAL_ABSENCE_STATE, 10_000, 40_000, ABSENT_MS)).toBe(INITIAL_ABSENCE_STATE); // exactly 30s: not more
-    expect(absenceOnTick(INITIAL_ABSENCE_STATE, 10_000, 40_001, ABSENT_MS)).toEqual({ status: 'firing', sinceMs: 40_000, lastSeenMs: 10_000 });
+    expect(absenceOnTick(INITIAL_ABSENCE_STATE, 10_000, 40_001, ABSENT_MS)).toEqual({
+      status: 'firing',
+      sinceMs: 40_000,
+      lastSeenMs: 10_000,
+    });
   });
 
   it('startsAt does not depend on when the tick comes (replay-stable)', () => {
@@ -38,7 +42,11 @@ describe('absence state machine', () => {
     const resolved = { status: 'ok' as const, sinceMs: 55_000, lastSeenMs: 55_000 };
     expect(absenceOnTick(resolved, 10_000, 50_000, ABSENT_MS)).toBe(resolved);
     // a new silence after the resolving reading fires again, later
-    expect(absenceOnTick(resolved, 55_000, 85_001, ABSENT_MS)).toEqual({ status: 'firing', sinceMs: 85_000, lastSeenMs: 55_000 });
+    expect(absenceOnTick(resolved, 55_000, 85_001, ABSENT_MS)).toEqual({
+      status: 'firing',
+      sinceMs: 85_000,
+      lastSeenMs: 55_000,
+    });
   });
 
   it('a reading while ok changes nothing', () => {

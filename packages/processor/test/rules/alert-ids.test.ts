@@ -10,7 +10,14 @@ describe('alert ids', () => {
   it('fingerprint: same parts → same value; any part differs → different value; no ambiguity between parts', () => {
     const fp = alertFingerprint('r', 'dev', 'cpu');
     expect(alertFingerprint('r', 'dev', 'cpu')).toBe(fp);
-    expect(new Set([fp, alertFingerprint('r2', 'dev', 'cpu'), alertFingerprint('r', 'dev2', 'cpu'), alertFingerprint('r', 'dev', 'memory')]).size).toBe(4);
+    expect(
+      new Set([
+        fp,
+        alertFingerprint('r2', 'dev', 'cpu'),
+        alertFingerprint('r', 'dev2', 'cpu'),
+        alertFingerprint('r', 'dev', 'memory'),
+      ]).size,
+    ).toBe(4);
     expect(alertFingerprint('a', 'b\u0000c', 'cpu')).not.toBe(alertFingerprint('a\u0000b', 'c', 'cpu'));
     expect(fp).toMatch(/^[0-9a-f]{16}$/);
   });

@@ -30,10 +30,18 @@ export function naiveWindow(history: readonly { t: number; v: number }[], spec: 
   const endMs = Math.max(...history.map((r) => r.t));
   if (spec.kind === 'time') {
     const inside = history.filter((r) => r.t > endMs - spec.sizeMs && r.t <= endMs);
-    return statsOf(inside.map((r) => r.v), endMs - spec.sizeMs, endMs);
+    return statsOf(
+      inside.map((r) => r.v),
+      endMs - spec.sizeMs,
+      endMs,
+    );
   }
   const inside = history.slice(-spec.size);
-  return statsOf(inside.map((r) => r.v), Math.min(...inside.map((r) => r.t)), endMs);
+  return statsOf(
+    inside.map((r) => r.v),
+    Math.min(...inside.map((r) => r.t)),
+    endMs,
+  );
 }
 
 export interface Driver {
@@ -60,7 +68,9 @@ export function driver(engine: RuleEngine): Driver {
       const list = remember(r);
       const sensor = engine.sensor(r.deviceId, r.metric, r.labels ?? {});
       const out = [...engine.observe(sensor, r.t)];
-      sensor.windows.forEach((spec, i) => out.push(...engine.evaluate(sensor, i, naiveWindow(list, spec))));
+      sensor.windows.forEach((spec, i) => {
+        out.push(...engine.evaluate(sensor, i, naiveWindow(list, spec)));
+      });
       out.push(...engine.tick(watermarkMs));
       return out;
     },
@@ -77,5 +87,7 @@ export function alertsOf(transitions: readonly RuleTransition[]): Alert[] {
 
 /** A compact view of alerts for exact comparisons: `FIRING rule device/metric startsAt[-endsAt]`. */
 export function brief(alerts: readonly Alert[]): string[] {
-  return alerts.map((a) => `${a.status} ${a.rule} ${a.deviceId}/${a.metric} ${a.startsAt}${a.endsAt === null ? '' : `-${a.endsAt}`}`);
+  return alerts.map(
+    (a) => `${a.status} ${a.rule} ${a.deviceId}/${a.metric} ${a.startsAt}${a.endsAt === null ? '' : `-${a.endsAt}`}`,
+  );
 }

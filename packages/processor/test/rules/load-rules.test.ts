@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ABSENCE_SUMMARY, DEFAULT_THRESHOLD_SUMMARY, type RulesConfig } from '../../src/rules/rules-schema.js';
 import { loadRules, parseRules } from '../../src/rules/load-rules.js';
+import { DEFAULT_ABSENCE_SUMMARY, DEFAULT_THRESHOLD_SUMMARY, type RulesConfig } from '../../src/rules/rules-schema.js';
 
 const RULES_FILE = fileURLToPath(new URL('../../../../config/rules.yaml', import.meta.url));
 
 function configError(lines: readonly string[], env: Record<string, string> = {}): ConfigError {
   try {
-    parseRules(lines.join('\n') + '\n', 'rules.yaml', { env });
+    parseRules(`${lines.join('\n')}\n`, 'rules.yaml', { env });
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -47,7 +47,8 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 80,
           clear: 75,
           forMs: 10_000,
-          summary: '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires above {{threshold}}°C)',
+          summary:
+            '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires above {{threshold}}°C)',
         },
         {
           kind: 'threshold',
@@ -61,7 +62,8 @@ describe('loadRules: the shipped config/rules.yaml', () => {
           threshold: 10,
           clear: 12,
           forMs: 0,
-          summary: '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires below {{threshold}}°C)',
+          summary:
+            '{{status}}: {{deviceId}} temperature {{value}}°C, mean over {{window}} (fires below {{threshold}}°C)',
         },
         {
           kind: 'threshold',
@@ -105,7 +107,9 @@ describe('loadRules: the shipped config/rules.yaml', () => {
   });
 
   it('a file that does not exist is a ConfigError naming it', () => {
-    expect(() => loadRules('/nonexistent/rules.yaml')).toThrow(new ConfigError([{ file: '/nonexistent/rules.yaml', message: 'cannot read config file: file not found' }]));
+    expect(() => loadRules('/nonexistent/rules.yaml')).toThrow(
+      new ConfigError([{ file: '/nonexistent/rules.yaml', message: 'cannot read config file: file not found' }]),
+    );
   });
 });
 
@@ -124,8 +128,18 @@ describe('parseRules: every error names the file, the line and the field', () =>
 
   it('missing field', () => {
     const err = configError(cpuRule().filter((line) => !line.includes('severity')));
-    expect(err.message).toBe('rules.yaml:2:5 rules[0].severity: missing required field "severity" (one of critical, warning, info)');
-    expect(err.issues).toEqual([{ file: 'rules.yaml', line: 2, column: 5, field: 'rules[0].severity', message: 'missing required field "severity" (one of critical, warning, info)' }]);
+    expect(err.message).toBe(
+      'rules.yaml:2:5 rules[0].severity: missing required field "severity" (one of critical, warning, info)',
+    );
+    expect(err.issues).toEqual([
+      {
+        file: 'rules.yaml',
+        line: 2,
+        column: 5,
+        field: 'rules[0].severity',
+        message: 'missing required field "severity" (one of critical, warning, info)',
+      },
+    ]);
   });
 
   it('missing field of a threshold rule says how to make it an absence rule instead', () => {
@@ -161,12 +175,18 @@ describe('parseRules: every error names the file, the line and the field', () =>
 
   it('bad duration', () => {
     const err = configError(cpuRule('    for: 10 seconds'));
-    expect(err.message).toBe('rules.yaml:8:10 rules[0].for: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "10 seconds"');
+    expect(err.message).toBe(
+      'rules.yaml:8:10 rules[0].for: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "10 seconds"',
+    );
   });
 
   it('negative `for`', () => {
-    expect(configError(cpuRule('    for: -10s')).message).toBe('rules.yaml:8:10 rules[0].for: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "-10s"');
-    expect(configError(cpuRule('    for: -1000')).message).toBe('rules.yaml:8:10 rules[0].for: expected a non-negative duration, got -1000');
+    expect(configError(cpuRule('    for: -10s')).message).toBe(
+      'rules.yaml:8:10 rules[0].for: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "-10s"',
+    );
+    expect(configError(cpuRule('    for: -1000')).message).toBe(
+      'rules.yaml:8:10 rules[0].for: expected a non-negative duration, got -1000',
+    );
   });
 
   it('clear on the wrong side of an `above` threshold', () => {
@@ -187,7 +207,9 @@ describe('parseRules: every error names the file, the line and the field', () =>
 
   it('duplicate name, reported at the second one', () => {
     const err = configError([...cpuRule(), '  - name: cpu-high', '    absent: 1m', '    severity: info']);
-    expect(err.message).toBe('rules.yaml:8:11 rules[1].name: duplicate rule name "cpu-high" (also rules[0]); rule names must be unique — rename one');
+    expect(err.message).toBe(
+      'rules.yaml:8:11 rules[1].name: duplicate rule name "cpu-high" (also rules[0]); rule names must be unique — rename one',
+    );
   });
 
   it('both `above` and `below`', () => {
@@ -203,7 +225,14 @@ describe('parseRules: every error names the file, the line and the field', () =>
   });
 
   it('an absence rule with threshold-rule fields', () => {
-    const err = configError(['rules:', '  - name: silent', '    absent: 30s', '    statistic: mean', '    for: 10s', '    severity: info']);
+    const err = configError([
+      'rules:',
+      '  - name: silent',
+      '    absent: 30s',
+      '    statistic: mean',
+      '    for: 10s',
+      '    severity: info',
+    ]);
     expect(err.message).toBe(
       [
         '2 problems in configuration:',
@@ -228,7 +257,12 @@ describe('parseRules: every error names the file, the line and the field', () =>
     expect(configError(cpuRule().map((l) => l.replace('window: 30s', 'window: { count: 0 }'))).message).toBe(
       'rules.yaml:4:22 rules[0].window.count: a count window holds a whole number of readings, at least 1, e.g. {count: 10}',
     );
-    const countOfCount = cpuRule().map((l) => l.replace('window: 30s', 'window: { count: 10 }').replace('statistic: mean', 'statistic: count').replace('above: 90', 'below: 5'));
+    const countOfCount = cpuRule().map((l) =>
+      l
+        .replace('window: 30s', 'window: { count: 10 }')
+        .replace('statistic: mean', 'statistic: count')
+        .replace('above: 90', 'below: 5'),
+    );
     expect(configError(countOfCount).message).toBe(
       'rules.yaml:5:16 rules[0].statistic: "count" over a count window is always 10 once it is full; use a time window (e.g. window: 30s) to count readings',
     );
@@ -241,12 +275,27 @@ describe('parseRules: every error names the file, the line and the field', () =>
     expect(configError(cpuRule().map((l) => l.replace('above: 90', 'above: 100'))).message).toBe(
       'rules.yaml:6:12 rules[0].above: cpu is a percentage (0 to 100), so "above: 100" can never hold',
     );
-    expect(configError(cpuRule().map((l) => l.replace('above: 90', 'below: 101').replace('metric: cpu', 'metric: memory'))).message).toBe(
-      'rules.yaml:6:12 rules[0].below: memory is a percentage (0 to 100), so "below: 101" always holds',
-    );
+    expect(
+      configError(cpuRule().map((l) => l.replace('above: 90', 'below: 101').replace('metric: cpu', 'metric: memory')))
+        .message,
+    ).toBe('rules.yaml:6:12 rules[0].below: memory is a percentage (0 to 100), so "below: 101" always holds');
     // temperature has no such bounds, and neither does a count of readings
-    expect(() => parseRules(cpuRule().map((l) => l.replace('above: 90', 'above: 150').replace('metric: cpu', 'metric: temperature')).join('\n'), 'rules.yaml')).not.toThrow();
-    expect(() => parseRules(cpuRule().map((l) => l.replace('above: 90', 'above: 150').replace('statistic: mean', 'statistic: count')).join('\n'), 'rules.yaml')).not.toThrow();
+    expect(() =>
+      parseRules(
+        cpuRule()
+          .map((l) => l.replace('above: 90', 'above: 150').replace('metric: cpu', 'metric: temperature'))
+          .join('\n'),
+        'rules.yaml',
+      ),
+    ).not.toThrow();
+    expect(() =>
+      parseRules(
+        cpuRule()
+          .map((l) => l.replace('above: 90', 'above: 150').replace('statistic: mean', 'statistic: count'))
+          .join('\n'),
+        'rules.yaml',
+      ),
+    ).not.toThrow();
   });
 
   it('unknown summary placeholder, unclosed placeholder', () => {
@@ -262,7 +311,10 @@ describe('parseRules: every error names the file, the line and the field', () =>
     expect(configError(cpuRule('    labels: { severity: low }')).message).toBe(
       'rules.yaml:8:25 rules[0].labels.severity: label "severity" is set on every alert by the pipeline; remove it or use another name',
     );
-    expect(configError(cpuRule('    labels: { 1team: x }')).issues[0]).toMatchObject({ line: 8, field: 'rules[0].labels.1team' });
+    expect(configError(cpuRule('    labels: { 1team: x }')).issues[0]).toMatchObject({
+      line: 8,
+      field: 'rules[0].labels.1team',
+    });
     expect(configError(cpuRule('    devices: {}')).message).toBe(
       'rules.yaml:8:14 rules[0].devices: an empty device selector: give `match` and/or `labels`, or remove `devices` to select every device',
     );
@@ -275,8 +327,17 @@ describe('parseRules: every error names the file, the line and the field', () =>
   });
 
   it('reports every problem at once', () => {
-    const err = configError([...cpuRule('    clear: 95', '    sevrity: x'), '  - name: cpu-high', '    absent: 1s', '    severity: info']);
-    expect(err.issues.map((i) => `${i.line} ${i.field}`).sort()).toEqual(['10 rules[1].name', '8 rules[0].clear', '9 rules[0].sevrity']);
+    const err = configError([
+      ...cpuRule('    clear: 95', '    sevrity: x'),
+      '  - name: cpu-high',
+      '    absent: 1s',
+      '    severity: info',
+    ]);
+    expect(err.issues.map((i) => `${i.line} ${i.field}`).sort()).toEqual([
+      '10 rules[1].name',
+      '8 rules[0].clear',
+      '9 rules[0].sevrity',
+    ]);
     expect(err.message).toMatch(/^3 problems in configuration:\n/);
   });
 });
@@ -319,19 +380,55 @@ describe('parseRules: accepted forms', () => {
       graceMs: 2_000,
       rules: [
         {
-          kind: 'threshold', name: 'a', severity: 'info', labels: { team: 'ops' }, devices: { match: ['site-a/*'], labels: { model: 'x1' } },
-          metric: 'temperature', window: { kind: 'time', sizeMs: 60_000, hopMs: 5_000 }, statistic: 'median', condition: 'below', threshold: -5.5,
-          forMs: 0, summary: DEFAULT_THRESHOLD_SUMMARY,
+          kind: 'threshold',
+          name: 'a',
+          severity: 'info',
+          labels: { team: 'ops' },
+          devices: { match: ['site-a/*'], labels: { model: 'x1' } },
+          metric: 'temperature',
+          window: { kind: 'time', sizeMs: 60_000, hopMs: 5_000 },
+          statistic: 'median',
+          condition: 'below',
+          threshold: -5.5,
+          forMs: 0,
+          summary: DEFAULT_THRESHOLD_SUMMARY,
         },
         {
-          kind: 'threshold', name: 'b', severity: 'critical', labels: {}, devices: { match: ['a/*', 'b/**'] },
-          metric: 'memory', window: { kind: 'count', size: 10 }, statistic: 'max', condition: 'above', threshold: 99, forMs: 0, summary: DEFAULT_THRESHOLD_SUMMARY,
+          kind: 'threshold',
+          name: 'b',
+          severity: 'critical',
+          labels: {},
+          devices: { match: ['a/*', 'b/**'] },
+          metric: 'memory',
+          window: { kind: 'count', size: 10 },
+          statistic: 'max',
+          condition: 'above',
+          threshold: 99,
+          forMs: 0,
+          summary: DEFAULT_THRESHOLD_SUMMARY,
         },
         {
-          kind: 'threshold', name: 'c', severity: 'warning', labels: {},
-          metric: 'cpu', window: { kind: 'time', sizeMs: 90_000 }, statistic: 'stddev', condition: 'above', threshold: 20, forMs: 0, summary: DEFAULT_THRESHOLD_SUMMARY,
+          kind: 'threshold',
+          name: 'c',
+          severity: 'warning',
+          labels: {},
+          metric: 'cpu',
+          window: { kind: 'time', sizeMs: 90_000 },
+          statistic: 'stddev',
+          condition: 'above',
+          threshold: 20,
+          forMs: 0,
+          summary: DEFAULT_THRESHOLD_SUMMARY,
         },
-        { kind: 'absence', name: 'd', severity: 'info', labels: {}, metric: 'cpu', absentMs: 120_000, summary: DEFAULT_ABSENCE_SUMMARY },
+        {
+          kind: 'absence',
+          name: 'd',
+          severity: 'info',
+          labels: {},
+          metric: 'cpu',
+          absentMs: 120_000,
+          summary: DEFAULT_ABSENCE_SUMMARY,
+        },
       ],
     });
   });

@@ -6,7 +6,11 @@ import { evaluateThreshold, type ThresholdCondition } from '../../src/rules/thre
 type Event = { status: 'FIRING' | 'RESOLVED'; startsAt: number; endsAt: number | null };
 
 /** Runs the state machine over (time, value) steps and lists the alerts it publishes. */
-function run(rule: ThresholdCondition, steps: readonly (readonly [number, number])[], from: ThresholdState = INITIAL_THRESHOLD_STATE) {
+function run(
+  rule: ThresholdCondition,
+  steps: readonly (readonly [number, number])[],
+  from: ThresholdState = INITIAL_THRESHOLD_STATE,
+) {
   let state = from;
   const events: Event[] = [];
   for (const [t, v] of steps) {
@@ -102,7 +106,12 @@ describe('evaluateThreshold', () => {
   });
 
   it('`for` counts event time, not readings: one late reading after a gap fires', () => {
-    expect(run(temperatureHigh, [[0, 85], [60_000, 85]]).events).toEqual([{ status: 'FIRING', startsAt: 60_000, endsAt: null }]);
+    expect(
+      run(temperatureHigh, [
+        [0, 85],
+        [60_000, 85],
+      ]).events,
+    ).toEqual([{ status: 'FIRING', startsAt: 60_000, endsAt: null }]);
   });
 
   it('pending goes back to ok silently when the condition stops before `for`', () => {
@@ -129,7 +138,17 @@ describe('evaluateThreshold', () => {
   it('without hysteresis and `for` the same oscillation flaps on every reading (why both exist)', () => {
     const rule: ThresholdCondition = { condition: 'above', threshold: 80, forMs: 0 };
     const { events } = run(rule, everySecond(Array.from({ length: 10 }, (_, i) => (i % 2 ? 83 : 79))));
-    expect(events.map((e) => e.status)).toEqual(['FIRING', 'RESOLVED', 'FIRING', 'RESOLVED', 'FIRING', 'RESOLVED', 'FIRING', 'RESOLVED', 'FIRING']);
+    expect(events.map((e) => e.status)).toEqual([
+      'FIRING',
+      'RESOLVED',
+      'FIRING',
+      'RESOLVED',
+      'FIRING',
+      'RESOLVED',
+      'FIRING',
+      'RESOLVED',
+      'FIRING',
+    ]);
   });
 
   it('changes at most once per event-time millisecond, and ignores input older than the last change', () => {
@@ -153,16 +172,23 @@ describe('evaluateThreshold', () => {
         clearOffset: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
         forMs: fc.constantFrom(0, 0, 1, 999, 1_000, 2_500, 5_000),
       })
-      .map(({ condition, threshold, clearOffset, forMs }): ThresholdCondition => ({
-        condition,
-        threshold,
-        forMs,
-        ...(clearOffset === undefined ? {} : { clear: condition === 'above' ? threshold - clearOffset : threshold + clearOffset }),
-      }));
+      .map(
+        ({ condition, threshold, clearOffset, forMs }): ThresholdCondition => ({
+          condition,
+          threshold,
+          forMs,
+          ...(clearOffset === undefined
+            ? {}
+            : { clear: condition === 'above' ? threshold - clearOffset : threshold + clearOffset }),
+        }),
+      );
     const stepsArb = fc.array(
       fc.tuple(
         fc.constantFrom(0, 1, 500, 1_000, 1_000, 1_000, 3_000), // time step; 0 = same millisecond
-        fc.oneof({ weight: 20, arbitrary: fc.integer({ min: -30, max: 30 }) }, { weight: 1, arbitrary: fc.constant(NaN) }),
+        fc.oneof(
+          { weight: 20, arbitrary: fc.integer({ min: -30, max: 30 }) },
+          { weight: 1, arbitrary: fc.constant(NaN) },
+        ),
       ),
       { maxLength: 200 },
     );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseWindowOptions } from '../../src/window/window-options.js';
 import { replayHorizonMs } from '../../src/rules/replay-horizon.js';
 import { DEFAULT_ABSENCE_SUMMARY, DEFAULT_THRESHOLD_SUMMARY, type RulesConfig } from '../../src/rules/rules-schema.js';
 import { toWindowOptions, windowSpecKey } from '../../src/rules/window-spec.js';
+import { parseWindowOptions } from '../../src/window/window-options.js';
 
 describe('window specs', () => {
   it('have canonical keys', () => {
@@ -14,9 +14,17 @@ describe('window specs', () => {
   });
 
   it('configure the window engine (which accepts them)', () => {
-    expect(toWindowOptions({ kind: 'time', sizeMs: 30_000, hopMs: 5_000 }, 5_000)).toEqual({ kind: 'time', sizeMs: 30_000, graceMs: 5_000 });
+    expect(toWindowOptions({ kind: 'time', sizeMs: 30_000, hopMs: 5_000 }, 5_000)).toEqual({
+      kind: 'time',
+      sizeMs: 30_000,
+      graceMs: 5_000,
+    });
     expect(toWindowOptions({ kind: 'count', size: 10 }, 0)).toEqual({ kind: 'count', size: 10, graceMs: 0 });
-    expect(parseWindowOptions(toWindowOptions({ kind: 'count', size: 10 }, 5_000))).toMatchObject({ kind: 'count', size: 10, graceMs: 5_000 });
+    expect(parseWindowOptions(toWindowOptions({ kind: 'count', size: 10 }, 5_000))).toMatchObject({
+      kind: 'count',
+      size: 10,
+      graceMs: 5_000,
+    });
   });
 });
 
@@ -25,9 +33,40 @@ describe('replayHorizonMs', () => {
     const config: RulesConfig = {
       graceMs: 5_000,
       rules: [
-        { kind: 'threshold', name: 'a', severity: 'info', labels: {}, metric: 'cpu', window: { kind: 'time', sizeMs: 60_000 }, statistic: 'mean', condition: 'above', threshold: 1, forMs: 0, summary: DEFAULT_THRESHOLD_SUMMARY },
-        { kind: 'threshold', name: 'b', severity: 'info', labels: {}, metric: 'cpu', window: { kind: 'count', size: 100 }, statistic: 'mean', condition: 'above', threshold: 1, forMs: 0, summary: DEFAULT_THRESHOLD_SUMMARY },
-        { kind: 'absence', name: 'c', severity: 'info', labels: {}, absentMs: 90_000, summary: DEFAULT_ABSENCE_SUMMARY },
+        {
+          kind: 'threshold',
+          name: 'a',
+          severity: 'info',
+          labels: {},
+          metric: 'cpu',
+          window: { kind: 'time', sizeMs: 60_000 },
+          statistic: 'mean',
+          condition: 'above',
+          threshold: 1,
+          forMs: 0,
+          summary: DEFAULT_THRESHOLD_SUMMARY,
+        },
+        {
+          kind: 'threshold',
+          name: 'b',
+          severity: 'info',
+          labels: {},
+          metric: 'cpu',
+          window: { kind: 'count', size: 100 },
+          statistic: 'mean',
+          condition: 'above',
+          threshold: 1,
+          forMs: 0,
+          summary: DEFAULT_THRESHOLD_SUMMARY,
+        },
+        {
+          kind: 'absence',
+          name: 'c',
+          severity: 'info',
+          labels: {},
+          absentMs: 90_000,
+          summary: DEFAULT_ABSENCE_SUMMARY,
+        },
       ],
     };
     expect(replayHorizonMs(config)).toBe(100_000 + 5_000);

@@ -1,14 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  type Alert,
+  alertCodec,
+  createMetricsRegistry,
+  DLQ_HEADERS,
+  type SensorReading,
+  sensorReadingCodec,
+  type TopicNames,
+} from '@sensor-pipeline/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alertCodec, createLogger, createMetricsRegistry, DLQ_HEADERS, sensorReadingCodec, type Alert, type SensorReading, type TopicNames } from '@sensor-pipeline/shared';
+import {
+  bootstrapServers,
+  consumeMessages,
+  createTopics,
+  kafkaSettings,
+  produceRaw,
+  sleep,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../../test/kafka.js';
 import { loadRules } from '../../src/rules/index.js';
 import { ProcessorService } from '../../src/service/processor-service.js';
 import { createRulesRuntime } from '../../src/service/rules-runtime.js';
-import { bootstrapServers, consumeMessages, createTopics, kafkaSettings, produceRaw, sleep, testLogger, uniqueName, waitFor } from '../../../../test/kafka.js';
-import { referenceAlerts, type RefAbsenceRule, type RefEvent, type RefThresholdRule } from './reference-alerts.js';
+import { type RefAbsenceRule, type RefEvent, type RefThresholdRule, referenceAlerts } from './reference-alerts.js';
 
 const readingCodec = sensorReadingCodec();
 const alerts = alertCodec();
@@ -42,30 +60,52 @@ rules:
     statistic: mean
     above: 90
     severity: warning
-${withAbsence ? `  - name: temp-silent
+${
+  withAbsence
+    ? `  - name: temp-silent
     metric: temperature
     absent: 8s
     severity: warning
-` : ''}`,
+`
+    : ''
+}`,
   );
   return file;
 }
 
 /** A device's values, one reading per second from BASE + offsetS. */
-function series(deviceId: string, metric: SensorReading['metric'], values: number[], startS = 0, skip?: [number, number]): SensorReading[] {
+function series(
+  deviceId: string,
+  metric: SensorReading['metric'],
+  values: number[],
+  startS = 0,
+  skip?: [number, number],
+): SensorReading[] {
   const out: SensorReading[] = [];
   values.forEach((value, i) => {
     if (skip && i >= skip[0] && i < skip[1]) return;
-    out.push({ deviceId, metric, value, timestamp: BASE + (startS + i) * 1_000, seq: i, labels: { site: deviceId.split('/')[0]! } });
+    out.push({
+      deviceId,
+      metric,
+      value,
+      timestamp: BASE + (startS + i) * 1_000,
+      seq: i,
+      labels: { site: deviceId.split('/')[0]! },
+    });
   });
   return out;
 }
 
-const rep = (n: number, v: number | number[]): number[] => Array.from({ length: n }, (_, i) => (Array.isArray(v) ? v[i % v.length]! : v));
+const rep = (n: number, v: number | number[]): number[] =>
+  Array.from({ length: n }, (_, i) => (Array.isArray(v) ? v[i % v.length]! : v));
 
 /** Interleave per-device sequences by timestamp (what a fleet sends). */
 function fleet(...streams: SensorReading[][]): SensorReading[] {
-  return streams.flat().sort((a, b) => a.timestamp - b.timestamp || a.deviceId.localeCompare(b.deviceId) || a.metric.localeCompare(b.metric));
+  return streams
+    .flat()
+    .sort(
+      (a, b) => a.timestamp - b.timestamp || a.deviceId.localeCompare(b.deviceId) || a.metric.localeCompare(b.metric),
+    );
 }
 
 function topicsFor(prefix: string): TopicNames {
@@ -79,7 +119,8 @@ function topicsFor(prefix: string): TopicNames {
   };
 }
 
-const key = (e: { rule: string; deviceId: string; status: string; startsAt: number; endsAt: number | null }): string => `${e.rule} ${e.deviceId} ${e.status} ${e.startsAt} ${e.endsAt}`;
+const key = (e: { rule: string; deviceId: string; status: string; startsAt: number; endsAt: number | null }): string =>
+  `${e.rule} ${e.deviceId} ${e.status} ${e.startsAt} ${e.endsAt}`;
 
 async function readAlerts(topic: string, count: number, timeoutMs = 90_000): Promise<Alert[]> {
   const messages = await consumeMessages(topic, { count, timeoutMs });
@@ -97,7 +138,12 @@ afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function startInProcess(topics: TopicNames, groupId: string, rules: string, delivery: 'at-least-once' | 'exactly-once' = 'at-least-once'): ProcessorService {
+function startInProcess(
+  topics: TopicNames,
+  groupId: string,
+  rules: string,
+  delivery: 'at-least-once' | 'exactly-once' = 'at-least-once',
+): ProcessorService {
   const service = new ProcessorService({
     delivery,
     kafka: kafkaSettings('processor-test'),
@@ -116,19 +162,35 @@ function startInProcess(topics: TopicNames, groupId: string, rules: string, deli
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 
 function startCli(topics: TopicNames, groupId: string, rules: string, instance: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, '--rules', rules, '--group-id', groupId, '--metrics-port', '0', '--commit-interval', '200ms', '--instance-id', instance], {
-    env: {
-      ...process.env,
-      KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(),
-      READINGS_TOPIC: topics.readings,
-      ALERTS_TOPIC: topics.alerts,
-      STATS_TOPIC: topics.stats,
-      READINGS_DLQ_TOPIC: topics.readingsDlq,
-      ALERT_STATE_TOPIC: topics.alertState,
-      LOG_LEVEL: 'warn',
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      '--rules',
+      rules,
+      '--group-id',
+      groupId,
+      '--metrics-port',
+      '0',
+      '--commit-interval',
+      '200ms',
+      '--instance-id',
+      instance,
+    ],
+    {
+      env: {
+        ...process.env,
+        KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(),
+        READINGS_TOPIC: topics.readings,
+        ALERTS_TOPIC: topics.alerts,
+        STATS_TOPIC: topics.stats,
+        READINGS_DLQ_TOPIC: topics.readingsDlq,
+        ALERT_STATE_TOPIC: topics.alertState,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   children.push(child);
   return child;
 }
@@ -148,7 +210,12 @@ describe('processor against the real broker', () => {
       series('site-b/dev-4', 'cpu', cpu),
     );
     const expected = referenceAlerts(readings, THRESHOLDS, ABSENCES, GRACE_MS);
-    expect(expected.map(key)).toEqual(expect.arrayContaining([expect.stringContaining('temp-high site-a/dev-1 FIRING'), expect.stringContaining('temp-silent site-b/dev-3 RESOLVED')]));
+    expect(expected.map(key)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('temp-high site-a/dev-1 FIRING'),
+        expect.stringContaining('temp-silent site-b/dev-3 RESOLVED'),
+      ]),
+    );
     expect(expected.filter((e) => e.deviceId === 'site-a/dev-2' && e.status === 'FIRING')).toHaveLength(1);
     expect(expected.some((e) => e.deviceId === 'site-b/dev-3' && e.rule === 'temp-high')).toBe(false);
 
@@ -158,7 +225,10 @@ describe('processor against the real broker', () => {
       { key: 'dev-x', value: Buffer.from('not avro at all') },
       { key: 'dev-y', value: readingCodec.encode(readings[0]!).subarray(0, 15) },
       { key: 'dev-z', value: readingCodec.encode({ ...readings[0]!, deviceId: 'dev-z', value: Number.NaN }) },
-      { key: 'dev-w', value: readingCodec.encode({ ...readings[0]!, deviceId: 'dev-w', timestamp: Date.now() + 400 * 86_400_000 }) },
+      {
+        key: 'dev-w',
+        value: readingCodec.encode({ ...readings[0]!, deviceId: 'dev-w', timestamp: Date.now() + 400 * 86_400_000 }),
+      },
     ];
     await produceRaw(topics.readings, [...good.slice(0, 50), ...bad, ...good.slice(50)]);
 
@@ -166,20 +236,35 @@ describe('processor against the real broker', () => {
     await service.start();
     const got = await readAlerts(topics.alerts, expected.length);
     // the alerts topic is keyed by device: order holds per device, not across devices (several partitions)
-    const perDevice = (events: { deviceId: string }[]) => [...new Set(events.map((e) => e.deviceId))].sort().map((d) => events.filter((e) => e.deviceId === d).map((e) => key(e as never)));
+    const perDevice = (events: { deviceId: string }[]) =>
+      [...new Set(events.map((e) => e.deviceId))]
+        .sort()
+        .map((d) => events.filter((e) => e.deviceId === d).map((e) => key(e as never)));
     expect(perDevice(got)).toEqual(perDevice(expected));
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     // ids: deterministic and distinct per state change; FIRING and RESOLVED share the fingerprint
     expect(new Set(got.map((a) => a.eventId)).size).toBe(got.length);
     const dev1 = got.filter((a) => a.deviceId === 'site-a/dev-1');
     expect(dev1[0]!.fingerprint).toBe(dev1[1]!.fingerprint);
-    expect(dev1[0]).toMatchObject({ rule: 'temp-high', severity: 'critical', statistic: 'mean', condition: 'above', threshold: 80, metric: 'temperature' });
+    expect(dev1[0]).toMatchObject({
+      rule: 'temp-high',
+      severity: 'critical',
+      statistic: 'mean',
+      condition: 'above',
+      threshold: 80,
+      metric: 'temperature',
+    });
     expect(dev1[0]!.window).toMatchObject({ spec: 'time:10s', count: 10 });
     expect(dev1[0]!.value).toBeCloseTo(dev1[0]!.window.mean, 9);
     expect(dev1[0]!.labels).toMatchObject({ site: 'site-a', rule: 'temp-high', severity: 'critical' });
 
     const dlq = await consumeMessages(topics.readingsDlq, { count: 4 });
-    expect(dlq.map((m) => m.headers[DLQ_HEADERS.errorCode]).sort()).toEqual(['DECODE_BAD_MAGIC', 'DECODE_TRUNCATED', 'READING_NON_FINITE_VALUE', 'READING_TIMESTAMP_IN_FUTURE']);
+    expect(dlq.map((m) => m.headers[DLQ_HEADERS.errorCode]).sort()).toEqual([
+      'DECODE_BAD_MAGIC',
+      'DECODE_TRUNCATED',
+      'READING_NON_FINITE_VALUE',
+      'READING_TIMESTAMP_IN_FUTURE',
+    ]);
     for (const m of dlq) {
       expect(m.headers[DLQ_HEADERS.sourceTopic]).toBe(topics.readings);
       expect(Number(m.headers[DLQ_HEADERS.sourceOffset])).toBeGreaterThanOrEqual(50);
@@ -194,7 +279,10 @@ describe('processor against the real broker', () => {
     await createTopics([topics.readings], { partitions: 1 });
     const readings = series('d/late', 'cpu', rep(12, 95));
     const late = { ...readings[0]!, seq: 99, timestamp: BASE + 5_000 - GRACE_MS - 3_000, value: 0 }; // arrives after t = 11 s
-    await produceRaw(topics.readings, [...readings, late].map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) })));
+    await produceRaw(
+      topics.readings,
+      [...readings, late].map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) })),
+    );
     const service = startInProcess(topics, uniqueName('p2-group'), rulesFile(false));
     await service.start();
     const dlq = await consumeMessages(topics.readingsDlq, { count: 1 });
@@ -212,11 +300,22 @@ describe('processor against the real broker', () => {
     const devices = Array.from({ length: 12 }, (_, d) => `site-${d % 3}/dev-${d}`);
     // each device: calm, hot for a while (fires), calm (resolves), hot again (fires again) — 120 s in all
     const streams = devices.map((id, d) =>
-      series(id, 'temperature', rep(10 + d, 70).concat(rep(20, 88 + (d % 5)), rep(25, 65), rep(20, 85), rep(45 - d, 60))),
+      series(
+        id,
+        'temperature',
+        rep(10 + d, 70).concat(rep(20, 88 + (d % 5)), rep(25, 65), rep(20, 85), rep(45 - d, 60)),
+      ),
     );
     const cpuStreams = devices.map((id, d) => series(id, 'cpu', rep(20 + d, 40).concat(rep(15, 97), rep(85 - d, 30))));
     const readings = fleet(...streams, ...cpuStreams);
-    const expected = devices.flatMap((id) => referenceAlerts(readings.filter((r) => r.deviceId === id), THRESHOLDS, [], GRACE_MS));
+    const expected = devices.flatMap((id) =>
+      referenceAlerts(
+        readings.filter((r) => r.deviceId === id),
+        THRESHOLDS,
+        [],
+        GRACE_MS,
+      ),
+    );
     expect(expected.length).toBeGreaterThanOrEqual(devices.length * 6);
 
     const rules = rulesFile(false);
@@ -225,7 +324,10 @@ describe('processor against the real broker', () => {
     const first = startCli(topics, groupId, rules, 'a');
     await produceRaw(topics.readings, encoded.slice(0, Math.floor(encoded.length * 0.4)));
     // some alerts are out, then the first instance dies without warning
-    await waitFor(async () => (await consumeMessages(topics.alerts, { idleMs: 500, timeoutMs: 5_000 }).catch(() => [])).length >= 5, { timeoutMs: 60_000, message: 'first alerts' });
+    await waitFor(
+      async () => (await consumeMessages(topics.alerts, { idleMs: 500, timeoutMs: 5_000 }).catch(() => [])).length >= 5,
+      { timeoutMs: 60_000, message: 'first alerts' },
+    );
     first.kill('SIGKILL');
     // two instances share the partitions from here on
     startCli(topics, groupId, rules, 'b');
@@ -236,10 +338,20 @@ describe('processor against the real broker', () => {
     let got: Alert[] = [];
     await waitFor(
       async () => {
-        got = (await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 20_000 }).catch(() => [])).map((m) => alerts.decode(m.value));
+        got = (await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 20_000 }).catch(() => [])).map((m) =>
+          alerts.decode(m.value),
+        );
         return [...want].every((k) => got.some((a) => key(a) === k));
       },
-      { timeoutMs: 120_000, intervalMs: 1_000, message: () => `expected alerts (${want.size}); missing: ${[...want].filter((k) => !got.some((a) => key(a) === k)).slice(0, 5).join('; ')}` },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 1_000,
+        message: () =>
+          `expected alerts (${want.size}); missing: ${[...want]
+            .filter((k) => !got.some((a) => key(a) === k))
+            .slice(0, 5)
+            .join('; ')}`,
+      },
     );
     // nothing unexpected, and any duplicate is the same event with the same id
     const byId = new Map<string, string>();
@@ -258,8 +370,19 @@ describe('processor in exactly-once mode', () => {
     const topics = topicsFor('eos');
     await createTopics([topics.readings], { partitions: 2 });
     const devices = ['site-a/dev-1', 'site-b/dev-2', 'site-c/dev-3', 'site-d/dev-4'];
-    const readings = fleet(...devices.map((id, d) => series(id, 'temperature', rep(8 + d, 70).concat(rep(20, 90), rep(20, 60), rep(15, 95), rep(15, 50)))));
-    const expected = devices.flatMap((id) => referenceAlerts(readings.filter((r) => r.deviceId === id), THRESHOLDS, [], GRACE_MS));
+    const readings = fleet(
+      ...devices.map((id, d) =>
+        series(id, 'temperature', rep(8 + d, 70).concat(rep(20, 90), rep(20, 60), rep(15, 95), rep(15, 50))),
+      ),
+    );
+    const expected = devices.flatMap((id) =>
+      referenceAlerts(
+        readings.filter((r) => r.deviceId === id),
+        THRESHOLDS,
+        [],
+        GRACE_MS,
+      ),
+    );
     const rules = rulesFile(false);
     const groupId = uniqueName('eos-group');
     const encoded = readings.map((r) => ({ key: r.deviceId, value: readingCodec.encode(r) }));
@@ -268,7 +391,14 @@ describe('processor in exactly-once mode', () => {
     await produceRaw(topics.readings, encoded.slice(0, half));
     const first = startInProcess(topics, groupId, rules, 'exactly-once');
     await first.start();
-    const expectedFirstHalf = devices.flatMap((id) => referenceAlerts(readings.slice(0, half).filter((r) => r.deviceId === id), THRESHOLDS, [], GRACE_MS));
+    const expectedFirstHalf = devices.flatMap((id) =>
+      referenceAlerts(
+        readings.slice(0, half).filter((r) => r.deviceId === id),
+        THRESHOLDS,
+        [],
+        GRACE_MS,
+      ),
+    );
     await readAlerts(topics.alerts, expectedFirstHalf.length);
     await first.stop();
     services.splice(services.indexOf(first), 1);
@@ -278,7 +408,9 @@ describe('processor in exactly-once mode', () => {
     await second.start();
     const got = await readAlerts(topics.alerts, expected.length);
     await sleep(2_000);
-    const all = (await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 10_000 })).map((m) => alerts.decode(m.value));
+    const all = (await consumeMessages(topics.alerts, { idleMs: 1_500, timeoutMs: 10_000 })).map((m) =>
+      alerts.decode(m.value),
+    );
     // exactly the reference events, each once: the restart repeated nothing
     expect(all.map(key).sort()).toEqual(expected.map(key).sort());
     expect(got.length).toBe(expected.length);

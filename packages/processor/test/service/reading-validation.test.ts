@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import type { SensorReading } from '@sensor-pipeline/shared';
+import { describe, expect, it } from 'vitest';
 import { validateReading } from '../../src/service/reading-validation.js';
 
 const now = Date.UTC(2026, 10, 21);

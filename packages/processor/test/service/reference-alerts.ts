@@ -30,7 +30,12 @@ export interface RefEvent {
 }
 
 /** Readings must be given in the order one partition delivers them (in timestamp order per device here). */
-export function referenceAlerts(readings: readonly SensorReading[], thresholds: readonly RefThresholdRule[], absences: readonly RefAbsenceRule[], graceMs: number): RefEvent[] {
+export function referenceAlerts(
+  readings: readonly SensorReading[],
+  thresholds: readonly RefThresholdRule[],
+  absences: readonly RefAbsenceRule[],
+  graceMs: number,
+): RefEvent[] {
   const events: RefEvent[] = [];
   const seen = new Map<string, SensorReading[]>();
   const state = new Map<string, { status: 'ok' | 'pending' | 'firing'; since: number }>();
@@ -44,7 +49,13 @@ export function referenceAlerts(readings: readonly SensorReading[], thresholds: 
       const key = `${rule.name}|${sensor}`;
       const a = absence.get(key);
       if (a?.firing && r.timestamp > a.lastSeen) {
-        events.push({ rule: rule.name, deviceId: r.deviceId, status: 'RESOLVED', startsAt: a.startsAt, endsAt: Math.max(r.timestamp, a.startsAt) });
+        events.push({
+          rule: rule.name,
+          deviceId: r.deviceId,
+          status: 'RESOLVED',
+          startsAt: a.startsAt,
+          endsAt: Math.max(r.timestamp, a.startsAt),
+        });
         a.firing = false;
       }
       const lastSeen = Math.max(a?.lastSeen ?? -Infinity, r.timestamp);

@@ -11,7 +11,9 @@ export function expectStatsClose(actual: WindowStats, expected: RefStats, maxAbs
   const exact = ['count', 'median', 'min', 'max', 'startMs', 'endMs'] as const;
   for (const field of exact) {
     if (actual[field] !== expected[field]) {
-      expect.fail(`${context} ${field}: got ${actual[field]}, expected ${expected[field]} (${JSON.stringify(actual)} vs ${JSON.stringify(expected)})`);
+      expect.fail(
+        `${context} ${field}: got ${actual[field]}, expected ${expected[field]} (${JSON.stringify(actual)} vs ${JSON.stringify(expected)})`,
+      );
     }
   }
   for (const field of ['mean', 'stddev'] as const) {

@@ -13,7 +13,10 @@ function sortedMedian(values: number[]): number {
 describe('MedianHeaps', () => {
   it('matches a sorted array after every insert and every removal of an arbitrary element', () => {
     const op = fc.oneof(
-      { weight: 3, arbitrary: fc.record({ insert: fc.constant(true), value: fc.integer({ min: -20, max: 20 }), pick: fc.nat() }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({ insert: fc.constant(true), value: fc.integer({ min: -20, max: 20 }), pick: fc.nat() }),
+      },
       { weight: 2, arbitrary: fc.record({ insert: fc.constant(false), value: fc.constant(0), pick: fc.nat() }) },
     );
     fc.assert(
@@ -44,9 +47,13 @@ describe('MedianHeaps', () => {
 
   it('keeps its contents when grown', () => {
     const heaps = new MedianHeaps(4);
-    [5, 1, 4, 2].forEach((v, slot) => heaps.insert(slot, v));
+    [5, 1, 4, 2].forEach((v, slot) => {
+      heaps.insert(slot, v);
+    });
     heaps.grow(16);
-    [9, 8, 7].forEach((v, i) => heaps.insert(4 + i, v));
+    [9, 8, 7].forEach((v, i) => {
+      heaps.insert(4 + i, v);
+    });
     expect(heaps.median()).toBe(5);
     heaps.remove(0); // 5 leaves: 1 2 4 7 8 9
     expect(heaps.median()).toBe(5.5);

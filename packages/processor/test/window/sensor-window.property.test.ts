@@ -15,7 +15,12 @@ const graceArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 }), fc.in
 
 const timeOptionsArb: fc.Arbitrary<WindowOptions> = fc.record({
   kind: fc.constant('time' as const),
-  sizeMs: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 300 }), fc.constant(1e12), fc.double({ min: 0.5, max: 50, noNaN: true })),
+  sizeMs: fc.oneof(
+    fc.constant(1),
+    fc.integer({ min: 1, max: 300 }),
+    fc.constant(1e12),
+    fc.double({ min: 0.5, max: 50, noNaN: true }),
+  ),
   graceMs: graceArb,
   maxSamples: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 40 }), fc.constant(10_000)),
 });
@@ -54,7 +59,9 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 1000 }) },
   ),
   value: valueArb,
-  badTimestamp: fc.option(fc.constantFrom(-1, -0.5, NaN, Infinity, -Infinity, 9e15), { freq: 25 }).map((v) => v ?? undefined),
+  badTimestamp: fc
+    .option(fc.constantFrom(-1, -0.5, NaN, Infinity, -Infinity, 9e15), { freq: 25 })
+    .map((v) => v ?? undefined),
 });
 
 function run(options: WindowOptions, steps: readonly Step[]): void {
@@ -93,7 +100,11 @@ describe('SensorWindow against the naive reference', () => {
       { minLength: 300, maxLength: 1200 },
     );
     const optionsArb = fc.oneof(
-      fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 150 }), graceMs: fc.integer({ min: 0, max: 40 }) }),
+      fc.record({
+        kind: fc.constant('count' as const),
+        size: fc.integer({ min: 1, max: 150 }),
+        graceMs: fc.integer({ min: 0, max: 40 }),
+      }),
       fc.record({
         kind: fc.constant('time' as const),
         sizeMs: fc.integer({ min: 1, max: 400 }),

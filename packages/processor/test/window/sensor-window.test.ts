@@ -14,7 +14,10 @@ function expectStats(w: SensorWindow, expected: WindowStats): void {
   const { mean, stddev, ...exact } = w.stats();
   const { mean: wantMean, stddev: wantStddev, ...wantExact } = expected;
   expect(exact).toEqual(wantExact);
-  for (const [got, want] of [[mean, wantMean], [stddev, wantStddev]] as const) {
+  for (const [got, want] of [
+    [mean, wantMean],
+    [stddev, wantStddev],
+  ] as const) {
     if (Number.isNaN(want)) expect(got).toBeNaN();
     else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
   }
@@ -59,7 +62,16 @@ describe('SensorWindow, count windows', () => {
       { timestampMs: 120, value: 9 },
       { timestampMs: 140, value: 3 },
     ]);
-    expectStats(w, { count: 4, mean: 15 / 4, median: 2.5, min: 1, max: 9, stddev: Math.sqrt(155 / 16), startMs: 100, endMs: 140 });
+    expectStats(w, {
+      count: 4,
+      mean: 15 / 4,
+      median: 2.5,
+      min: 1,
+      max: 9,
+      stddev: Math.sqrt(155 / 16),
+      startMs: 100,
+      endMs: 140,
+    });
     // full now: a reading older than the oldest held is outside the window; equal to it is accepted and
     // displaces the earlier arrival
     expect(w.add(99, 0)).toEqual({ status: 'late', reason: 'outside-window' });
@@ -142,7 +154,16 @@ describe('SensorWindow, time windows', () => {
       { timestampMs: 5, value: 5 },
     ]);
     expect(w.capacityEvictions).toBe(3);
-    expectStats(w, { count: 3, mean: 3, median: 4, min: 0, max: 5, stddev: Math.sqrt(14 / 3), startMs: -995, endMs: 5 });
+    expectStats(w, {
+      count: 3,
+      mean: 3,
+      median: 4,
+      min: 0,
+      max: 5,
+      stddev: Math.sqrt(14 / 3),
+      startMs: -995,
+      endMs: 5,
+    });
   });
 });
 

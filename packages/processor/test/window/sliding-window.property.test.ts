@@ -12,7 +12,11 @@ import { expectStatsClose } from './compare-stats.js';
 import { ReferenceWindow } from './reference-window.js';
 
 const optionsArb: fc.Arbitrary<WindowOptions> = fc.oneof(
-  fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 30 }), graceMs: fc.integer({ min: 0, max: 50 }) }),
+  fc.record({
+    kind: fc.constant('count' as const),
+    size: fc.integer({ min: 1, max: 30 }),
+    graceMs: fc.integer({ min: 0, max: 50 }),
+  }),
   fc.record({
     kind: fc.constant('time' as const),
     sizeMs: fc.integer({ min: 1, max: 100 }),
@@ -27,7 +31,10 @@ const readingArb = fc.record({
   backMs: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 80 }) }),
   value: fc.oneof(
     { weight: 5, arbitrary: fc.integer({ min: -3, max: 3 }) },
-    { weight: 4, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }).map((v) => (Math.abs(v) < 1e-100 ? 0 : v)) },
+    {
+      weight: 4,
+      arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }).map((v) => (Math.abs(v) < 1e-100 ? 0 : v)),
+    },
     { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity) },
   ),
 });

@@ -41,8 +41,26 @@ describe('slidingWindow marbles', () => {
       expectObservable(source.pipe(op)).toBe('-A-B-C-D|', {
         A: statsEvent(v.a, single(10, 1_000)),
         B: statsEvent(v.b, single(5, 1_000)),
-        C: statsEvent(v.c, { count: 2, mean: 15, median: 15, min: 10, max: 20, stddev: 5, startMs: 1_000, endMs: 1_001 }),
-        D: statsEvent(v.d, { count: 2, mean: 25, median: 25, min: 20, max: 30, stddev: 5, startMs: 1_001, endMs: 1_002 }),
+        C: statsEvent(v.c, {
+          count: 2,
+          mean: 15,
+          median: 15,
+          min: 10,
+          max: 20,
+          stddev: 5,
+          startMs: 1_000,
+          endMs: 1_001,
+        }),
+        D: statsEvent(v.d, {
+          count: 2,
+          mean: 25,
+          median: 25,
+          min: 20,
+          max: 30,
+          stddev: 5,
+          startMs: 1_001,
+          endMs: 1_002,
+        }),
       });
       expectSubscriptions(source.subscriptions).toBe('^-------!');
     });
@@ -133,7 +151,11 @@ describe('slidingWindow marbles', () => {
       const op = slidingWindow({ kind: 'time', sizeMs: 1_000, maxSamples: 2, hopMs: 100 });
       expectObservable(cold('abcde|', v).pipe(op)).toBe('a---e|', {
         a: statsEvent(v.a, single(1, 1, -999)),
-        e: statsEvent(v.e, { count: 2, mean: 4.5, median: 4.5, min: 4, max: 5, stddev: 0.5, startMs: -900, endMs: 100 }, 3),
+        e: statsEvent(
+          v.e,
+          { count: 2, mean: 4.5, median: 4.5, min: 4, max: 5, stddev: 0.5, startMs: -900, endMs: 100 },
+          3,
+        ),
       });
     });
   });
@@ -196,7 +218,9 @@ describe('slidingWindow state', () => {
     const seen: Array<WindowEvent<WindowInput>> = [];
     readings.pipe(op).subscribe((e) => seen.push(e));
     readings.next(r('ghost', 5, Infinity));
-    expect(seen).toEqual([{ kind: 'invalid', key: 'ghost', reading: r('ghost', 5, Infinity), reason: 'non-finite-value' }]);
+    expect(seen).toEqual([
+      { kind: 'invalid', key: 'ghost', reading: r('ghost', 5, Infinity), reason: 'non-finite-value' },
+    ]);
     expect(op.windowsHeld).toBe(0);
   });
 
@@ -275,12 +299,18 @@ describe('slidingWindow options', () => {
     ['a zero hop', { kind: 'count', size: 1, hopMs: 0 }, 'hopMs'],
     ['a NaN hop', { kind: 'count', size: 1, hopMs: NaN }, 'hopMs'],
     ['a negative idleEvictMs', { kind: 'count', size: 1, idleEvictMs: -5 }, 'idleEvictMs'],
-    ['an accessor that is not a function', { kind: 'count', size: 1, accessors: { key: 'key', timestampMs: () => 0, value: () => 0 } }, 'accessors.key'],
+    [
+      'an accessor that is not a function',
+      { kind: 'count', size: 1, accessors: { key: 'key', timestampMs: () => 0, value: () => 0 } },
+      'accessors.key',
+    ],
   ];
   for (const [name, options, field] of bad) {
     it(`throws synchronously, when called, for ${name}`, () => {
       expect(() => slidingWindow(options as Parameters<typeof slidingWindow>[0])).toThrow(WindowOptionsError);
-      expect(() => slidingWindow(options as Parameters<typeof slidingWindow>[0])).toThrow(new RegExp(`^${field.replace('.', '\\.')}: `));
+      expect(() => slidingWindow(options as Parameters<typeof slidingWindow>[0])).toThrow(
+        new RegExp(`^${field.replace('.', '\\.')}: `),
+      );
     });
   }
 });

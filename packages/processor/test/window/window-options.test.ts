@@ -1,15 +1,19 @@
 /** Options are checked once, up front, with an error that names the field and says what was expected. */
 import { describe, expect, it } from 'vitest';
 import { SensorWindow } from '../../src/window/sensor-window.js';
-import { WindowOptionsError } from '../../src/window/window-options-error.js';
 import { DEFAULT_MAX_SAMPLES, parseWindowOptions, type WindowOptions } from '../../src/window/window-options.js';
+import { WindowOptionsError } from '../../src/window/window-options-error.js';
 
 describe('parseWindowOptions', () => {
   it('fills in defaults and freezes the result', () => {
     const time = parseWindowOptions({ kind: 'time', sizeMs: 60_000 });
     expect(time).toEqual({ kind: 'time', sizeMs: 60_000, graceMs: 0, maxSamples: DEFAULT_MAX_SAMPLES });
     expect(Object.isFrozen(time)).toBe(true);
-    expect(parseWindowOptions({ kind: 'count', size: 10, graceMs: 500 })).toEqual({ kind: 'count', size: 10, graceMs: 500 });
+    expect(parseWindowOptions({ kind: 'count', size: 10, graceMs: 500 })).toEqual({
+      kind: 'count',
+      size: 10,
+      graceMs: 500,
+    });
   });
 
   it('returns an already parsed object as is', () => {

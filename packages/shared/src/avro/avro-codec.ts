@@ -17,7 +17,9 @@ import { rabinFingerprintBytes } from './rabin-fingerprint.js';
 
 export type Framing = { readonly kind: 'single-object' } | { readonly kind: 'confluent'; readonly schemaId: number };
 
-export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DecodeError };
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: DecodeError };
 
 const SINGLE_OBJECT_MAGIC_0 = 0xc3;
 const SINGLE_OBJECT_MAGIC_1 = 0x01;
@@ -67,7 +69,10 @@ export class AvroCodec<T> {
     const writer = avro.Type.forSchema(writerSchema);
     let key: Buffer;
     if (this.framing.kind === 'single-object') {
-      key = Buffer.concat([Buffer.from([SINGLE_OBJECT_MAGIC_0, SINGLE_OBJECT_MAGIC_1]), rabinFingerprintBytes(JSON.stringify(writer.schema()))]);
+      key = Buffer.concat([
+        Buffer.from([SINGLE_OBJECT_MAGIC_0, SINGLE_OBJECT_MAGIC_1]),
+        rabinFingerprintBytes(JSON.stringify(writer.schema())),
+      ]);
     } else {
       if (confluentSchemaId === undefined) throw new TypeError('confluent framing needs the writer schema id');
       key = Buffer.alloc(CONFLUENT_HEADER_BYTES);
@@ -105,30 +110,47 @@ export class AvroCodec<T> {
     if (!buf || buf.length === 0) throw new DecodeError('DECODE_EMPTY', 'record value is empty (null or zero bytes)');
     const headerBytes = this.framing.kind === 'single-object' ? SINGLE_OBJECT_HEADER_BYTES : CONFLUENT_HEADER_BYTES;
     if (buf.length < headerBytes) {
-      throw new DecodeError('DECODE_TRUNCATED', `record is ${buf.length} bytes, shorter than the ${headerBytes}-byte ${this.framing.kind} header`);
+      throw new DecodeError(
+        'DECODE_TRUNCATED',
+        `record is ${buf.length} bytes, shorter than the ${headerBytes}-byte ${this.framing.kind} header`,
+      );
     }
     if (this.framing.kind === 'single-object') {
       if (buf[0] !== SINGLE_OBJECT_MAGIC_0 || buf[1] !== SINGLE_OBJECT_MAGIC_1) {
-        throw new DecodeError('DECODE_BAD_MAGIC', `not Avro single-object encoding: first bytes are ${buf.subarray(0, 2).toString('hex')}, expected c301`);
+        throw new DecodeError(
+          'DECODE_BAD_MAGIC',
+          `not Avro single-object encoding: first bytes are ${buf.subarray(0, 2).toString('hex')}, expected c301`,
+        );
       }
     } else if (buf[0] !== CONFLUENT_MAGIC) {
       throw new DecodeError('DECODE_BAD_MAGIC', `not Confluent framing: magic byte is ${buf[0]}, expected 0`);
     }
     const writer = this.lookupWriter(buf, headerBytes);
     if (!writer) {
-      const id = this.framing.kind === 'single-object' ? `fingerprint ${buf.subarray(2, 10).toString('hex')}` : `schema id ${buf.readUInt32BE(1)}`;
-      throw new DecodeError('DECODE_UNKNOWN_SCHEMA', `written with an unknown schema (${id}); this reader knows ${this.type.name ?? 'its schema'} ${this.fingerprint.toString('hex')}`);
+      const id =
+        this.framing.kind === 'single-object'
+          ? `fingerprint ${buf.subarray(2, 10).toString('hex')}`
+          : `schema id ${buf.readUInt32BE(1)}`;
+      throw new DecodeError(
+        'DECODE_UNKNOWN_SCHEMA',
+        `written with an unknown schema (${id}); this reader knows ${this.type.name ?? 'its schema'} ${this.fingerprint.toString('hex')}`,
+      );
     }
     let decoded: { value: unknown; offset: number };
     try {
       // a resolver is applied by the reader type: it reads the writer's bytes into the reader's shape
-      decoded = writer.resolver ? this.type.decode(buf, headerBytes, writer.resolver) : this.type.decode(buf, headerBytes);
+      decoded = writer.resolver
+        ? this.type.decode(buf, headerBytes, writer.resolver)
+        : this.type.decode(buf, headerBytes);
     } catch (err) {
       throw new DecodeError('DECODE_INVALID', `Avro body does not decode: ${(err as Error).message}`, { cause: err });
     }
     if (decoded.offset < 0) throw new DecodeError('DECODE_TRUNCATED', `Avro body is truncated (${buf.length} bytes)`);
     if (decoded.offset !== buf.length) {
-      throw new DecodeError('DECODE_TRAILING_BYTES', `${buf.length - decoded.offset} unexpected bytes after the Avro body`);
+      throw new DecodeError(
+        'DECODE_TRAILING_BYTES',
+        `${buf.length - decoded.offset} unexpected bytes after the Avro body`,
+      );
     }
     return decoded.value as T;
   }
@@ -138,13 +160,17 @@ export class AvroCodec<T> {
       return { ok: true, value: this.decode(buf) };
     } catch (err) {
       if (err instanceof DecodeError) return { ok: false, error: err };
-      return { ok: false, error: new DecodeError('DECODE_INVALID', String((err as Error)?.message ?? err), { cause: err }) };
+      return {
+        ok: false,
+        error: new DecodeError('DECODE_INVALID', String((err as Error)?.message ?? err), { cause: err }),
+      };
     }
   }
 
   private lookupWriter(buf: Buffer, headerBytes: number): WriterEntry | undefined {
     // fast path: this codec's own schema
-    if (buf.compare(this.header, 0, headerBytes, 0, headerBytes) === 0) return this.writers.get(this.header.toString('latin1'));
+    if (buf.compare(this.header, 0, headerBytes, 0, headerBytes) === 0)
+      return this.writers.get(this.header.toString('latin1'));
     return this.writers.get(buf.toString('latin1', 0, headerBytes));
   }
 }

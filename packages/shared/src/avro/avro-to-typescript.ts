@@ -41,7 +41,10 @@ export function avroToTypeScript(schemas: readonly AvroSchema[]): string {
       }
       case 'enum': {
         const symbols = schema['symbols'] as string[];
-        declare(name!, `${doc ? `/** ${doc} */\n` : ''}export type ${name} = ${symbols.map((s) => `'${s}'`).join(' | ')};`);
+        declare(
+          name!,
+          `${doc ? `/** ${doc} */\n` : ''}export type ${name} = ${symbols.map((s) => `'${s}'`).join(' | ')};`,
+        );
         return name!;
       }
       case 'map':

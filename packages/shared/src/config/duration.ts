@@ -30,7 +30,12 @@ export function parseDuration(input: string | number): number {
 
 /** Renders milliseconds compactly (60000 → "1m", 1500 → "1500ms"), for window specs and logs. */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -48,7 +53,10 @@ export function durationMs(options: { min?: number } = {}) {
       return z.NEVER;
     }
     if (ms < min) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration of at least ${formatDuration(min)}, got ${formatDuration(ms)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration of at least ${formatDuration(min)}, got ${formatDuration(ms)}`,
+      });
       return z.NEVER;
     }
     return ms;

@@ -8,7 +8,7 @@
  * their schema coerces.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
@@ -21,7 +21,11 @@ type Path = readonly (string | number)[];
 
 const VARIABLE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options: LoadConfigOptions = {}): z.output<S> {
+export function loadConfigFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options: LoadConfigOptions = {},
+): z.output<S> {
   return parseConfig(readConfigText(file), file, schema, options);
 }
 
@@ -35,7 +39,12 @@ export function readConfigText(file: string): string {
   }
 }
 
-export function parseConfig<S extends z.ZodType>(text: string, file: string, schema: S, options: LoadConfigOptions = {}): z.output<S> {
+export function parseConfig<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options: LoadConfigOptions = {},
+): z.output<S> {
   const env = options.env ?? process.env;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -53,9 +62,19 @@ export function parseConfig<S extends z.ZodType>(text: string, file: string, sch
   if (syntax.length > 0) throw new ConfigError(syntax);
 
   const substitution: ConfigIssue[] = [];
-  substitute(doc.contents as YamlNode | null, [], (node, path, name) => {
-    substitution.push({ file, ...at(node.range?.[0]), field: formatPath(path), message: `environment variable ${name} is not set (referenced as \${${name}})` });
-  }, env);
+  substitute(
+    doc.contents as YamlNode | null,
+    [],
+    (node, path, name) => {
+      substitution.push({
+        file,
+        ...at(node.range?.[0]),
+        field: formatPath(path),
+        message: `environment variable ${name} is not set (referenced as \${${name}})`,
+      });
+    },
+    env,
+  );
   if (substitution.length > 0) throw new ConfigError(substitution);
 
   const data: unknown = doc.toJS() ?? undefined;
@@ -77,15 +96,17 @@ export function parseConfig<S extends z.ZodType>(text: string, file: string, sch
     // a missing field: point at the closest enclosing node that exists
     const parent = closestNode(doc, path);
     const missing = issue.code === 'invalid_type' && path.length > 0 && !hasPath(data, path);
-    return [{
-      file,
-      ...at(parent?.range?.[0]),
-      field: formatPath(path),
-      message:
-        missing && !describe(issue).startsWith('missing required field')
-          ? `missing required field "${String(path[path.length - 1] ?? '(document)')}" (${describe(issue)})`
-          : describe(issue),
-    }];
+    return [
+      {
+        file,
+        ...at(parent?.range?.[0]),
+        field: formatPath(path),
+        message:
+          missing && !describe(issue).startsWith('missing required field')
+            ? `missing required field "${String(path[path.length - 1] ?? '(document)')}" (${describe(issue)})`
+            : describe(issue),
+      },
+    ];
   });
   throw new ConfigError(issues);
 }
@@ -110,7 +131,16 @@ function describe(issue: z.core.$ZodIssue): string {
   // a schema's own message wins; zod's default ("Invalid input: ...") is replaced by a plainer one
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
     const input = (issue as { input?: unknown }).input;
-    const got = input === undefined ? 'nothing' : input === null ? 'null' : Array.isArray(input) ? 'a list' : Number.isNaN(input) ? 'not a number' : typeof input;
+    const got =
+      input === undefined
+        ? 'nothing'
+        : input === null
+          ? 'null'
+          : Array.isArray(input)
+            ? 'a list'
+            : Number.isNaN(input)
+              ? 'not a number'
+              : typeof input;
     return `expected ${issue.expected}, got ${got}`;
   }
   return issue.message;
@@ -129,7 +159,9 @@ function substitute(
       substitute(pair.value as YamlNode | null, [...path, key], onUnset, env);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => substitute(item as YamlNode, [...path, i], onUnset, env));
+    node.items.forEach((item, i) => {
+      substitute(item as YamlNode, [...path, i], onUnset, env);
+    });
   } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
     node.value = node.value.replace(VARIABLE, (match, name: string | undefined, fallback: string | undefined) => {
       if (match === '$${') return '${';
@@ -179,7 +211,9 @@ function knownKeys(schema: z.ZodType, path: Path): string[] {
   let def = unwrap(schema);
   for (const part of path) {
     if (!def) return [];
-    def = unwrap(typeof part === 'number' ? def['element'] : (def['shape'] as Record<string, unknown> | undefined)?.[part]);
+    def = unwrap(
+      typeof part === 'number' ? def['element'] : (def['shape'] as Record<string, unknown> | undefined)?.[part],
+    );
   }
   return def?.['shape'] ? Object.keys(def['shape'] as object) : [];
 }

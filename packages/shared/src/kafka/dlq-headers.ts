@@ -46,7 +46,8 @@ export function headersToStrings(headers: Readonly<Record<string, unknown>> | un
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(headers ?? {})) {
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined && value !== null) out[key] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    if (value !== undefined && value !== null)
+      out[key] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
   }
   return out;
 }

@@ -13,7 +13,11 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-export async function ensureTopics(admin: KafkaJS.Admin, specs: readonly TopicSpec[], options: { timeoutMs?: number } = {}): Promise<string[]> {
+export async function ensureTopics(
+  admin: KafkaJS.Admin,
+  specs: readonly TopicSpec[],
+  options: { timeoutMs?: number } = {},
+): Promise<string[]> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const existing = new Set(await admin.listTopics({ timeout: timeoutMs }));
   const missing = specs.filter((s) => !existing.has(s.topic));
@@ -31,7 +35,10 @@ export async function ensureTopics(admin: KafkaJS.Admin, specs: readonly TopicSp
     } catch (err) {
       // another instance may have created it in between; anything else is real
       if (!/already exists/i.test(String((err as Error).message))) {
-        throw new KafkaClientError(`creating topics ${missing.map((s) => s.topic).join(', ')} failed: ${(err as Error).message}`, { cause: err, retriable: true });
+        throw new KafkaClientError(
+          `creating topics ${missing.map((s) => s.topic).join(', ')} failed: ${(err as Error).message}`,
+          { cause: err, retriable: true },
+        );
       }
     }
   }
@@ -39,13 +46,20 @@ export async function ensureTopics(admin: KafkaJS.Admin, specs: readonly TopicSp
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic), timeout: 5_000 });
-      if (metadata.length === specs.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+      if (
+        metadata.length === specs.length &&
+        metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      ) {
         return missing.map((s) => s.topic);
       }
     } catch {
       // metadata not there yet
     }
-    if (Date.now() > deadline) throw new KafkaClientError(`topics ${specs.map((s) => s.topic).join(', ')} have no leaders after ${timeoutMs} ms`, { retriable: true });
+    if (Date.now() > deadline)
+      throw new KafkaClientError(
+        `topics ${specs.map((s) => s.topic).join(', ')} have no leaders after ${timeoutMs} ms`,
+        { retriable: true },
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

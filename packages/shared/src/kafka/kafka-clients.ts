@@ -27,10 +27,14 @@ export const DEFAULT_BOOTSTRAP_SERVERS = '127.0.0.1:9092';
  * `KAFKA_BOOTSTRAP_SERVERS` (default 127.0.0.1:9092) and `KAFKA_CONFIG_*` properties, e.g.
  * `KAFKA_CONFIG_SECURITY_PROTOCOL=ssl` → `security.protocol=ssl`.
  */
-export function kafkaSettingsFromEnv(clientId: string, env: Readonly<Record<string, string | undefined>> = process.env): KafkaSettings {
+export function kafkaSettingsFromEnv(
+  clientId: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): KafkaSettings {
   const extra: KafkaProperties = {};
   for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith('KAFKA_CONFIG_') && value !== undefined) extra[key.slice('KAFKA_CONFIG_'.length).toLowerCase().replaceAll('_', '.')] = value;
+    if (key.startsWith('KAFKA_CONFIG_') && value !== undefined)
+      extra[key.slice('KAFKA_CONFIG_'.length).toLowerCase().replaceAll('_', '.')] = value;
   }
   return { bootstrapServers: env['KAFKA_BOOTSTRAP_SERVERS'] || DEFAULT_BOOTSTRAP_SERVERS, clientId, extra };
 }
@@ -51,7 +55,9 @@ function kafkaLogger(logger: Logger): KafkaJS.Logger {
 
 function kafka(logger: Logger): KafkaJS.Kafka {
   // brokers come as librdkafka's bootstrap.servers per client; the kafkaJS block carries only the logger
-  return new KafkaJS.Kafka({ kafkaJS: { logger: kafkaLogger(logger), logLevel: KafkaJS.logLevel.WARN } } as KafkaJS.CommonConstructorConfig);
+  return new KafkaJS.Kafka({
+    kafkaJS: { logger: kafkaLogger(logger), logLevel: KafkaJS.logLevel.WARN },
+  } as KafkaJS.CommonConstructorConfig);
 }
 
 function common(settings: KafkaSettings): KafkaProperties {
@@ -91,7 +97,10 @@ export function createProducer(settings: KafkaSettings, options: ProducerOptions
   return kafka(options.logger).producer(config as KafkaJS.ProducerConstructorConfig);
 }
 
-export type RebalanceListener = (event: 'assign' | 'revoke', partitions: readonly { topic: string; partition: number }[]) => void | Promise<void>;
+export type RebalanceListener = (
+  event: 'assign' | 'revoke',
+  partitions: readonly { topic: string; partition: number }[],
+) => void | Promise<void>;
 
 export interface ConsumerOptions {
   readonly logger: Logger;
@@ -121,7 +130,11 @@ export function createConsumer(settings: KafkaSettings, options: ConsumerOptions
     const listener = options.onRebalance;
     config['rebalance_cb'] = (async (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
       const event = err.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS ? 'assign' : 'revoke';
-      log.info({ event, partitions: assignment.map((a) => `${a.topic}[${a.partition}]`) }, 'partitions %s', event === 'assign' ? 'assigned' : 'revoked');
+      log.info(
+        { event, partitions: assignment.map((a) => `${a.topic}[${a.partition}]`) },
+        'partitions %s',
+        event === 'assign' ? 'assigned' : 'revoked',
+      );
       await listener(event, assignment);
     }) as never;
   }

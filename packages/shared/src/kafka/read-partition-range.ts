@@ -62,7 +62,10 @@ export async function readPartitionRange(settings: KafkaSettings, options: ReadR
     // transactional markers and compacted-away records leave gaps: stop at the first offset >= end
     while (next < end) {
       if (Date.now() > deadline) {
-        throw new KafkaClientError(`reading ${options.topic}[${options.partition}] ${start}..${end} timed out at offset ${next}`, { retriable: true });
+        throw new KafkaClientError(
+          `reading ${options.topic}[${options.partition}] ${start}..${end} timed out at offset ${next}`,
+          { retriable: true },
+        );
       }
       const batch = await call<RdKafka.Message[]>((cb) => consumer.consume(2_000, cb as never));
       if (batch.length === 0) {
@@ -73,7 +76,12 @@ export async function readPartitionRange(settings: KafkaSettings, options: ReadR
       const messages: RangeMessage[] = [];
       for (const m of batch) {
         if (m.offset >= end) break;
-        messages.push({ offset: m.offset, key: (m.key as Buffer | undefined) ?? null, value: m.value, timestamp: m.timestamp });
+        messages.push({
+          offset: m.offset,
+          key: (m.key as Buffer | undefined) ?? null,
+          value: m.value,
+          timestamp: m.timestamp,
+        });
         next = m.offset + 1;
       }
       read += messages.length;

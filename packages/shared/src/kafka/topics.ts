@@ -31,6 +31,7 @@ export const TOPIC_ENV: { readonly [R in TopicRole]: string } = {
 
 export function topicNamesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): TopicNames {
   const names = {} as Record<TopicRole, string>;
-  for (const role of Object.keys(DEFAULT_TOPICS) as TopicRole[]) names[role] = env[TOPIC_ENV[role]] || DEFAULT_TOPICS[role];
+  for (const role of Object.keys(DEFAULT_TOPICS) as TopicRole[])
+    names[role] = env[TOPIC_ENV[role]] || DEFAULT_TOPICS[role];
   return names;
 }

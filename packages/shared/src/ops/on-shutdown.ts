@@ -17,7 +17,10 @@ export interface ShutdownController {
   readonly stopped: Promise<string>;
 }
 
-export function onShutdown(logger: Logger, options: { timeoutMs?: number; exit?: (code: number) => void } = {}): ShutdownController {
+export function onShutdown(
+  logger: Logger,
+  options: { timeoutMs?: number; exit?: (code: number) => void } = {},
+): ShutdownController {
   const timeoutMs = options.timeoutMs ?? 30_000; // 30 seconds to drain, commit and leave the group
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const log = logger.child({ component: 'shutdown' });

@@ -7,14 +7,22 @@
  * any other device's stream. Healthy devices carry no closures at all (their levels and stream keys sit in
  * typed arrays, evaluated by `ambientAt`), which keeps 100k devices cheap in memory.
  */
-import { ambient, ambientAt, deviceLevel, DEFAULT_PROFILES, type AmbientProfile } from '../signals/ambient.js';
+
+import {
+  deviceId,
+  type FaultSpec,
+  METRIC_LIMITS,
+  METRICS,
+  type MetricName,
+  type ScenarioFile,
+} from '../scenario/scenario-schema.js';
+import { type AmbientProfile, ambient, ambientAt, DEFAULT_PROFILES, deviceLevel } from '../signals/ambient.js';
 import { cpuBursts } from '../signals/cpu-bursts.js';
 import { memoryLeak } from '../signals/memory-leak.js';
 import { rampTo } from '../signals/ramp-to.js';
 import { clamp, type Signal, type TimeWindow } from '../signals/signal.js';
 import { stuck } from '../signals/stuck.js';
 import { temperatureSpikes } from '../signals/temperature-spikes.js';
-import { deviceId, METRIC_LIMITS, METRICS, type FaultSpec, type MetricName, type ScenarioFile } from '../scenario/scenario-schema.js';
 import { streamKey, uniformAt } from './prng.js';
 
 /** Event time of the first report when a deterministic run does not name one: 2024-01-01T00:00:00Z. */
@@ -138,13 +146,27 @@ export function buildFleet(scenario: ScenarioFile, options: FleetOptions): Fleet
       });
       devices.push(
         hits.length === 0
-          ? { index, id, key: Buffer.from(id, 'utf8'), site: siteIndex, phaseMs, signals: null, silences: null, skews: null, late: null, poisonKey: streamKey(seed, id, 'poison'), faults: hits }
+          ? {
+              index,
+              id,
+              key: Buffer.from(id, 'utf8'),
+              site: siteIndex,
+              phaseMs,
+              signals: null,
+              silences: null,
+              skews: null,
+              late: null,
+              poisonKey: streamKey(seed, id, 'poison'),
+              faults: hits,
+            }
           : faultyDevice(scenario, { index, id, siteIndex, phaseMs, hits, seed, startTimeMs, profiles, levels, keys }),
       );
     }
   });
 
-  const order = Uint32Array.from(devices.map((d) => d.index)).sort((a, b) => devices[a]!.phaseMs - devices[b]!.phaseMs || a - b);
+  const order = Uint32Array.from(devices.map((d) => d.index)).sort(
+    (a, b) => devices[a]!.phaseMs - devices[b]!.phaseMs || a - b,
+  );
   return { seed, startTimeMs, intervalMs, sites, devices, profiles, levels, keys, order, scenario };
 }
 
@@ -165,7 +187,8 @@ function selector(fault: FaultSpec, seed: number, salt: string): (id: string, si
   }
   const sites = fault.sites ? new Set(fault.sites) : undefined;
   const share = fault.share ?? 1;
-  return (id, site) => (!sites || sites.has(site)) && (share >= 1 || uniformAt(streamKey(seed, id, 'fault', salt), 0) < share);
+  return (id, site) =>
+    (!sites || sites.has(site)) && (share >= 1 || uniformAt(streamKey(seed, id, 'fault', salt), 0) < share);
 }
 
 interface FaultyDeviceInput {
@@ -198,19 +221,49 @@ function faultyDevice(scenario: ScenarioFile, input: FaultyDeviceInput): Device 
     switch (fault.kind) {
       case 'overheat':
       case 'freeze':
-        signals[0] = rampTo(signals[0]!, { fromMs, toMs, level: level(0), target: fault.targetC, rampMs: fault.ramp, recoverMs: fault.recover ?? fault.ramp });
+        signals[0] = rampTo(signals[0]!, {
+          fromMs,
+          toMs,
+          level: level(0),
+          target: fault.targetC,
+          rampMs: fault.ramp,
+          recoverMs: fault.recover ?? fault.ramp,
+        });
         valuesChanged = true;
         break;
       case 'temperature-spikes':
-        signals[0] = temperatureSpikes(signals[0]!, { fromMs, toMs, key: key('temperature'), deltaC: fault.deltaC, everyMs: fault.every, lengthMs: fault.length, probability: fault.probability });
+        signals[0] = temperatureSpikes(signals[0]!, {
+          fromMs,
+          toMs,
+          key: key('temperature'),
+          deltaC: fault.deltaC,
+          everyMs: fault.every,
+          lengthMs: fault.length,
+          probability: fault.probability,
+        });
         valuesChanged = true;
         break;
       case 'cpu-burst':
-        signals[1] = cpuBursts(signals[1]!, { fromMs, toMs, key: key('cpu'), level: fault.levelPercent, everyMs: fault.every, lengthMs: fault.length, probability: fault.probability });
+        signals[1] = cpuBursts(signals[1]!, {
+          fromMs,
+          toMs,
+          key: key('cpu'),
+          level: fault.levelPercent,
+          everyMs: fault.every,
+          lengthMs: fault.length,
+          probability: fault.probability,
+        });
         valuesChanged = true;
         break;
       case 'memory-leak':
-        signals[2] = memoryLeak(signals[2]!, { fromMs, toMs, level: level(2), ratePerMinute: fault.ratePercentPerMinute, ceiling: fault.ceilingPercent, restartEveryMs: fault.restartEvery });
+        signals[2] = memoryLeak(signals[2]!, {
+          fromMs,
+          toMs,
+          level: level(2),
+          ratePerMinute: fault.ratePercentPerMinute,
+          ceiling: fault.ceilingPercent,
+          restartEveryMs: fault.restartEvery,
+        });
         valuesChanged = true;
         break;
       case 'stuck': {
@@ -228,12 +281,23 @@ function faultyDevice(scenario: ScenarioFile, input: FaultyDeviceInput): Device 
       case 'late-delivery': {
         const metrics: readonly MetricName[] = fault.metrics ?? METRICS;
         const metricMask = metrics.reduce<number>((mask, metric) => mask | (1 << METRICS.indexOf(metric)), 0);
-        late.push({ fromMs, toMs, key: streamKey(seed, id, 'late', i), share: fault.lateShare, byMs: fault.by, metricMask });
+        late.push({
+          fromMs,
+          toMs,
+          key: streamKey(seed, id, 'late', i),
+          share: fault.lateShare,
+          byMs: fault.by,
+          metricMask,
+        });
         break;
       }
     }
   }
-  const bounded = signals.map((signal, m) => clamp(signal, profiles[m]!.min, profiles[m]!.max)) as [Signal, Signal, Signal];
+  const bounded = signals.map((signal, m) => clamp(signal, profiles[m]!.min, profiles[m]!.max)) as [
+    Signal,
+    Signal,
+    Signal,
+  ];
   return {
     index,
     id,

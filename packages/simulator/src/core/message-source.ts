@@ -4,10 +4,17 @@
  * fleet and options give the same sequence of (key, value) bytes, which is the simulator's determinism
  * promise. The I/O shell only decides when to take the next message and where to send it.
  */
-import { sensorReadingCodec, type AvroCodec, type SensorReading } from '@sensor-pipeline/shared';
+import { type AvroCodec, type SensorReading, sensorReadingCodec } from '@sensor-pipeline/shared';
 import type { Fleet } from './fleet.js';
 import { emptyReading, type GeneratedReading } from './generated-reading.js';
-import { FUTURE_OFFSET_MS, POISON_KINDS, poisonKindAt, randomPoisonBytes, truncateEncoded, type PoisonKind } from './poison.js';
+import {
+  FUTURE_OFFSET_MS,
+  POISON_KINDS,
+  type PoisonKind,
+  poisonKindAt,
+  randomPoisonBytes,
+  truncateEncoded,
+} from './poison.js';
 import { ReadingEncoder } from './reading-encoder.js';
 import { ReadingGenerator } from './reading-generator.js';
 
@@ -32,7 +39,12 @@ export class MessageSource {
   readonly generator: ReadingGenerator;
   readonly encoder: ReadingEncoder;
   /** Poison records produced so far, by kind. */
-  readonly poison: Record<PoisonKind, number> = { 'random-bytes': 0, 'truncated-avro': 0, 'nan-value': 0, 'future-timestamp': 0 };
+  readonly poison: Record<PoisonKind, number> = {
+    'random-bytes': 0,
+    'truncated-avro': 0,
+    'nan-value': 0,
+    'future-timestamp': 0,
+  };
   /** The reading behind the last message (valid until the next call). */
   readonly reading: GeneratedReading = emptyReading();
   private readonly labels: Buffer[];
@@ -42,7 +54,8 @@ export class MessageSource {
 
   constructor(fleet: Fleet, options: MessageSourceOptions = {}) {
     const poisonRate = options.poisonRate ?? 0;
-    if (!(poisonRate >= 0 && poisonRate <= 1)) throw new RangeError(`poisonRate must be within [0, 1], got ${poisonRate}`);
+    if (!(poisonRate >= 0 && poisonRate <= 1))
+      throw new RangeError(`poisonRate must be within [0, 1], got ${poisonRate}`);
     if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) {
       throw new RangeError(`count must be a non-negative integer, got ${options.count}`);
     }
@@ -93,7 +106,12 @@ export class MessageSource {
       case 'random-bytes':
         return randomPoisonBytes(poisonKey, r.seq);
       case 'truncated-avro':
-        return truncateEncoded(this.encoder.encode(id, r.metric, r.value, r.timestampMs, r.seq, labels), this.encoder.header.length, poisonKey, r.seq);
+        return truncateEncoded(
+          this.encoder.encode(id, r.metric, r.value, r.timestampMs, r.seq, labels),
+          this.encoder.header.length,
+          poisonKey,
+          r.seq,
+        );
       case 'nan-value':
         return this.encoder.encode(id, r.metric, Number.NaN, r.timestampMs, r.seq, labels);
       case 'future-timestamp':

@@ -44,12 +44,18 @@ export function planRun(scenario: ScenarioFile, options: RunPlanOptions = {}): R
   const seed32 = seedFrom(seed);
   let startTimeMs = options.startTimeMs ?? scenario.startTime;
   if (startTimeMs === undefined) {
-    if (options.realtime && options.nowMs === undefined) throw new RangeError('a real-time run without a start time needs nowMs');
+    if (options.realtime && options.nowMs === undefined)
+      throw new RangeError('a real-time run without a start time needs nowMs');
     startTimeMs = options.realtime ? Math.floor(options.nowMs! / 1_000) * 1_000 : DEFAULT_START_TIME_MS;
   }
   const durationMs = options.durationMs ?? scenario.duration;
   const endTimeMs = durationMs === undefined ? undefined : startTimeMs + durationMs;
   const fleet = buildFleet(scenario, { seed: seed32, startTimeMs });
-  const source = new MessageSource(fleet, { count: options.count, endTimeMs, poisonRate: options.poisonRate, codec: options.codec });
+  const source = new MessageSource(fleet, {
+    count: options.count,
+    endTimeMs,
+    poisonRate: options.poisonRate,
+    codec: options.codec,
+  });
   return { seed, seed32, startTimeMs, endTimeMs, fleet, source };
 }

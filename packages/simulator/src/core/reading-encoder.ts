@@ -30,7 +30,15 @@ export class ReadingEncoder {
   encode(deviceId: Buffer, metric: number, value: number, timestampMs: number, seq: number, labels: Buffer): Buffer {
     const header = this.header;
     const idLength = deviceId.length;
-    const size = header.length + longLength(idLength) + idLength + 1 + 8 + longLength(timestampMs) + longLength(seq) + labels.length;
+    const size =
+      header.length +
+      longLength(idLength) +
+      idLength +
+      1 +
+      8 +
+      longLength(timestampMs) +
+      longLength(seq) +
+      labels.length;
     const buf = Buffer.allocUnsafe(size);
     buf.set(header, 0); // TypedArray.set: cheaper than Buffer#copy for a few bytes
     let pos = writeLong(buf, header.length, idLength);

@@ -62,7 +62,7 @@ export class ReadingGenerator {
     if (!this.hasCandidate) this.fill();
     const late = this.late.peekEmitAtMs();
     const onTime = this.hasCandidate ? this.candidate.emitAtMs : Infinity;
-    return late <= onTime ? late : onTime;
+    return Math.min(late, onTime);
   }
 
   /** Writes the next reading into `out`; false when the generator is done. */
@@ -162,14 +162,16 @@ function skewAt(device: Device, tMs: number): number {
 
 function lateBy(device: Device, metric: number, seq: number, tMs: number): number {
   for (const spec of device.late!) {
-    if ((spec.metricMask & (1 << metric)) !== 0 && inWindow(tMs, spec) && uniformAt(spec.key, seq) < spec.share) return spec.byMs;
+    if ((spec.metricMask & (1 << metric)) !== 0 && inWindow(tMs, spec) && uniformAt(spec.key, seq) < spec.share)
+      return spec.byMs;
   }
   return 0;
 }
 
 /** The first `count` readings (or all, up to `endTimeMs`) as copies; for tests and offline expectations. */
 export function generateReadings(fleet: Fleet, options: { count?: number; endTimeMs?: number }): GeneratedReading[] {
-  if (options.count === undefined && options.endTimeMs === undefined) throw new RangeError('generateReadings needs a count or an endTimeMs');
+  if (options.count === undefined && options.endTimeMs === undefined)
+    throw new RangeError('generateReadings needs a count or an endTimeMs');
   const generator = new ReadingGenerator(fleet, { endTimeMs: options.endTimeMs });
   const out: GeneratedReading[] = [];
   const limit = options.count ?? Infinity;

@@ -86,7 +86,15 @@ export class ProgressReporter {
       this.lineShown = true;
     } else {
       this.log.info(
-        { producedPerSecond: Math.round(this.rate.produced), ackedPerSecond: Math.round(this.rate.acked), produced: s.produced, acked: s.acked, failed: s.failed, inFlight: inFlight(s), eventTime },
+        {
+          producedPerSecond: Math.round(this.rate.produced),
+          ackedPerSecond: Math.round(this.rate.acked),
+          produced: s.produced,
+          acked: s.acked,
+          failed: s.failed,
+          inFlight: inFlight(s),
+          eventTime,
+        },
         'progress',
       );
     }

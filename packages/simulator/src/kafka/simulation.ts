@@ -66,11 +66,15 @@ export class Simulation {
     this.clock = options.clock ?? Date.now;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    if (!(Number.isInteger(this.batchSize) && this.batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!(Number.isInteger(this.batchSize) && this.batchSize > 0))
+      throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= this.batchSize)) {
-      throw new RangeError(`maxInFlight must be an integer of at least batchSize (${this.batchSize}), got ${this.maxInFlight}`);
+      throw new RangeError(
+        `maxInFlight must be an integer of at least batchSize (${this.batchSize}), got ${this.maxInFlight}`,
+      );
     }
-    if (options.pace.kind === 'rate' && !(options.pace.perSecond > 0)) throw new RangeError(`rate must be positive, got ${options.pace.perSecond}`);
+    if (options.pace.kind === 'rate' && !(options.pace.perSecond > 0))
+      throw new RangeError(`rate must be positive, got ${options.pace.perSecond}`);
     this.stats = emptyStats(this.clock());
   }
 
@@ -98,7 +102,13 @@ export class Simulation {
     const eventStartMs = source.fleet.startTimeMs;
     let reason: SimulationSummary['reason'] = 'complete';
     this.log.info(
-      { topic: this.options.topic, pace: pace.kind === 'rate' ? `${pace.perSecond}/s` : pace.kind, devices: source.fleet.devices.length, intervalMs: source.fleet.intervalMs, startTime: new Date(eventStartMs).toISOString() },
+      {
+        topic: this.options.topic,
+        pace: pace.kind === 'rate' ? `${pace.perSecond}/s` : pace.kind,
+        devices: source.fleet.devices.length,
+        intervalMs: source.fleet.intervalMs,
+        startTime: new Date(eventStartMs).toISOString(),
+      },
       'simulation started',
     );
     try {
@@ -141,7 +151,8 @@ export class Simulation {
         this.dispatch(messages);
         // let delivery reports, timers and signals in before the next batch: the Kafka client hands over at
         // most 100 delivery reports per event-loop turn, so give it a turn per 100 messages sent
-        for (let turns = Math.ceil(messages.length / DELIVERY_REPORTS_PER_TURN); turns > 0; turns--) await new Promise<void>((resolve) => setImmediate(resolve));
+        for (let turns = Math.ceil(messages.length / DELIVERY_REPORTS_PER_TURN); turns > 0; turns--)
+          await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (this.stopping) reason = 'stopped';
     } catch (err) {
@@ -176,7 +187,10 @@ export class Simulation {
         // the first failure of each kind, then at most one line every 5 seconds: a broker outage fails every batch
         if (seen === 0 || now - this.lastFailureLogMs >= 5_000) {
           this.lastFailureLogMs = now;
-          this.log.error({ err, messages: n, reason, failedTotal: stats.failed }, 'messages not acknowledged after retries');
+          this.log.error(
+            { err, messages: n, reason, failedTotal: stats.failed },
+            'messages not acknowledged after retries',
+          );
         }
         this.notifySettled();
       },
@@ -215,14 +229,18 @@ export class Simulation {
   /** Waits for in-flight messages; returns how many were still unconfirmed at the deadline. */
   private async drain(): Promise<number> {
     const deadline = this.clock() + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
-    if (this.inFlight > 0) this.log.info({ inFlight: this.inFlight }, 'waiting for messages in flight to be acknowledged');
+    if (this.inFlight > 0)
+      this.log.info({ inFlight: this.inFlight }, 'waiting for messages in flight to be acknowledged');
     while (this.inFlight > 0) {
       const left = deadline - this.clock();
       if (left <= 0) {
         this.log.error({ unconfirmed: this.inFlight }, 'gave up waiting for acknowledgements');
         return this.inFlight;
       }
-      await Promise.race([this.nextSettled(), new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, 1_000)).unref())]);
+      await Promise.race([
+        this.nextSettled(),
+        new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, 1_000)).unref()),
+      ]);
     }
     return 0;
   }

@@ -18,7 +18,12 @@ interface MetricValue {
   readonly labels?: Record<string, string>;
 }
 
-function collector(name: string, help: string, type: 'counter' | 'gauge', values: () => MetricValue[]): RegisteredMetric {
+function collector(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge',
+  values: () => MetricValue[],
+): RegisteredMetric {
   const metric = {
     name,
     help,
@@ -30,27 +35,71 @@ function collector(name: string, help: string, type: 'counter' | 'gauge', values
   return metric as unknown as RegisteredMetric;
 }
 
-export function registerSimulatorMetrics(registry: Registry, stats: () => SimulationStats | undefined, clock: () => number = Date.now): void {
+export function registerSimulatorMetrics(
+  registry: Registry,
+  stats: () => SimulationStats | undefined,
+  clock: () => number = Date.now,
+): void {
   const read = (pick: (s: SimulationStats) => number) => () => {
     const s = stats();
     return [{ value: s ? pick(s) : 0 }];
   };
   let last = { atMs: clock(), acked: 0 };
-  registry.registerMetric(collector('simulator_readings_produced_total', 'Readings handed to the Kafka client (poison records included).', 'counter', read((s) => s.produced)));
-  registry.registerMetric(collector('simulator_readings_acked_total', 'Readings the broker acknowledged (acks=all).', 'counter', read((s) => s.acked)));
-  registry.registerMetric(collector('simulator_readings_failed_total', 'Readings that failed after the client retried.', 'counter', read((s) => s.failed)));
-  registry.registerMetric(collector('simulator_readings_in_flight', 'Readings produced and not yet acknowledged or failed.', 'gauge', read(inFlight)));
   registry.registerMetric(
-    collector('simulator_readings_acked_per_second', 'Acknowledged readings per second since the previous scrape.', 'gauge', () => {
-      const s = stats();
-      const now = clock();
-      const acked = s?.acked ?? 0;
-      const rate = now > last.atMs ? ((acked - last.acked) * 1_000) / (now - last.atMs) : 0;
-      last = { atMs: now, acked };
-      return [{ value: Math.max(0, rate) }];
-    }),
+    collector(
+      'simulator_readings_produced_total',
+      'Readings handed to the Kafka client (poison records included).',
+      'counter',
+      read((s) => s.produced),
+    ),
   );
-  registry.registerMetric(collector('simulator_event_time_seconds', 'Event time of the newest reading produced (Unix seconds).', 'gauge', read((s) => s.eventTimeMs / 1_000)));
+  registry.registerMetric(
+    collector(
+      'simulator_readings_acked_total',
+      'Readings the broker acknowledged (acks=all).',
+      'counter',
+      read((s) => s.acked),
+    ),
+  );
+  registry.registerMetric(
+    collector(
+      'simulator_readings_failed_total',
+      'Readings that failed after the client retried.',
+      'counter',
+      read((s) => s.failed),
+    ),
+  );
+  registry.registerMetric(
+    collector(
+      'simulator_readings_in_flight',
+      'Readings produced and not yet acknowledged or failed.',
+      'gauge',
+      read(inFlight),
+    ),
+  );
+  registry.registerMetric(
+    collector(
+      'simulator_readings_acked_per_second',
+      'Acknowledged readings per second since the previous scrape.',
+      'gauge',
+      () => {
+        const s = stats();
+        const now = clock();
+        const acked = s?.acked ?? 0;
+        const rate = now > last.atMs ? ((acked - last.acked) * 1_000) / (now - last.atMs) : 0;
+        last = { atMs: now, acked };
+        return [{ value: Math.max(0, rate) }];
+      },
+    ),
+  );
+  registry.registerMetric(
+    collector(
+      'simulator_event_time_seconds',
+      'Event time of the newest reading produced (Unix seconds).',
+      'gauge',
+      read((s) => s.eventTimeMs / 1_000),
+    ),
+  );
   registry.registerMetric(
     collector('simulator_poison_records_total', 'Poison records produced, by kind.', 'counter', () => {
       const s = stats();

@@ -32,7 +32,11 @@ export const DEFAULT_TUNING = {
   queueMessages: 1_000_000,
 } as const satisfies ProducerTuning;
 
-export function createSimulatorProducer(settings: KafkaSettings, logger: Logger, tuning: ProducerTuning = {}): Producer {
+export function createSimulatorProducer(
+  settings: KafkaSettings,
+  logger: Logger,
+  tuning: ProducerTuning = {},
+): Producer {
   return createProducer(settings, {
     logger,
     lingerMs: tuning.lingerMs ?? DEFAULT_TUNING.lingerMs,

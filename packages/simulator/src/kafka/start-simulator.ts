@@ -5,7 +5,7 @@
  */
 import { createAdmin, ensureTopics, type KafkaSettings, type Logger } from '@sensor-pipeline/shared';
 import type { RunPlan } from '../core/plan-run.js';
-import { Simulation, type PaceMode } from './simulation.js';
+import { type PaceMode, Simulation } from './simulation.js';
 import type { SimulationSummary } from './simulation-stats.js';
 import { createSimulatorProducer, type ProducerTuning } from './simulator-producer.js';
 
@@ -37,8 +37,11 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
     const admin = createAdmin(options.kafka, options.logger);
     await admin.connect();
     try {
-      const created = await ensureTopics(admin, [{ topic: options.topic, numPartitions: options.createTopic.partitions }]);
-      if (created.length > 0) log.info({ topic: options.topic, partitions: options.createTopic.partitions }, 'topic created');
+      const created = await ensureTopics(admin, [
+        { topic: options.topic, numPartitions: options.createTopic.partitions },
+      ]);
+      if (created.length > 0)
+        log.info({ topic: options.topic, partitions: options.createTopic.partitions }, 'topic created');
     } finally {
       await admin.disconnect();
     }

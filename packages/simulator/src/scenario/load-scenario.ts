@@ -3,13 +3,20 @@
  * field (shared's config loader), thrown before anything touches Kafka.
  */
 import { ConfigError, formatPath, loadConfigFile, parseConfig } from '@sensor-pipeline/shared';
-import { scenarioSchema, type ScenarioFile } from './scenario-schema.js';
+import { type ScenarioFile, scenarioSchema } from './scenario-schema.js';
 
-export function loadScenario(file: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ScenarioFile {
+export function loadScenario(
+  file: string,
+  options: { env?: Readonly<Record<string, string | undefined>> } = {},
+): ScenarioFile {
   return loadConfigFile(file, scenarioSchema, options);
 }
 
-export function parseScenario(text: string, file = '<scenario>', options: { env?: Readonly<Record<string, string | undefined>> } = {}): ScenarioFile {
+export function parseScenario(
+  text: string,
+  file = '<scenario>',
+  options: { env?: Readonly<Record<string, string | undefined>> } = {},
+): ScenarioFile {
   return parseConfig(text, file, scenarioSchema, options);
 }
 

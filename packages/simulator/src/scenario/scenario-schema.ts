@@ -12,7 +12,9 @@ export const METRICS = ['temperature', 'cpu', 'memory'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Physical limits per metric: values are kept inside them. */
-export const METRIC_LIMITS: Readonly<Record<MetricName, { readonly min: number; readonly max: number; readonly unit: string }>> = {
+export const METRIC_LIMITS: Readonly<
+  Record<MetricName, { readonly min: number; readonly max: number; readonly unit: string }>
+> = {
   temperature: { min: -40, max: 125, unit: '°C' }, // the industrial range of electronics
   cpu: { min: 0, max: 100, unit: '%' },
   memory: { min: 0, max: 100, unit: '%' },
@@ -34,7 +36,10 @@ function durationField(options: { min?: number; signed?: boolean } = {}) {
     try {
       ms = sign * parseDuration(value);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message + (options.signed ? ' (a leading - or + gives the direction)' : '') });
+      ctx.addIssue({
+        code: 'custom',
+        message: (err as Error).message + (options.signed ? ' (a leading - or + gives the direction)' : ''),
+      });
       return z.NEVER;
     }
     if (!options.signed && ms < min) {
@@ -48,7 +53,10 @@ function durationField(options: { min?: number; signed?: boolean } = {}) {
 const startTimeField = z.union([z.number(), z.string()]).transform((input, ctx) => {
   const ms = typeof input === 'number' ? input : /^\d+$/.test(input.trim()) ? Number(input) : Date.parse(input);
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 time like 2024-01-01T00:00:00Z or Unix epoch milliseconds, got ${JSON.stringify(input)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected an ISO 8601 time like 2024-01-01T00:00:00Z or Unix epoch milliseconds, got ${JSON.stringify(input)}`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -58,7 +66,9 @@ const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const siteSchema = z
   .object({
-    name: z.string().regex(SITE_NAME, 'expected a site name of letters, digits, ".", "_" or "-" (it becomes part of device ids)'),
+    name: z
+      .string()
+      .regex(SITE_NAME, 'expected a site name of letters, digits, ".", "_" or "-" (it becomes part of device ids)'),
     devices: z.number().int().min(0).max(10_000_000),
     labels: z.record(z.string(), z.string()).default({}),
   })
@@ -104,10 +114,35 @@ const burstPattern = {
 };
 
 const faultSchemas = [
-  z.object({ kind: z.literal('overheat'), ...selection, targetC: z.number().default(95), ramp: durationField().default(120_000), recover: durationField().optional() }).strict(),
-  z.object({ kind: z.literal('freeze'), ...selection, targetC: z.number().default(2), ramp: durationField().default(120_000), recover: durationField().optional() }).strict(),
-  z.object({ kind: z.literal('temperature-spikes'), ...selection, ...burstPattern, deltaC: z.number().default(25) }).strict(),
-  z.object({ kind: z.literal('cpu-burst'), ...selection, ...burstPattern, levelPercent: z.number().min(0).max(100).default(97) }).strict(),
+  z
+    .object({
+      kind: z.literal('overheat'),
+      ...selection,
+      targetC: z.number().default(95),
+      ramp: durationField().default(120_000),
+      recover: durationField().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('freeze'),
+      ...selection,
+      targetC: z.number().default(2),
+      ramp: durationField().default(120_000),
+      recover: durationField().optional(),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('temperature-spikes'), ...selection, ...burstPattern, deltaC: z.number().default(25) })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('cpu-burst'),
+      ...selection,
+      ...burstPattern,
+      levelPercent: z.number().min(0).max(100).default(97),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('memory-leak'),
@@ -117,9 +152,23 @@ const faultSchemas = [
       restartEvery: durationField({ min: 1 }).optional(),
     })
     .strict(),
-  z.object({ kind: z.literal('stuck'), ...selection, metric: metricName.default('temperature'), value: z.number().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('stuck'),
+      ...selection,
+      metric: metricName.default('temperature'),
+      value: z.number().optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('dropout'), ...selection }).strict(),
-  z.object({ kind: z.literal('clock-skew'), ...selection, offset: durationField({ signed: true }), driftPerHour: durationField({ signed: true }).default(0) }).strict(),
+  z
+    .object({
+      kind: z.literal('clock-skew'),
+      ...selection,
+      offset: durationField({ signed: true }),
+      driftPerHour: durationField({ signed: true }).default(0),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('late-delivery'),
@@ -136,7 +185,8 @@ const faultSchemas = [
 export const FAULT_KINDS = faultSchemas.map((s) => s.shape.kind.value);
 
 const faultSchema = z.discriminatedUnion('kind', [...faultSchemas], {
-  error: (issue) => (issue.code === 'invalid_union' ? `expected kind to be one of ${FAULT_KINDS.join(', ')}` : undefined),
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `expected kind to be one of ${FAULT_KINDS.join(', ')}` : undefined,
 });
 
 export const scenarioSchema = z
@@ -152,47 +202,98 @@ export const scenarioSchema = z
     /** Event time covered by a run, unless --count/--duration say otherwise; absent: until stopped. */
     duration: durationField({ min: 1 }).optional(),
     fleet: z.object({ sites: z.array(siteSchema).min(1) }).strict(),
-    metrics: z.object({ temperature: profileSchema.optional(), cpu: profileSchema.optional(), memory: profileSchema.optional() }).strict().default({}),
+    metrics: z
+      .object({
+        temperature: profileSchema.optional(),
+        cpu: profileSchema.optional(),
+        memory: profileSchema.optional(),
+      })
+      .strict()
+      .default({}),
     faults: z.array(faultSchema).default([]),
   })
   .strict()
   .superRefine((scenario, ctx) => {
     const siteNames = new Set<string>();
     scenario.fleet.sites.forEach((site, i) => {
-      if (siteNames.has(site.name)) ctx.addIssue({ code: 'custom', path: ['fleet', 'sites', i, 'name'], message: `site "${site.name}" is listed twice; site names must be unique` });
+      if (siteNames.has(site.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', 'sites', i, 'name'],
+          message: `site "${site.name}" is listed twice; site names must be unique`,
+        });
       siteNames.add(site.name);
     });
     if (scenario.fleet.sites.every((site) => site.devices === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['fleet', 'sites'], message: 'the fleet has no devices: give at least one site a devices count above 0' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'sites'],
+        message: 'the fleet has no devices: give at least one site a devices count above 0',
+      });
     }
     for (const metric of METRICS) {
       const level = scenario.metrics[metric]?.level;
       const { min, max, unit } = METRIC_LIMITS[metric];
       if (level !== undefined && (level < min || level > max)) {
-        ctx.addIssue({ code: 'custom', path: ['metrics', metric, 'level'], message: `expected a level within [${min}, ${max}] ${unit}, got ${level}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', metric, 'level'],
+          message: `expected a level within [${min}, ${max}] ${unit}, got ${level}`,
+        });
       }
     }
     const sitesByName = new Map(scenario.fleet.sites.map((s) => [s.name, s]));
     scenario.faults.forEach((fault, i) => {
       const at = (field: string | number, ...rest: (string | number)[]) => ['faults', i, field, ...rest];
       if (fault.devices === undefined && fault.share === undefined && fault.sites === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['faults', i], message: 'say which devices this fault hits: devices: [site-a/dev-0001], share: 0.05, or sites: [site-a]' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i],
+          message: 'say which devices this fault hits: devices: [site-a/dev-0001], share: 0.05, or sites: [site-a]',
+        });
       }
       if (fault.devices !== undefined && (fault.share !== undefined || fault.sites !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: at(fault.share !== undefined ? 'share' : 'sites'), message: 'devices names the devices exactly; drop share/sites, or drop devices to pick by share or site' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at(fault.share !== undefined ? 'share' : 'sites'),
+          message: 'devices names the devices exactly; drop share/sites, or drop devices to pick by share or site',
+        });
       }
       fault.sites?.forEach((name, j) => {
-        if (!sitesByName.has(name)) ctx.addIssue({ code: 'custom', path: at('sites', j), message: `no site named "${name}" in fleet.sites (have: ${[...sitesByName.keys()].join(', ')})` });
+        if (!sitesByName.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: at('sites', j),
+            message: `no site named "${name}" in fleet.sites (have: ${[...sitesByName.keys()].join(', ')})`,
+          });
       });
       fault.devices?.forEach((id, j) => {
         const problem = deviceIdProblem(id, sitesByName);
         if (problem) ctx.addIssue({ code: 'custom', path: at('devices', j), message: problem });
       });
-      if ((fault.kind === 'cpu-burst' || fault.kind === 'temperature-spikes') && fault.every !== undefined && fault.length !== undefined && fault.length > fault.every) {
-        ctx.addIssue({ code: 'custom', path: at('length'), message: `a burst (${fault.length} ms) cannot be longer than its slot (every: ${fault.every} ms)` });
+      if (
+        (fault.kind === 'cpu-burst' || fault.kind === 'temperature-spikes') &&
+        fault.every !== undefined &&
+        fault.length !== undefined &&
+        fault.length > fault.every
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('length'),
+          message: `a burst (${fault.length} ms) cannot be longer than its slot (every: ${fault.every} ms)`,
+        });
       }
-      if ((fault.kind === 'cpu-burst' || fault.kind === 'temperature-spikes') && fault.every === undefined && (fault.length !== undefined || fault.probability !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: at(fault.length !== undefined ? 'length' : 'probability'), message: 'length and probability shape repeated bursts: also give every (the slot length), or drop them for one burst over the whole fault' });
+      if (
+        (fault.kind === 'cpu-burst' || fault.kind === 'temperature-spikes') &&
+        fault.every === undefined &&
+        (fault.length !== undefined || fault.probability !== undefined)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at(fault.length !== undefined ? 'length' : 'probability'),
+          message:
+            'length and probability shape repeated bursts: also give every (the slot length), or drop them for one burst over the whole fault',
+        });
       }
     });
   });
@@ -213,7 +314,8 @@ const DEVICE_ID = /^(.+)\/dev-(\d+)$/;
 
 function deviceIdProblem(id: string, sites: ReadonlyMap<string, SiteSpec>): string | undefined {
   const match = DEVICE_ID.exec(id);
-  if (!match) return `"${id}" is not a device id; expected <site>/dev-<number>, e.g. ${deviceId(sites.keys().next().value ?? 'site-a', 1)}`;
+  if (!match)
+    return `"${id}" is not a device id; expected <site>/dev-<number>, e.g. ${deviceId(sites.keys().next().value ?? 'site-a', 1)}`;
   const site = sites.get(match[1]!);
   if (!site) return `"${id}" names no site of the fleet (have: ${[...sites.keys()].join(', ')})`;
   const index = Number(match[2]);

@@ -4,7 +4,7 @@
  * written as one function because a fleet of 100k devices evaluates it 300k times per report interval:
  * `ambientAt` is closure-free and allocation-free for the hot loop, `ambient` wraps it as a `Signal`.
  */
-import { dailyCycleAt, DAY_MS } from './daily-cycle.js';
+import { DAY_MS, dailyCycleAt } from './daily-cycle.js';
 import { smoothNoiseAt, whiteNoiseAt } from './noise.js';
 import { clampValue, type Signal } from './signal.js';
 
@@ -54,7 +54,40 @@ export function deviceLevel(profile: AmbientProfile, u: number): number {
 }
 
 export const DEFAULT_PROFILES = {
-  temperature: { level: 40, spread: 10, dailyAmplitude: 2, dailyPeakHourUtc: 15, dailyPeriodMs: DAY_MS, drift: 1, driftPeriodMs: 60_000, noise: 0.3, min: -40, max: 125 },
-  cpu: { level: 30, spread: 20, dailyAmplitude: 5, dailyPeakHourUtc: 14, dailyPeriodMs: DAY_MS, drift: 4, driftPeriodMs: 30_000, noise: 3, min: 0, max: 100 },
-  memory: { level: 50, spread: 20, dailyAmplitude: 1, dailyPeakHourUtc: 14, dailyPeriodMs: DAY_MS, drift: 2, driftPeriodMs: 120_000, noise: 0.5, min: 0, max: 100 },
+  temperature: {
+    level: 40,
+    spread: 10,
+    dailyAmplitude: 2,
+    dailyPeakHourUtc: 15,
+    dailyPeriodMs: DAY_MS,
+    drift: 1,
+    driftPeriodMs: 60_000,
+    noise: 0.3,
+    min: -40,
+    max: 125,
+  },
+  cpu: {
+    level: 30,
+    spread: 20,
+    dailyAmplitude: 5,
+    dailyPeakHourUtc: 14,
+    dailyPeriodMs: DAY_MS,
+    drift: 4,
+    driftPeriodMs: 30_000,
+    noise: 3,
+    min: 0,
+    max: 100,
+  },
+  memory: {
+    level: 50,
+    spread: 20,
+    dailyAmplitude: 1,
+    dailyPeakHourUtc: 14,
+    dailyPeriodMs: DAY_MS,
+    drift: 2,
+    driftPeriodMs: 120_000,
+    noise: 0.5,
+    min: 0,
+    max: 100,
+  },
 } as const satisfies Record<string, AmbientProfile>;

@@ -34,10 +34,14 @@ export function burstPhase(key: number, window: TimeWindow, pattern: BurstPatter
 }
 
 export function validateBurstPattern(pattern: BurstPattern, what: string): void {
-  if (pattern.everyMs !== undefined && !(pattern.everyMs > 0)) throw new RangeError(`${what}: everyMs must be positive, got ${pattern.everyMs}`);
-  if (pattern.lengthMs !== undefined && !(pattern.lengthMs > 0)) throw new RangeError(`${what}: lengthMs must be positive, got ${pattern.lengthMs}`);
+  if (pattern.everyMs !== undefined && !(pattern.everyMs > 0))
+    throw new RangeError(`${what}: everyMs must be positive, got ${pattern.everyMs}`);
+  if (pattern.lengthMs !== undefined && !(pattern.lengthMs > 0))
+    throw new RangeError(`${what}: lengthMs must be positive, got ${pattern.lengthMs}`);
   if (pattern.everyMs !== undefined && pattern.lengthMs !== undefined && pattern.lengthMs > pattern.everyMs) {
-    throw new RangeError(`${what}: a burst (lengthMs ${pattern.lengthMs}) cannot be longer than its slot (everyMs ${pattern.everyMs})`);
+    throw new RangeError(
+      `${what}: a burst (lengthMs ${pattern.lengthMs}) cannot be longer than its slot (everyMs ${pattern.everyMs})`,
+    );
   }
   const p = pattern.probability;
   if (p !== undefined && !(p >= 0 && p <= 1)) throw new RangeError(`${what}: probability must be in [0, 1], got ${p}`);

@@ -3,7 +3,7 @@
  * the whole window when no burst pattern is given, then returns to the underlying signal.
  */
 import { gaussianAt } from '../core/prng.js';
-import { burstPhase, validateBurstPattern, type BurstPattern } from './burst-phase.js';
+import { type BurstPattern, burstPhase, validateBurstPattern } from './burst-phase.js';
 import type { Signal, TimeWindow } from './signal.js';
 
 export interface CpuBurstsOptions extends TimeWindow, BurstPattern {
@@ -20,7 +20,11 @@ export function cpuBursts(base: Signal, options: CpuBurstsOptions): Signal {
   const { key, level } = options;
   const jitter = options.jitter ?? 1.5;
   const window: TimeWindow = { fromMs: options.fromMs, toMs: options.toMs };
-  const pattern: BurstPattern = { everyMs: options.everyMs, lengthMs: options.lengthMs, probability: options.probability };
+  const pattern: BurstPattern = {
+    everyMs: options.everyMs,
+    lengthMs: options.lengthMs,
+    probability: options.probability,
+  };
   return (tMs) => {
     if (burstPhase(key, window, pattern, tMs) < 0) return base(tMs);
     return Math.max(base(tMs), level + jitter * gaussianAt(key ^ 0x1b873593, Math.floor(tMs)));

@@ -19,7 +19,8 @@ export interface MemoryLeakOptions extends TimeWindow {
 export function memoryLeak(base: Signal, options: MemoryLeakOptions): Signal {
   const { fromMs, toMs, ratePerMinute, restartEveryMs } = options;
   if (!(ratePerMinute > 0)) throw new RangeError(`memoryLeak ratePerMinute must be positive, got ${ratePerMinute}`);
-  if (restartEveryMs !== undefined && !(restartEveryMs > 0)) throw new RangeError(`memoryLeak restartEveryMs must be positive, got ${restartEveryMs}`);
+  if (restartEveryMs !== undefined && !(restartEveryMs > 0))
+    throw new RangeError(`memoryLeak restartEveryMs must be positive, got ${restartEveryMs}`);
   const headroom = Math.max(0, options.ceiling - options.level);
   const perMs = ratePerMinute / 60_000;
   return (tMs) => {

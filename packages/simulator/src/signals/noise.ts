@@ -38,5 +38,7 @@ export function noise(options: NoiseOptions): Signal {
   const correlationMs = options.correlationMs ?? 0;
   if (!(stddev >= 0)) throw new RangeError(`noise stddev must be >= 0, got ${stddev}`);
   if (!(correlationMs >= 0)) throw new RangeError(`noise correlationMs must be >= 0, got ${correlationMs}`);
-  return correlationMs === 0 ? (tMs) => whiteNoiseAt(key, stddev, tMs) : (tMs) => smoothNoiseAt(key, stddev, correlationMs, tMs);
+  return correlationMs === 0
+    ? (tMs) => whiteNoiseAt(key, stddev, tMs)
+    : (tMs) => smoothNoiseAt(key, stddev, correlationMs, tMs);
 }

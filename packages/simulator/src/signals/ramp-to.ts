@@ -21,12 +21,13 @@ export function rampEnvelope(tMs: number, fromMs: number, toMs: number, rampMs: 
   const top = rampMs > 0 ? Math.min(1, (toMs - fromMs) / rampMs) : 1; // the level reached before recovery
   if (recoverMs <= 0) return 0;
   const back = top - (tMs - toMs) / recoverMs;
-  return back > 0 ? back : 0;
+  return Math.max(back, 0);
 }
 
 export function rampTo(base: Signal, options: RampToOptions): Signal {
   const { fromMs, toMs, rampMs, recoverMs } = options;
-  if (!(rampMs >= 0) || !(recoverMs >= 0)) throw new RangeError(`rampTo needs rampMs and recoverMs >= 0, got ${rampMs} and ${recoverMs}`);
+  if (!(rampMs >= 0) || !(recoverMs >= 0))
+    throw new RangeError(`rampTo needs rampMs and recoverMs >= 0, got ${rampMs} and ${recoverMs}`);
   const shift = options.target - options.level;
   return (tMs) => {
     const w = rampEnvelope(tMs, fromMs, toMs, rampMs, recoverMs);

@@ -39,5 +39,5 @@ export function clamp(signal: Signal, min: number, max: number): Signal {
 }
 
 export function clampValue(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : value;
+  return value < min ? min : Math.min(value, max);
 }

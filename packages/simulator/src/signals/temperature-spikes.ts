@@ -3,7 +3,7 @@
  * (a quick rise and fall, like a fan stalling for a few seconds). Without a burst pattern, one spike
  * spans the whole window.
  */
-import { burstPhase, validateBurstPattern, type BurstPattern } from './burst-phase.js';
+import { type BurstPattern, burstPhase, validateBurstPattern } from './burst-phase.js';
 import type { Signal, TimeWindow } from './signal.js';
 
 export interface TemperatureSpikesOptions extends TimeWindow, BurstPattern {
@@ -16,7 +16,11 @@ export function temperatureSpikes(base: Signal, options: TemperatureSpikesOption
   validateBurstPattern(options, 'temperatureSpikes');
   const { key, deltaC } = options;
   const window: TimeWindow = { fromMs: options.fromMs, toMs: options.toMs };
-  const pattern: BurstPattern = { everyMs: options.everyMs, lengthMs: options.lengthMs, probability: options.probability };
+  const pattern: BurstPattern = {
+    everyMs: options.everyMs,
+    lengthMs: options.lengthMs,
+    probability: options.probability,
+  };
   return (tMs) => {
     const phase = burstPhase(key, window, pattern, tMs);
     return phase < 0 ? base(tMs) : base(tMs) + deltaC * Math.sin(Math.PI * phase);

@@ -29,7 +29,15 @@ export interface AlertEvent {
 }
 
 export const DEFAULT_RULES: readonly ThresholdRule[] = [
-  { name: 'temperature-high', metric: 'temperature', windowMs: 30_000, op: 'above', threshold: 80, clear: 75, forMs: 10_000 },
+  {
+    name: 'temperature-high',
+    metric: 'temperature',
+    windowMs: 30_000,
+    op: 'above',
+    threshold: 80,
+    clear: 75,
+    forMs: 10_000,
+  },
   { name: 'temperature-low', metric: 'temperature', windowMs: 30_000, op: 'below', threshold: 10, clear: 12, forMs: 0 },
   { name: 'cpu-high', metric: 'cpu', windowMs: 30_000, op: 'above', threshold: 90, clear: 80, forMs: 20_000 },
   { name: 'memory-high', metric: 'memory', windowMs: 60_000, op: 'above', threshold: 85, clear: 80, forMs: 0 },
@@ -41,7 +49,10 @@ interface RuleState {
   pendingSinceMs: number | undefined;
 }
 
-export function evaluateRules(readings: Iterable<Reading>, rules: readonly ThresholdRule[] = DEFAULT_RULES): AlertEvent[] {
+export function evaluateRules(
+  readings: Iterable<Reading>,
+  rules: readonly ThresholdRule[] = DEFAULT_RULES,
+): AlertEvent[] {
   const events: AlertEvent[] = [];
   const windows = new Map<string, Reading[]>();
   const states = new Map<string, RuleState>();
