@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LocalKafka } from '@sensor-pipeline/infra';
 import {
   type Alert,
   alertCodec,
@@ -29,7 +30,6 @@ import {
   type KafkaSettings,
 } from '@sensor-pipeline/shared';
 import * as hdr from 'hdr-histogram-js';
-import { LocalKafka } from '../../../infra/src/local-kafka.js';
 import { startWebhookSink } from '../src/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
