@@ -2,6 +2,7 @@
 
 // the Kafka client's types, so services name them without depending on the client directly
 export type { KafkaJS } from '@confluentinc/kafka-javascript';
+export * from './avro/avro-bounds-check.js';
 export * from './avro/avro-codec.js';
 export * from './avro/avro-to-typescript.js';
 export * from './avro/rabin-fingerprint.js';
@@ -13,6 +14,8 @@ export * from './errors.js';
 export * from './kafka/dlq-headers.js';
 export * from './kafka/ensure-topics.js';
 export * from './kafka/kafka-clients.js';
+export * from './kafka/librdkafka-error.js';
+export * from './kafka/raw-producer.js';
 export * from './kafka/read-partition-range.js';
 export * from './kafka/topics.js';
 export * from './logger.js';

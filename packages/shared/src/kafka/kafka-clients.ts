@@ -60,7 +60,8 @@ function kafka(logger: Logger): KafkaJS.Kafka {
   } as KafkaJS.CommonConstructorConfig);
 }
 
-function common(settings: KafkaSettings): KafkaProperties {
+/** The properties every client gets: brokers, client id, reconnect backoff, then `settings.extra`. */
+export function commonKafkaProperties(settings: KafkaSettings): KafkaProperties {
   return {
     'bootstrap.servers': settings.bootstrapServers,
     'client.id': settings.clientId,
@@ -85,7 +86,7 @@ export interface ProducerOptions {
 
 export function createProducer(settings: KafkaSettings, options: ProducerOptions): KafkaJS.Producer {
   const config: KafkaProperties = {
-    ...common(settings),
+    ...commonKafkaProperties(settings),
     'enable.idempotence': true,
     acks: -1, // all in-sync replicas
     'linger.ms': options.lingerMs ?? 5,
@@ -117,7 +118,7 @@ export interface ConsumerOptions {
 export function createConsumer(settings: KafkaSettings, options: ConsumerOptions): KafkaJS.Consumer {
   const log = options.logger.child({ component: 'consumer', groupId: options.groupId });
   const config: KafkaProperties = {
-    ...common(settings),
+    ...commonKafkaProperties(settings),
     'group.id': options.groupId,
     'enable.auto.commit': false,
     'auto.offset.reset': 'earliest',
@@ -142,5 +143,5 @@ export function createConsumer(settings: KafkaSettings, options: ConsumerOptions
 }
 
 export function createAdmin(settings: KafkaSettings, logger: Logger): KafkaJS.Admin {
-  return kafka(logger).admin(common(settings) as KafkaJS.AdminConstructorConfig);
+  return kafka(logger).admin(commonKafkaProperties(settings) as KafkaJS.AdminConstructorConfig);
 }

@@ -1,0 +1,242 @@
+/**
+ * A producer on librdkafka's lower-level API, for the hot paths: no promise, closure or object per record.
+ *
+ * `produceBatch(records)` hands every record to librdkafka and returns one promise for the whole batch: it
+ * resolves when every record has its delivery report (acknowledged by all in-sync replicas), and rejects with a
+ * coded `LibrdkafkaError` on the first failure (the other records may still be delivered: at-least-once
+ * callers retry the batch, exactly-once callers abort the transaction). The batch's one tracker object
+ * rides along as each record's opaque, so a delivery report costs a counter decrement.
+ *
+ * Defaults keep the pipeline's promises: idempotent (retries never duplicate nor reorder), acks=all, lz4,
+ * a short linger, the Java client's murmur2 partitioner (same key → same partition as every other client of
+ * the pipeline). When librdkafka's queue is full the batch waits for deliveries to free room rather than
+ * failing. Delivery reports are served on librdkafka's background thread unless `pollIntervalMs` asks for a
+ * timer on the event loop (`setPollInterval`).
+ *
+ * With `transactionalId` the producer is transactional (exactly-once): call `initTransactions()` once after
+ * `connect()` (it fences any earlier producer with the same id and aborts its open transaction), then
+ * `beginTransaction()`, `produceBatch(...)`, `sendOffsetsToTransaction(...)`, `commitTransaction()` or
+ * `abortTransaction()`. Their failures keep the client's verdicts (`retriable`, `abortable`, `fatal`).
+ */
+import rdkafka, { type RdKafka } from '@confluentinc/kafka-javascript';
+import type { Logger } from '../logger.js';
+import { commonKafkaProperties, type KafkaProperties, type KafkaSettings } from './kafka-clients.js';
+import { type LibrdkafkaError, librdkafkaError } from './librdkafka-error.js';
+
+const ERR_QUEUE_FULL = rdkafka.CODES.ERRORS.ERR__QUEUE_FULL;
+
+/** One record to produce. `partition` undefined or -1 lets the partitioner choose by key. */
+export interface RawRecord {
+  readonly topic: string;
+  readonly partition?: number;
+  readonly key?: Buffer | string | null;
+  readonly value: Buffer | null;
+  /** Record timestamp, ms since the epoch; undefined = now. */
+  readonly timestamp?: number;
+  readonly headers?: RdKafka.MessageHeader[];
+}
+
+export interface RawProducerOptions {
+  readonly logger: Logger;
+  /** Makes the producer transactional (exactly-once); must be stable per producing instance slot. */
+  readonly transactionalId?: string;
+  /** How long librdkafka may wait to fill a batch, ms. */
+  readonly lingerMs?: number;
+  readonly compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /** How long a record may wait for acknowledgement, retries included, before it is reported failed, ms. */
+  readonly deliveryTimeoutMs?: number;
+  /** Transaction timeout, ms: the broker aborts a transaction left open this long (exactly-once only). */
+  readonly transactionTimeoutMs?: number;
+  /** Serve delivery reports from an event-loop timer every this many ms instead of librdkafka's thread. */
+  readonly pollIntervalMs?: number;
+  /** How long to wait for room when librdkafka's queue is full before trying again, ms. */
+  readonly queueFullWaitMs?: number;
+  /** Extra librdkafka properties (win over the defaults above). */
+  readonly extra?: Readonly<KafkaProperties>;
+}
+
+export interface RawProducer {
+  /** The client itself, for what this wrapper does not cover. */
+  readonly client: RdKafka.Producer;
+  readonly transactional: boolean;
+  /** Records handed to librdkafka whose delivery report has not arrived yet. */
+  readonly inFlightRecords: number;
+  /** Set once the client reported a fatal error: the instance must be replaced. */
+  readonly fatalError: LibrdkafkaError | undefined;
+  connect(timeoutMs?: number): Promise<void>;
+  /** Resolves when every record is acknowledged; rejects on the first delivery failure. */
+  produceBatch(records: readonly RawRecord[]): Promise<void>;
+  flush(timeoutMs?: number): Promise<void>;
+  initTransactions(timeoutMs?: number): Promise<void>;
+  beginTransaction(): Promise<void>;
+  sendOffsetsToTransaction(
+    offsets: RdKafka.TopicPartitionOffset[],
+    consumer: RdKafka.KafkaConsumer,
+    timeoutMs?: number,
+  ): Promise<void>;
+  commitTransaction(timeoutMs?: number): Promise<void>;
+  abortTransaction(timeoutMs?: number): Promise<void>;
+  /** Flushes (bounded by `timeoutMs`) and disconnects. */
+  disconnect(timeoutMs?: number): Promise<void>;
+}
+
+/** The state of one `produceBatch` call: carried as the opaque of each of its records. */
+class BatchTracker {
+  pending = 0;
+  sealed = false;
+  done = false;
+  constructor(
+    readonly resolve: () => void,
+    readonly reject: (err: unknown) => void,
+  ) {}
+
+  /** A delivery report for one of the batch's records. */
+  delivered(err: RdKafka.LibrdKafkaError | null | undefined): void {
+    if (this.done) return;
+    if (err) return this.fail(librdkafkaError('KAFKA_DELIVERY_FAILED', 'record not acknowledged', err));
+    this.pending--;
+    if (this.sealed && this.pending === 0) {
+      this.done = true;
+      this.resolve();
+    }
+  }
+
+  /** Every record of the batch has been handed to librdkafka. */
+  seal(): void {
+    this.sealed = true;
+    if (!this.done && this.pending === 0) {
+      this.done = true;
+      this.resolve();
+    }
+  }
+
+  fail(err: LibrdkafkaError): void {
+    if (this.done) return;
+    this.done = true;
+    this.reject(err);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function createRawProducer(settings: KafkaSettings, options: RawProducerOptions): RawProducer {
+  const log = options.logger.child({ component: 'raw-producer', transactionalId: options.transactionalId });
+  const transactionTimeoutMs = options.transactionTimeoutMs ?? 60_000;
+  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
+  const config: KafkaProperties = {
+    ...commonKafkaProperties(settings),
+    'enable.idempotence': true,
+    acks: -1, // all in-sync replicas
+    'linger.ms': options.lingerMs ?? 5,
+    'compression.type': options.compression ?? 'lz4',
+    // a transactional record cannot outlive its transaction
+    'message.timeout.ms': options.transactionalId
+      ? Math.min(deliveryTimeoutMs, transactionTimeoutMs)
+      : deliveryTimeoutMs,
+    partitioner: 'murmur2_random',
+    dr_cb: true,
+    ...(options.transactionalId
+      ? {
+          'transactional.id': options.transactionalId,
+          'transaction.timeout.ms': transactionTimeoutMs,
+        }
+      : {}),
+    ...options.extra,
+  };
+  const client = new rdkafka.Producer(config as RdKafka.ProducerGlobalConfig);
+  const queueFullWaitMs = options.queueFullWaitMs ?? 2;
+  let inFlightRecords = 0;
+  let fatalError: LibrdkafkaError | undefined;
+
+  client.on('delivery-report', (err, report) => {
+    inFlightRecords--;
+    (report.opaque as BatchTracker).delivered(err);
+  });
+  client.on('event.error', (err) => {
+    if (err.isFatal) {
+      fatalError ??= librdkafkaError('KAFKA_PRODUCER_FATAL', 'producer failed for good', err);
+      log.error({ err }, 'producer fatal error');
+    } else log.warn({ err }, 'producer error (the client retries)');
+  });
+
+  /** Adapts a librdkafka callback operation to a promise that rejects with a coded error. */
+  const call = (code: string, what: string, op: (cb: (err: RdKafka.LibrdKafkaError) => void) => void) =>
+    new Promise<void>((resolve, reject) => {
+      op((err) => {
+        if (!err) return resolve();
+        const wrapped = librdkafkaError(code, what, err);
+        if (wrapped.fatal) fatalError ??= wrapped;
+        reject(wrapped);
+      });
+    });
+
+  const produceBatch = async (records: readonly RawRecord[]): Promise<void> => {
+    if (records.length === 0) return;
+    let resolveBatch!: () => void;
+    let rejectBatch!: (err: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      resolveBatch = resolve;
+      rejectBatch = reject;
+    });
+    const tracker = new BatchTracker(resolveBatch, rejectBatch);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      for (;;) {
+        try {
+          client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp ?? 0, tracker, r.headers);
+          tracker.pending++;
+          inFlightRecords++;
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code === ERR_QUEUE_FULL && !tracker.done) {
+            await new Promise((resolve) => setTimeout(resolve, queueFullWaitMs));
+            continue;
+          }
+          tracker.fail(librdkafkaError('KAFKA_PRODUCE_FAILED', `record for ${r.topic} not accepted`, err));
+          return done;
+        }
+      }
+      if (tracker.done) return done; // a delivery failed while the batch waited for room
+    }
+    tracker.seal();
+    return done;
+  };
+
+  return {
+    client,
+    transactional: options.transactionalId !== undefined,
+    get inFlightRecords() {
+      return inFlightRecords;
+    },
+    get fatalError() {
+      return fatalError;
+    },
+    connect: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      new Promise<void>((resolve, reject) => {
+        client.connect({ timeout: timeoutMs }, (err) => {
+          if (err) return reject(librdkafkaError('KAFKA_CONNECT_FAILED', 'producer could not connect', err));
+          if (options.pollIntervalMs !== undefined) client.setPollInterval(options.pollIntervalMs);
+          else client.setPollInBackground(true);
+          resolve();
+        });
+      }),
+    produceBatch,
+    flush: (timeoutMs = DEFAULT_TIMEOUT_MS) => call('KAFKA_FLUSH_FAILED', 'flush', (cb) => client.flush(timeoutMs, cb)),
+    initTransactions: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      call('KAFKA_TXN_INIT_FAILED', 'initTransactions', (cb) => client.initTransactions(timeoutMs, cb)),
+    beginTransaction: () => call('KAFKA_TXN_BEGIN_FAILED', 'beginTransaction', (cb) => client.beginTransaction(cb)),
+    sendOffsetsToTransaction: (offsets, consumer, timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      call('KAFKA_TXN_OFFSETS_FAILED', 'sendOffsetsToTransaction', (cb) =>
+        client.sendOffsetsToTransaction(offsets, consumer, timeoutMs, cb),
+      ),
+    commitTransaction: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      call('KAFKA_TXN_COMMIT_FAILED', 'commitTransaction', (cb) => client.commitTransaction(timeoutMs, cb)),
+    abortTransaction: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      call('KAFKA_TXN_ABORT_FAILED', 'abortTransaction', (cb) => client.abortTransaction(timeoutMs, cb)),
+    disconnect: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      new Promise<void>((resolve) => {
+        if (!client.isConnected()) return resolve();
+        client.flush(timeoutMs, () => client.disconnect(timeoutMs, () => resolve()));
+      }),
+  };
+}
