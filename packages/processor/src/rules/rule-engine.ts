@@ -10,8 +10,9 @@
  * Per reading of a sensor (deviceId, metric) — in the partition's order:
  *   const sensor = engine.sensor(deviceId, metric, labels);
  *   out.push(...engine.observe(sensor, timestampMs));            // every valid reading, first
- *   sensor.windows.forEach((spec, i) => {                       // one window per entry, kept by the shell
- *     if (window[i] accepted the reading) out.push(...engine.evaluate(sensor, i, window[i].stats()));
+ *   sensor.windows.forEach((spec, i) => {     // entries that differ only by hop share one held window
+ *     const w = held[heldWindowKey(spec)];   // (see window-spec.ts): the engine applies each entry's hop
+ *     if (w accepted the reading) out.push(...engine.evaluate(sensor, i, w.stats()));
  *   });
  *   out.push(...engine.tick(partitionWatermarkMs));             // newest timestamp seen on the partition
  *
@@ -43,6 +44,7 @@
  * dropped without an event) and `sensor.windows` may become a different list — compare it by identity.
  */
 import type { Alert, Metric } from '@sensor-pipeline/shared';
+import { crossesHopBoundary } from '../window/crosses-hop-boundary.js';
 import type { WindowStats } from '../window/window-stats.js';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
 import { alertFingerprint } from './alert-ids.js';
@@ -216,7 +218,7 @@ export class RuleEngine {
     if (
       spec.kind === 'time' &&
       spec.hopMs !== undefined &&
-      !(Math.floor(stats.endMs / spec.hopMs) > Math.floor(slot.prevSeenMs / spec.hopMs))
+      !crossesHopBoundary(slot.prevSeenMs, stats.endMs, spec.hopMs)
     ) {
       return NO_TRANSITIONS; // not the first reading of a new hop
     }

@@ -1,8 +1,9 @@
 /**
  * The window a rule evaluates, normalized from the rules file: a time window of `sizeMs` (optionally
  * evaluated once per `hopMs`) or the last `size` readings. `windowSpecKey` gives its canonical string
- * (`time:30s`, `time:30s,hop:5s`, `count:10`), which alerts carry in `window.spec` and which identifies the
- * window a shell keeps per sensor, so rules that ask for the same window share one.
+ * (`time:30s`, `time:30s,hop:5s`, `count:10`), which alerts carry in `window.spec`. `heldWindowKey` identifies
+ * the window a shell keeps per sensor: the spec without its hop, because a hop changes when a rule looks at
+ * the window, not what the window holds — so `time:30s` and `time:30s,hop:5s` share one window per sensor.
  */
 import { formatDuration } from '@sensor-pipeline/shared';
 import type { WindowOptions } from '../window/window-options.js';
@@ -31,6 +32,11 @@ export function windowSpecKey(spec: WindowSpec): string {
   if (spec.kind === 'count') return `count:${spec.size}`;
   const size = `time:${formatDuration(spec.sizeMs)}`;
   return spec.hopMs === undefined ? size : `${size},hop:${formatDuration(spec.hopMs)}`;
+}
+
+/** `time:30s` for both `time:30s` and `time:30s,hop:5s`; `count:10`. Specs that hold the same readings give equal keys. */
+export function heldWindowKey(spec: WindowSpec): string {
+  return spec.kind === 'count' ? `count:${spec.size}` : `time:${formatDuration(spec.sizeMs)}`;
 }
 
 /**

@@ -1,27 +1,39 @@
+/**
+ * `createRulesRuntime(config)`: the rules as the processor's shell uses them — the windows to hold (one per
+ * distinct window: rules that differ only by hop share it, see `heldWindowKey`) and, per assigned partition,
+ * a rule engine restored from the alert-state topic, fed through the {@link PartitionRules} interface.
+ */
 import { type AlertStateRecord, decodeAlertStateRecord, encodeAlertStateRecord } from '../rules/alert-state-record.js';
 import { compileRules } from '../rules/compile-rules.js';
 import { replayHorizonMs } from '../rules/replay-horizon.js';
 import { RuleEngine, type RuleTransition, type Sensor } from '../rules/rule-engine.js';
 import type { RulesConfig } from '../rules/rules-schema.js';
-import { toWindowOptions, type WindowSpec, windowSpecKey } from '../rules/window-spec.js';
+import { heldWindowKey, toWindowOptions, type WindowSpec } from '../rules/window-spec.js';
 import type { BatchOutput } from './batch-output.js';
 import type { PartitionRules, ReadingEnvelope, WindowPlan } from './partition-pipeline.js';
 import type { RulesRuntime } from './processor-service.js';
 
 export function createRulesRuntime(config: RulesConfig): RulesRuntime {
   const compiled = compileRules(config);
+  // one window held per distinct window: specs that differ only by hop share it (the engine applies each hop)
   const plans = new Map<string, WindowPlan>();
   for (const rule of compiled.rules) {
     if (rule.kind !== 'threshold') continue;
-    const key = windowSpecKey(rule.window);
+    const key = heldWindowKey(rule.window);
     if (!plans.has(key)) plans.set(key, { key, options: toWindowOptions(rule.window, config.graceMs) });
   }
-  // a sensor's window list (shared by every sensor with the same rules) → window key → index in it
-  const indexes = new WeakMap<readonly WindowSpec[], Map<string, number>>();
-  const indexOf = (sensor: Sensor): Map<string, number> => {
+  // a sensor's window list (shared by every sensor with the same rules) → held window key → its indexes in it
+  const indexes = new WeakMap<readonly WindowSpec[], Map<string, number[]>>();
+  const indexOf = (sensor: Sensor): Map<string, number[]> => {
     let map = indexes.get(sensor.windows);
     if (!map) {
-      map = new Map(sensor.windows.map((spec, i) => [windowSpecKey(spec), i]));
+      map = new Map();
+      sensor.windows.forEach((spec, i) => {
+        const key = heldWindowKey(spec);
+        const list = map!.get(key);
+        if (list) list.push(i);
+        else map!.set(key, [i]);
+      });
       indexes.set(sensor.windows, map);
     }
     return map;
@@ -89,7 +101,7 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
         },
         onStats(envelope, windowKey, stats, out) {
           const sensor = envelope.sensorRef as Sensor;
-          collect(engine.evaluate(sensor, indexOf(sensor).get(windowKey)!, stats), out);
+          for (const i of indexOf(sensor).get(windowKey)!) collect(engine.evaluate(sensor, i, stats), out);
         },
         tick(watermarkMs, out) {
           collect(engine.tick(watermarkMs), out);

@@ -1,6 +1,7 @@
 /** The processor's window engine: the pure per-sensor core and the RxJS operator around it. */
 export * from './add-result.js';
 export * from './check-reading.js';
+export * from './crosses-hop-boundary.js';
 export * from './median-heaps.js';
 export * from './monotonic-deque.js';
 export * from './running-moments.js';

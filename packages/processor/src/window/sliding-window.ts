@@ -5,7 +5,8 @@
  *
  * Emissions (in input order, synchronously, one per reading at most):
  * - `stats`: for every accepted reading — or, with `hopMs`, only for an accepted reading that moves its
- *   sensor's window end t across a hop boundary: a multiple k × hopMs with t_before < k × hopMs <= t_after.
+ *   sensor's window end t across a hop boundary: a multiple k × hopMs with t_before < k × hopMs <= t_after
+ *   ({@link crossesHopBoundary}, shared with the rule engine's hop windows).
  *   A sensor's first reading (fresh window) always emits; out-of-order readings and readings that do not
  *   advance t never do in hop mode. The stats describe the window after the reading (endMs = its timestamp,
  *   not the boundary).
@@ -26,6 +27,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { InvalidReason, LateReason } from './add-result.js';
 import { checkReading } from './check-reading.js';
+import { crossesHopBoundary } from './crosses-hop-boundary.js';
 import { SensorWindow } from './sensor-window.js';
 import { parseWindowOptions, type WindowOptions } from './window-options.js';
 import { WindowOptionsError } from './window-options-error.js';
@@ -170,10 +172,7 @@ export function slidingWindow<T>(
             subscriber.next({ kind: 'invalid', key, reading, reason: result.reason });
             return;
           }
-          if (
-            hopMs === undefined ||
-            !(Math.floor(timestampMs / hopMs) <= Math.floor(previousEndMs / hopMs)) // NaN: fresh window emits
-          ) {
+          if (hopMs === undefined || crossesHopBoundary(previousEndMs, timestampMs, hopMs)) {
             const evictions = window.capacityEvictions;
             const capacityEvicted = evictions - held.reportedEvictions;
             held.reportedEvictions = evictions;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { replayHorizonMs } from '../../src/rules/replay-horizon.js';
 import { DEFAULT_ABSENCE_SUMMARY, DEFAULT_THRESHOLD_SUMMARY, type RulesConfig } from '../../src/rules/rules-schema.js';
-import { toWindowOptions, windowSpecKey } from '../../src/rules/window-spec.js';
+import { heldWindowKey, toWindowOptions, windowSpecKey } from '../../src/rules/window-spec.js';
+import { crossesHopBoundary } from '../../src/window/crosses-hop-boundary.js';
 import { parseWindowOptions } from '../../src/window/window-options.js';
 
 describe('window specs', () => {
@@ -11,6 +12,23 @@ describe('window specs', () => {
     expect(windowSpecKey({ kind: 'time', sizeMs: 60_000 })).toBe('time:1m');
     expect(windowSpecKey({ kind: 'time', sizeMs: 1_500 })).toBe('time:1500ms');
     expect(windowSpecKey({ kind: 'count', size: 10 })).toBe('count:10');
+  });
+
+  it('identify the window held without the hop: a hop changes when a rule looks, not what the window holds', () => {
+    expect(heldWindowKey({ kind: 'time', sizeMs: 30_000 })).toBe('time:30s');
+    expect(heldWindowKey({ kind: 'time', sizeMs: 30_000, hopMs: 5_000 })).toBe('time:30s');
+    expect(heldWindowKey({ kind: 'time', sizeMs: 31_000, hopMs: 5_000 })).toBe('time:31s');
+    expect(heldWindowKey({ kind: 'count', size: 10 })).toBe('count:10');
+  });
+
+  it('hop boundaries: crossed when the end moves over a multiple of the hop; a fresh window always', () => {
+    expect(crossesHopBoundary(Number.NaN, 12, 10)).toBe(true);
+    expect(crossesHopBoundary(-Infinity, 12, 10)).toBe(true);
+    expect(crossesHopBoundary(9, 10, 10)).toBe(true);
+    expect(crossesHopBoundary(10, 19, 10)).toBe(false);
+    expect(crossesHopBoundary(10, 10, 10)).toBe(false);
+    expect(crossesHopBoundary(15, 12, 10)).toBe(false); // out of order
+    expect(crossesHopBoundary(5, 35, 10)).toBe(true); // several boundaries at once: one emission
   });
 
   it('configure the window engine (which accepts them)', () => {
