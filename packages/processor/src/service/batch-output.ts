@@ -1,7 +1,9 @@
 /**
  * What one batch of readings produced, collected synchronously while the batch runs through the RxJS
  * pipeline, then produced to Kafka as one unit: alerts, window stats, dead letters, and the alert-state
- * changes (snapshot per fingerprint, or null when a series returned to ok).
+ * changes (the latest state record per fingerprint). A series back to ok is a record like any other, never a
+ * tombstone: its `sinceMs` is what makes re-processed older input a no-op after a restore (see the rule
+ * engine's contract).
  */
 import type { Alert, WindowStats as WindowStatsRecord } from '@sensor-pipeline/shared';
 
@@ -16,8 +18,8 @@ export class BatchOutput {
   readonly alerts: Alert[] = [];
   readonly stats: WindowStatsRecord[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  /** Encoded state record per fingerprint; null = tombstone (the series is back to ok). */
-  readonly stateChanges = new Map<string, string | null>();
+  /** Encoded state record per fingerprint, the latest of the batch; `ok` states included, never tombstones. */
+  readonly stateChanges = new Map<string, string>();
   lateCount = 0;
 
   get isEmpty(): boolean {
