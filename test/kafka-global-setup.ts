@@ -12,8 +12,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KAFKA_VERSION, LocalKafka } from '@sensor-pipeline/infra';
 import type { TestProject } from 'vitest/node';
-import { KAFKA_VERSION, LocalKafka } from '../infra/src/local-kafka.js';
 
 let teardown: (() => Promise<void>) | undefined;
 
