@@ -7,6 +7,9 @@
 import type { RdKafka } from '@confluentinc/kafka-javascript';
 import { PipelineError } from '../errors.js';
 
+/** The codes a `PipelineError` accepts. */
+type Code = ConstructorParameters<typeof PipelineError>[0];
+
 export class LibrdkafkaError extends PipelineError {
   override readonly name = 'LibrdkafkaError';
   /** librdkafka's error code (negative: client-side, positive: broker). */
@@ -16,7 +19,7 @@ export class LibrdkafkaError extends PipelineError {
   /** The open transaction must be aborted; after the abort, a new one may start. */
   readonly abortable: boolean;
 
-  constructor(code: string, message: string, cause: Partial<RdKafka.LibrdKafkaError> | undefined) {
+  constructor(code: Code, message: string, cause: Partial<RdKafka.LibrdKafkaError> | undefined) {
     super(code, message, { retriable: Boolean(cause?.isRetriable), cause });
     this.kafkaCode = typeof cause?.code === 'number' ? cause.code : 0;
     this.fatal = Boolean(cause?.isFatal);
@@ -25,7 +28,7 @@ export class LibrdkafkaError extends PipelineError {
 }
 
 /** Wraps what the client reported (a LibrdKafkaError, an Error or anything) under `code`, saying what failed. */
-export function librdkafkaError(code: string, what: string, err: unknown): LibrdkafkaError {
+export function librdkafkaError(code: Code, what: string, err: unknown): LibrdkafkaError {
   const cause = (err && typeof err === 'object' ? err : { message: String(err) }) as Partial<RdKafka.LibrdKafkaError>;
   return new LibrdkafkaError(code, `${what}: ${cause.message ?? String(err)}`, cause);
 }

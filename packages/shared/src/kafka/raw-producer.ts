@@ -93,7 +93,10 @@ class BatchTracker {
   /** A delivery report for one of the batch's records. */
   delivered(err: RdKafka.LibrdKafkaError | null | undefined): void {
     if (this.done) return;
-    if (err) return this.fail(librdkafkaError('KAFKA_DELIVERY_FAILED', 'record not acknowledged', err));
+    if (err) {
+      this.fail(librdkafkaError('KAFKA_DELIVERY_FAILED', 'record not acknowledged', err));
+      return;
+    }
     this.pending--;
     if (this.sealed && this.pending === 0) {
       this.done = true;
@@ -160,7 +163,11 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
   });
 
   /** Adapts a librdkafka callback operation to a promise that rejects with a coded error. */
-  const call = (code: string, what: string, op: (cb: (err: RdKafka.LibrdKafkaError) => void) => void) =>
+  const call = (
+    code: LibrdkafkaError['code'],
+    what: string,
+    op: (cb: (err: RdKafka.LibrdKafkaError) => void) => void,
+  ) =>
     new Promise<void>((resolve, reject) => {
       op((err) => {
         if (!err) return resolve();
