@@ -11,7 +11,13 @@
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createAdmin, createLogger, type KafkaSettings, topicNamesFromEnv } from '@sensor-pipeline/shared';
+import {
+  createAdmin,
+  createLogger,
+  type KafkaSettings,
+  StartupError,
+  topicNamesFromEnv,
+} from '@sensor-pipeline/shared';
 import { createPipelineTopics } from '../create-pipeline-topics.js';
 import { LocalKafka, portOpen } from '../local-kafka.js';
 import {
@@ -65,11 +71,6 @@ export interface LauncherOptions {
 interface Outcome {
   readonly reason: string;
   readonly failed: boolean;
-}
-
-class StartupError extends Error {
-  readonly code = 'LAUNCHER_STARTUP';
-  readonly retriable = false;
 }
 
 export async function runPipeline(options: LauncherOptions): Promise<number> {

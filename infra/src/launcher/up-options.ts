@@ -3,7 +3,7 @@
  * fail with a message that names the flag and what it expects.
  */
 import { parseArgs } from 'node:util';
-import { parseDuration } from '@sensor-pipeline/shared';
+import { parseDuration, UsageError } from '@sensor-pipeline/shared';
 import { DEFAULT_PORTS, portsFrom } from '../pipeline-services.js';
 import type { LauncherOptions } from './run-pipeline.js';
 import { splitArgs } from './split-args.js';
@@ -35,10 +35,7 @@ export type UpOptions = Omit<LauncherOptions, 'view' | 'env' | 'repoDir'> & {
   readonly plainIntervalMs: number;
 };
 
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-  readonly retriable = false;
-}
+export { UsageError };
 
 /** `--simulator-args "--duration 3m"`: a value that starts with a dash is taken as the value, not an option. */
 function joinDashValues(argv: readonly string[], flags: readonly string[]): string[] {

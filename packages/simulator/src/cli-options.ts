@@ -4,16 +4,11 @@
  * anything touches Kafka). Pure: the environment comes in as an argument.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BOOTSTRAP_SERVERS, PipelineError, parseDuration, topicNamesFromEnv } from '@sensor-pipeline/shared';
+import { DEFAULT_BOOTSTRAP_SERVERS, parseDuration, topicNamesFromEnv, UsageError } from '@sensor-pipeline/shared';
 import type { PaceMode } from './kafka/simulation.js';
 import type { ProducerTuning } from './kafka/simulator-producer.js';
 
-export class UsageError extends PipelineError {
-  override readonly name = 'UsageError';
-  constructor(message: string) {
-    super('CLI_USAGE', message, { retriable: false });
-  }
-}
+export { UsageError };
 
 export const USAGE = `simulator — a fleet of simulated devices producing Avro sensor readings to Kafka
 
@@ -108,7 +103,7 @@ export function parseCliArgs(
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`, { cause: err });
   }
   const v = parsed.values;
   if (v.help) return { kind: 'help' };

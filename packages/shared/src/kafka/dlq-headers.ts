@@ -2,8 +2,6 @@
  * Headers on a dead-lettered record: where it came from and why it was set aside. Consumers of a DLQ
  * topic read these to find, fix and replay the original record.
  */
-import type { PipelineError } from '../errors.js';
-
 export const DLQ_HEADERS = {
   sourceTopic: 'dlq.source.topic',
   sourcePartition: 'dlq.source.partition',
@@ -24,7 +22,8 @@ export interface DlqSource {
 
 export function dlqHeaders(
   source: DlqSource,
-  error: Pick<PipelineError, 'code' | 'message'>,
+  /** `code` is one of the catalogue's (`ERROR_CODES`). */
+  error: { readonly code: string; readonly message: string },
   stage: string,
   nowMs: number,
   extra: Readonly<Record<string, string>> = {},
