@@ -8,11 +8,21 @@
  *   deployments that register the schema (the id is given; registration is the operator's step).
  *
  * Decoding never throws past `safeDecode`: a bad record comes back as a `DecodeError` with a code.
+ * Decoding work is bounded by the record's size, never by what it claims: a record over `maxRecordBytes`
+ * is refused at once (`DECODE_TOO_LARGE`), and a bounded pre-pass (`avroBoundsCheck`) walks the writer
+ * schema over the bytes before avsc builds the value, refusing lengths and block counts that the remaining
+ * bytes could not hold (`DECODE_BAD_LENGTH`).
  * Older or newer writer schemas can be added with `addWriterSchema`; their records are resolved into
  * this codec's (reader) schema by Avro's schema-resolution rules.
  */
 import avro, { type Resolver } from 'avsc';
 import { DecodeError } from '../errors.js';
+import {
+  type AvroBoundsCheck,
+  avroBoundsCheck,
+  DEFAULT_MAX_EMPTY_ITEMS,
+  DEFAULT_MAX_RECORD_BYTES,
+} from './avro-bounds-check.js';
 import { rabinFingerprintBytes } from './rabin-fingerprint.js';
 
 export type Framing = { readonly kind: 'single-object' } | { readonly kind: 'confluent'; readonly schemaId: number };
@@ -20,6 +30,13 @@ export type Framing = { readonly kind: 'single-object' } | { readonly kind: 'con
 export type DecodeResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: DecodeError };
+
+export interface AvroCodecOptions {
+  /** Largest framed record `decode` accepts, bytes (header included). Default 1 MiB. */
+  readonly maxRecordBytes?: number;
+  /** Most array/map items of a zero-byte type (null, empty record) per record. Default 10,000. */
+  readonly maxEmptyItems?: number;
+}
 
 const SINGLE_OBJECT_MAGIC_0 = 0xc3;
 const SINGLE_OBJECT_MAGIC_1 = 0x01;
@@ -30,6 +47,8 @@ const CONFLUENT_HEADER_BYTES = 5;
 interface WriterEntry {
   readonly type: avro.Type;
   readonly resolver: Resolver | undefined;
+  /** The bounded pre-pass over bytes written with `type`. */
+  readonly check: AvroBoundsCheck;
 }
 
 export class AvroCodec<T> {
@@ -39,13 +58,21 @@ export class AvroCodec<T> {
   readonly fingerprint: Buffer;
   /** The schema's Parsing Canonical Form. */
   readonly canonicalSchema: string;
+  /** Largest framed record `decode` accepts, bytes. */
+  readonly maxRecordBytes: number;
+  private readonly maxEmptyItems: number;
   private readonly header: Buffer;
   private readonly writers = new Map<string, WriterEntry>();
   private scratch = Buffer.allocUnsafe(1024);
 
-  constructor(schema: avro.Schema, framing: Framing = { kind: 'single-object' }) {
+  constructor(schema: avro.Schema, framing: Framing = { kind: 'single-object' }, options: AvroCodecOptions = {}) {
     this.type = avro.Type.forSchema(schema);
     this.framing = framing;
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxEmptyItems = options.maxEmptyItems ?? DEFAULT_MAX_EMPTY_ITEMS;
+    if (!Number.isInteger(this.maxRecordBytes) || this.maxRecordBytes < 1) {
+      throw new RangeError(`maxRecordBytes must be a positive integer, got ${options.maxRecordBytes}`);
+    }
     this.canonicalSchema = JSON.stringify(this.type.schema()); // avsc's default export is the Parsing Canonical Form
     this.fingerprint = rabinFingerprintBytes(this.canonicalSchema);
     if (framing.kind === 'single-object') {
@@ -58,7 +85,11 @@ export class AvroCodec<T> {
       this.header.writeUInt8(CONFLUENT_MAGIC, 0);
       this.header.writeUInt32BE(framing.schemaId, 1);
     }
-    this.writers.set(this.header.toString('latin1'), { type: this.type, resolver: undefined });
+    this.writers.set(this.header.toString('latin1'), {
+      type: this.type,
+      resolver: undefined,
+      check: avroBoundsCheck(this.type, this.checkOptions()),
+    });
   }
 
   /**
@@ -78,7 +109,11 @@ export class AvroCodec<T> {
       key = Buffer.alloc(CONFLUENT_HEADER_BYTES);
       key.writeUInt32BE(confluentSchemaId, 1);
     }
-    this.writers.set(key.toString('latin1'), { type: writer, resolver: this.type.createResolver(writer) });
+    this.writers.set(key.toString('latin1'), {
+      type: writer,
+      resolver: this.type.createResolver(writer),
+      check: avroBoundsCheck(writer, this.checkOptions()),
+    });
     return this;
   }
 
@@ -108,6 +143,12 @@ export class AvroCodec<T> {
   /** Decodes a framed record; throws `DecodeError` when it cannot. Prefer `safeDecode` on a stream. */
   decode(buf: Buffer | null | undefined): T {
     if (!buf || buf.length === 0) throw new DecodeError('DECODE_EMPTY', 'record value is empty (null or zero bytes)');
+    if (buf.length > this.maxRecordBytes) {
+      throw new DecodeError(
+        'DECODE_TOO_LARGE',
+        `record is ${buf.length} bytes, larger than the ${this.maxRecordBytes}-byte limit (maxRecordBytes)`,
+      );
+    }
     const headerBytes = this.framing.kind === 'single-object' ? SINGLE_OBJECT_HEADER_BYTES : CONFLUENT_HEADER_BYTES;
     if (buf.length < headerBytes) {
       throw new DecodeError(
@@ -135,6 +176,11 @@ export class AvroCodec<T> {
         'DECODE_UNKNOWN_SCHEMA',
         `written with an unknown schema (${id}); this reader knows ${this.type.name ?? 'its schema'} ${this.fingerprint.toString('hex')}`,
       );
+    }
+    // bounded pre-pass over the writer's bytes: refuses impossible lengths and counts before avsc reads them
+    const bodyEnd = writer.check(buf, headerBytes);
+    if (bodyEnd !== buf.length) {
+      throw new DecodeError('DECODE_TRAILING_BYTES', `${buf.length - bodyEnd} unexpected bytes after the Avro body`);
     }
     let decoded: { value: unknown; offset: number };
     try {
@@ -165,6 +211,10 @@ export class AvroCodec<T> {
         error: new DecodeError('DECODE_INVALID', String((err as Error)?.message ?? err), { cause: err }),
       };
     }
+  }
+
+  private checkOptions(): { maxEmptyItems: number; maxRecordBytes: number } {
+    return { maxEmptyItems: this.maxEmptyItems, maxRecordBytes: this.maxRecordBytes };
   }
 
   private lookupWriter(buf: Buffer, headerBytes: number): WriterEntry | undefined {

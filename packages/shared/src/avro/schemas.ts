@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type avro from 'avsc';
-import { AvroCodec, type Framing } from './avro-codec.js';
+import { AvroCodec, type AvroCodecOptions, type Framing } from './avro-codec.js';
 import type { Alert, SensorReading, WindowStats } from './types.generated.js';
 
 /** Directory holding the `.avsc` files (the same from `src/` and from `dist/`). */
@@ -23,14 +23,14 @@ export function loadSchema(name: SchemaName): avro.Schema {
   return JSON.parse(readFileSync(`${SCHEMA_DIR}${SCHEMA_FILES[name]}`, 'utf8')) as avro.Schema;
 }
 
-export function sensorReadingCodec(framing?: Framing): AvroCodec<SensorReading> {
-  return new AvroCodec<SensorReading>(loadSchema('SensorReading'), framing);
+export function sensorReadingCodec(framing?: Framing, options?: AvroCodecOptions): AvroCodec<SensorReading> {
+  return new AvroCodec<SensorReading>(loadSchema('SensorReading'), framing, options);
 }
 
-export function windowStatsCodec(framing?: Framing): AvroCodec<WindowStats> {
-  return new AvroCodec<WindowStats>(loadSchema('WindowStats'), framing);
+export function windowStatsCodec(framing?: Framing, options?: AvroCodecOptions): AvroCodec<WindowStats> {
+  return new AvroCodec<WindowStats>(loadSchema('WindowStats'), framing, options);
 }
 
-export function alertCodec(framing?: Framing): AvroCodec<Alert> {
-  return new AvroCodec<Alert>(loadSchema('Alert'), framing);
+export function alertCodec(framing?: Framing, options?: AvroCodecOptions): AvroCodec<Alert> {
+  return new AvroCodec<Alert>(loadSchema('Alert'), framing, options);
 }
