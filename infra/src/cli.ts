@@ -10,6 +10,7 @@
  *   local-kafka reset                 stop and delete the data directory
  */
 import { parseArgs } from 'node:util';
+import { asUsageError, exitStatusOf, UsageError } from '@sensor-pipeline/shared';
 import { KAFKA_VERSION, LocalKafka } from './local-kafka.js';
 
 const USAGE = `usage: local-kafka <fetch|start|stop|status|bootstrap|reset> [--port N] [--data-dir DIR] [--heap 512m]
@@ -31,10 +32,8 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65534) {
-    console.error(`--port must be an integer between 1 and 65534, got ${values.port}`);
-    return 2;
-  }
+  if (!Number.isInteger(port) || port < 1 || port > 65534)
+    throw new UsageError(`--port must be an integer between 1 and 65534, got ${values.port}`);
   const kafka = new LocalKafka({
     port,
     heap: values.heap,
@@ -73,15 +72,15 @@ async function main(): Promise<number> {
       await kafka.reset();
       return 0;
     default:
-      console.error(`unknown command "${command}"\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`local-kafka: ${(err as Error).message}`);
-    process.exit(1);
+    const usage = asUsageError(err);
+    console.error(usage ? `local-kafka: ${usage.message}\n${USAGE}` : `local-kafka: ${(err as Error).message}`);
+    process.exit(exitStatusOf(err));
   },
 );

@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PipelineError } from '@sensor-pipeline/shared';
 
 /** Must equal the apache/kafka image tag in infra/docker-compose.yml and kafka.version in infra/kafka/pom.xml. */
 export const KAFKA_VERSION = '4.1.1';
@@ -97,7 +98,11 @@ export class LocalKafka {
     }, 5_000);
     const code = await new Promise<number>((res) => mvn.on('close', (c) => res(c ?? 1)));
     clearInterval(ticker);
-    if (code !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${code}):\n${output.slice(-4_000)}`);
+    if (code !== 0)
+      throw new PipelineError(
+        'LOCAL_KAFKA_FETCH_FAILED',
+        `mvn dependency:copy-dependencies failed (exit ${code}):\n${output.slice(-4_000)}`,
+      );
     const jars = readdirSync(this.libsDir).filter((f) => f.endsWith('.jar')).length;
     writeFileSync(join(this.libsDir, '.complete'), `${KAFKA_VERSION}\n`);
     this.progress(`fetched ${jars} jars in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -127,7 +132,10 @@ export class LocalKafka {
       return this.bootstrapServers;
     }
     if (await portOpen(this.port)) {
-      throw new Error(`port ${this.port} is taken by another process; choose another with --port`);
+      throw new PipelineError(
+        'LOCAL_KAFKA_PORT_TAKEN',
+        `port ${this.port} is taken by another process; choose another with --port`,
+      );
     }
     await this.fetchJars();
     mkdirSync(this.dataDir, { recursive: true });
@@ -151,7 +159,11 @@ export class LocalKafka {
         ],
         { encoding: 'utf8' },
       );
-      if (format.status !== 0) throw new Error(`formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`);
+      if (format.status !== 0)
+        throw new PipelineError(
+          'LOCAL_KAFKA_FORMAT_FAILED',
+          `formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`,
+        );
     }
     this.progress(
       `starting Apache Kafka ${KAFKA_VERSION} on ${this.bootstrapServers} (heap ${this.heap}, log ${this.logFile})`,
@@ -172,10 +184,14 @@ export class LocalKafka {
     let lastNote = started;
     while (!(await this.ready())) {
       if (this.runningPid() === undefined)
-        throw new Error(`the broker exited during start; see ${this.logFile}:\n${tail(this.logFile)}`);
+        throw new PipelineError(
+          'LOCAL_KAFKA_EXITED',
+          `the broker exited during start; see ${this.logFile}:\n${tail(this.logFile)}`,
+        );
       if (Date.now() - started > timeoutMs) {
         await this.stop();
-        throw new Error(
+        throw new PipelineError(
+          'LOCAL_KAFKA_START_TIMEOUT',
           `the broker did not become ready in ${timeoutMs} ms; see ${this.logFile}:\n${tail(this.logFile)}`,
         );
       }

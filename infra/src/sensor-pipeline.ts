@@ -10,11 +10,19 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, kafkaSettingsFromEnv, parseDuration, topicNamesFromEnv } from '@sensor-pipeline/shared';
+import {
+  asUsageError,
+  createLogger,
+  exitStatusOf,
+  kafkaSettingsFromEnv,
+  parseDuration,
+  topicNamesFromEnv,
+  UsageError,
+} from '@sensor-pipeline/shared';
 import { createPipelineTopics } from './create-pipeline-topics.js';
 import { plainView, ttyView } from './launcher/live-view.js';
 import { runPipeline } from './launcher/run-pipeline.js';
-import { parseUpOptions, UP_USAGE, UsageError } from './launcher/up-options.js';
+import { parseUpOptions, UP_USAGE } from './launcher/up-options.js';
 import { DEFAULT_PORTS, pipelineServices } from './pipeline-services.js';
 import { pipelineTopicSpecs, TOPIC_LAYOUT, TOPIC_ROLES } from './pipeline-topics.js';
 import { TAIL_TOPICS, type TailTopic } from './tail/record-formatter.js';
@@ -141,6 +149,12 @@ async function tail(argv: string[]): Promise<number> {
   const max = values.max === undefined ? undefined : Number(values.max);
   if (max !== undefined && (!Number.isInteger(max) || max < 1))
     throw new UsageError(`--max expects a positive integer, got "${values.max}"`);
+  let idleTimeoutMs: number | undefined;
+  try {
+    idleTimeoutMs = values['idle-timeout'] === undefined ? undefined : parseDuration(values['idle-timeout']);
+  } catch (err) {
+    throw new UsageError(`--idle-timeout: ${(err as Error).message}`, { cause: err });
+  }
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', () => stop());
@@ -153,7 +167,7 @@ async function tail(argv: string[]): Promise<number> {
     fromBeginning: values['from-beginning'],
     ...(values.group ? { group: values.group } : {}),
     ...(max !== undefined ? { max } : {}),
-    ...(values['idle-timeout'] ? { idleTimeoutMs: parseDuration(values['idle-timeout']) } : {}),
+    ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     readUncommitted: values['read-uncommitted'],
     write: (line) => process.stdout.write(`${line}\n`),
     stop: stopped,
@@ -191,14 +205,7 @@ function services(argv: string[]): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const e = err as Error & { code?: string };
-    console.error(`sensor-pipeline: ${e.message}`);
-    process.exit(
-      e.code === 'USAGE' ||
-        e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-        e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
-        ? 2
-        : 1,
-    );
+    console.error(`sensor-pipeline: ${(asUsageError(err) ?? (err as Error)).message}`);
+    process.exit(exitStatusOf(err));
   },
 );

@@ -13,15 +13,18 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  asUsageError,
   ConfigError,
   createLogger,
   createMetricsRegistry,
+  exitStatusOf,
   isRetriable,
   kafkaSettingsFromEnv,
   onShutdown,
   parseDuration,
   type ReadinessReport,
   startOpsServer,
+  UsageError,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig } from './config/alerting-config.js';
 import { loadAlertingConfig } from './config/load-alerting-config.js';
@@ -35,8 +38,6 @@ const USAGE = `usage:
   alerting check [--config FILE]
   alerting sink [--port 9000] [--host 127.0.0.1] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
 `;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
@@ -74,7 +75,7 @@ async function loadOrExit(file: string): Promise<AlertingConfig> {
   } catch (err) {
     if (err instanceof ConfigError || (err as { code?: string }).code === 'CONFIG_INVALID') {
       process.stderr.write(`alerting: invalid configuration\n${(err as Error).message}\n`);
-      process.exit(2);
+      process.exit(exitStatusOf(err));
     }
     throw err;
   }
@@ -221,11 +222,9 @@ async function sink(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`alerting: ${(err as Error).message}\n${USAGE}`);
-      process.exit(2);
-    }
-    process.stderr.write(`alerting: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(1);
+    const usage = asUsageError(err);
+    if (usage) process.stderr.write(`alerting: ${usage.message}\n${USAGE}`);
+    else process.stderr.write(`alerting: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(exitStatusOf(err));
   },
 );
