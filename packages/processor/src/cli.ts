@@ -28,7 +28,11 @@ const USAGE = `usage: processor [options]
                             and window, e.g. 10s; 0 = off (env PROCESSOR_STATS_INTERVAL, default 0)
   --commit-interval DUR     how often acknowledged offsets are committed (env PROCESSOR_COMMIT_INTERVAL, default 1s)
   --replay-extra DUR        extra event time replayed on rebuild for lagging device clocks (env PROCESSOR_REPLAY_EXTRA, default 60s)
-  --instance-id ID          stable id of this instance, names its transactional id (env PROCESSOR_INSTANCE_ID)
+  --instance-id ID          this instance's slot, stable across restarts (env PROCESSOR_INSTANCE_ID, default 0):
+                            the transactional id is <group-id>-<instance-id>, so a restarted instance fences the
+                            one it replaces; instances of one group running together need different ids
+  --static-membership       static group membership, group.instance.id = <group-id>-<instance-id>: a restart
+                            within the session timeout keeps its partitions (env PROCESSOR_STATIC_MEMBERSHIP=true)
   --metrics-port N          /healthz, /readyz, /metrics (env METRICS_PORT, default 9102; 0 = any free port)
   --check                   validate the rules file and exit
   -h, --help
@@ -50,6 +54,7 @@ function main(): void {
         'commit-interval': { type: 'string', default: env['PROCESSOR_COMMIT_INTERVAL'] ?? '1s' },
         'replay-extra': { type: 'string', default: env['PROCESSOR_REPLAY_EXTRA'] ?? '60s' },
         'instance-id': { type: 'string', default: env['PROCESSOR_INSTANCE_ID'] },
+        'static-membership': { type: 'boolean', default: env['PROCESSOR_STATIC_MEMBERSHIP'] === 'true' },
         'metrics-port': { type: 'string', default: env['METRICS_PORT'] ?? '9102' },
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -113,6 +118,7 @@ function main(): void {
     commitIntervalMs: durations['commit-interval'],
     replayExtraMs: durations['replay-extra'],
     ...(values['instance-id'] ? { instanceId: values['instance-id'] } : {}),
+    staticMembership: values['static-membership'],
     onFatal: () => void shutdown.shutdown('fatal error', 1),
   });
   logger.info(

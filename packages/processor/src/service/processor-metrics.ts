@@ -70,6 +70,17 @@ export function createProcessorMetrics(registry: Registry) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     }),
+    committedOffsetLag: new Gauge({
+      name: 'processor_committed_offset_lag',
+      help: 'Readings acknowledged (outputs produced) but not yet committed, per partition; stays above 0 when commits do not take effect',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    commitFailures: new Counter({
+      name: 'processor_commit_failures_total',
+      help: 'Offset commits or transactions that failed and are retried (commits) or rewound (transactions)',
+      registers,
+    }),
     commits: new Counter({
       name: 'processor_commits_total',
       help: 'Offset commits (or transactions) completed',

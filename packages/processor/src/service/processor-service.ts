@@ -18,7 +18,6 @@
  * state). Readings at or below the checkpoint's `asOfOffset` that are consumed again only refill windows.
  * On revocation and shutdown, in-flight outputs are awaited and offsets committed before state is dropped.
  */
-import { hostname } from 'node:os';
 import {
   alertCodec,
   createAdmin,
@@ -71,8 +70,21 @@ export interface ProcessorServiceOptions {
   readonly maxBatchSize?: number;
   /** Batches per partition whose outputs may be in flight before consumption waits. */
   readonly maxInFlightBatches?: number;
-  /** Stable per instance; names the transactional id in exactly-once mode. */
+  /**
+   * Stable per instance slot (default `0`): the transactional id is `<groupId>-<instanceId>`, so a restarted
+   * instance in the same slot fences its predecessor and aborts its open transaction. Two instances of one
+   * group running at the same time must have different ids (the second would fence the first).
+   */
   readonly instanceId?: string;
+  /** Static group membership: `group.instance.id` = `<groupId>-<instanceId>`; a restart within the session
+   * timeout keeps its partitions without a rebalance. */
+  readonly staticMembership?: boolean;
+  /** Holding no partitions longer than this after joining makes the instance unready, ms. */
+  readonly noPartitionsGraceMs?: number;
+  /** Outputs unacknowledged (or a transaction unfinished) longer than this make the instance unready, ms. */
+  readonly outputStallMs?: number;
+  /** How often the committed offsets are read back to catch commits that did not take effect, ms. */
+  readonly commitVerifyIntervalMs?: number;
   /** Create output topics that are missing (alerts, stats, DLQ, state). */
   readonly createTopics?: boolean;
   readonly limits?: ReadingLimits;
@@ -85,6 +97,7 @@ interface InFlightBatch {
   readonly lastOffset: number;
   readonly replayFrom: number;
   readonly done: Promise<void>;
+  readonly startedMs: number;
   settled: boolean;
 }
 
@@ -97,7 +110,13 @@ interface PartitionState {
   /** Readings at or below this offset only refill windows (their effect is in the restored state). */
   readonly asOfOffset: number;
   readonly inFlight: InFlightBatch[];
+  /** The offset after the newest batch whose outputs (and all before it) are acknowledged, and its replayFrom. */
+  acknowledged: number;
+  acknowledgedReplayFrom: number;
+  /** The offset the group coordinator has (as far as this instance knows). */
   committed: number;
+  /** Set when the partition's state no longer matches its position (a transaction was aborted). */
+  discarded: boolean;
 }
 
 const ALERT_HEADERS = { 'content-type': 'application/vnd.sensorpipeline.alert+avro' };
@@ -110,6 +129,12 @@ export class ProcessorService {
   private readonly commitIntervalMs: number;
   private readonly replaySpanMs: number;
   private readonly now: () => number;
+  private readonly instanceId: string;
+  /** When this instance last held no partitions while running; undefined while it holds some. */
+  private holdingNoneSinceMs: number | undefined;
+  /** When the oldest output not yet acknowledged (or the transaction under way) started; undefined if none. */
+  private producingSinceMs: number | undefined;
+  private lastCommitVerifyMs = 0;
   private readonly limits: ReadingLimits;
   private readonly readingCodec = sensorReadingCodec();
   private readonly alertCodec = alertCodec();
@@ -136,16 +161,28 @@ export class ProcessorService {
     this.replaySpanMs = options.rules.lookbackMs + (options.replayExtraMs ?? 60_000); // plus one minute for lagging clocks
     this.now = options.now ?? Date.now;
     this.limits = options.limits ?? DEFAULT_READING_LIMITS;
+    this.instanceId = options.instanceId ?? '0';
   }
 
+  /**
+   * Ready when running and able to do its work: not rebuilding a partition, not without partitions for longer
+   * than a rebalance takes, not with outputs stuck unacknowledged (broker down, a transaction that cannot end).
+   */
   readiness(): ReadinessReport {
-    const ready = this.running && !this.failed && !this.stopping && this.rebuilding === 0;
+    const nowMs = Date.now();
+    const idleMs = this.holdingNoneSinceMs === undefined ? 0 : nowMs - this.holdingNoneSinceMs;
+    const noPartitions = idleMs > (this.options.noPartitionsGraceMs ?? 15_000);
+    const stalledMs = this.producingSinceMs === undefined ? 0 : nowMs - this.producingSinceMs;
+    const stalled = stalledMs > (this.options.outputStallMs ?? 30_000);
+    const ready = this.running && !this.failed && !this.stopping && this.rebuilding === 0 && !noPartitions && !stalled;
     return {
       ready,
       details: {
         delivery: this.delivery,
         partitions: [...this.partitions.keys()].sort((a, b) => a - b),
         ...(this.rebuilding ? { rebuilding: this.rebuilding } : {}),
+        ...(noPartitions ? { reason: `no partitions for ${Math.round(idleMs / 1000)}s` } : {}),
+        ...(stalled ? { outputsStalledMs: stalledMs } : {}),
         ...(this.failed ? { error: this.failed.message } : {}),
         ...(this.stopping ? { reason: 'stopping' } : {}),
       },
@@ -155,14 +192,15 @@ export class ProcessorService {
   async start(): Promise<void> {
     const { kafka, topics } = this.options;
     if (this.options.createTopics !== false) await this.ensureOutputTopics();
-    const instanceId = this.options.instanceId ?? `${hostname()}-${process.pid}`;
+    const memberId = `${this.options.groupId}-${this.instanceId}`;
     this.producer = createProducer(kafka, {
       logger: this.options.logger,
       lingerMs: 5,
       compression: 'lz4',
       // a broker outage is waited out: at-least-once retries without limit; a transaction must end in time
       deliveryTimeoutMs: this.delivery === 'exactly-once' ? 60_000 : 0,
-      ...(this.delivery === 'exactly-once' ? { transactionalId: `${this.options.groupId}-${instanceId}` } : {}),
+      // stable per instance slot, never per process: a restart fences its predecessor's open transaction
+      ...(this.delivery === 'exactly-once' ? { transactionalId: memberId } : {}),
     });
     await this.producer.connect();
     this.consumer = createConsumer(kafka, {
@@ -171,11 +209,16 @@ export class ProcessorService {
       readCommitted: true,
       maxBatchSize: this.options.maxBatchSize ?? 2_000,
       onRebalance: (event, assignment) => this.onRebalance(event, assignment),
-      extra: { 'fetch.min.bytes': 1, 'fetch.wait.max.ms': 50 },
+      extra: {
+        'fetch.min.bytes': 1,
+        'fetch.wait.max.ms': 50,
+        ...(this.options.staticMembership ? { 'group.instance.id': memberId } : {}),
+      },
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topics.readings] });
     this.running = true;
+    this.holdingNoneSinceMs = Date.now();
     void this.consumer
       .run({
         eachBatchAutoResolve: false,
@@ -191,7 +234,14 @@ export class ProcessorService {
       this.commitTimer.unref();
     }
     this.log.info(
-      { groupId: this.options.groupId, delivery: this.delivery, topics, replaySpanMs: this.replaySpanMs },
+      {
+        groupId: this.options.groupId,
+        instanceId: this.instanceId,
+        staticMembership: Boolean(this.options.staticMembership),
+        delivery: this.delivery,
+        topics,
+        replaySpanMs: this.replaySpanMs,
+      },
       'processor started',
     );
   }
@@ -265,11 +315,18 @@ export class ProcessorService {
         const state = this.partitions.get(partition);
         if (!state) continue;
         await this.drain(state);
-        await this.commitPartition(state).catch((err: unknown) =>
-          this.log.warn({ err, partition }, 'commit on revoke failed'),
-        );
+        // the partition is still ours until this callback returns: retry the commit a few times
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            await this.commitPartition(state);
+            break;
+          } catch (err) {
+            this.log.warn({ err, partition, attempt }, 'commit on revoke failed');
+          }
+        }
         state.pipeline.close();
         this.partitions.delete(partition);
+        this.metrics.committedOffsetLag.remove({ topic: state.topic, partition: String(partition) });
       }
     } else {
       try {
@@ -279,6 +336,8 @@ export class ProcessorService {
       }
     }
     this.metrics.partitions.set(this.partitions.size);
+    if (this.partitions.size > 0 || this.rebuilds.size > 0) this.holdingNoneSinceMs = undefined;
+    else this.holdingNoneSinceMs ??= Date.now();
     this.updateGauges();
   }
 
@@ -329,6 +388,22 @@ export class ProcessorService {
     });
     const checkpoint = folder.checkpoint;
     replayFrom ??= checkpoint?.replayFrom;
+    // Exactly-once writes a checkpoint in every transaction, with the offsets: the restored state must be the
+    // state as of the committed offset. A checkpoint behind it (the state partition's last stable offset held
+    // back by a predecessor's open transaction) is caught up by replaying the readings in between through
+    // the rules without publishing: the same input gives the same transitions, already published.
+    let evaluateAfter = Infinity;
+    if (this.delivery === 'exactly-once' && committedOffset !== undefined) {
+      const asOf = checkpoint?.asOfOffset ?? -1;
+      if (asOf + 1 < committedOffset) {
+        evaluateAfter = asOf;
+        replayFrom = Math.min(replayFrom ?? 0, checkpoint?.replayFrom ?? 0);
+        this.log.warn(
+          { topic, partition, checkpointAsOf: asOf, committedOffset, replayFrom },
+          'state checkpoint behind the committed offset; replaying the readings in between through the rules',
+        );
+      }
+    }
 
     const rules = this.options.rules.createPartitionRules(folder.states, this.log.child({ partition }));
     const pipeline = new PartitionPipeline({
@@ -346,9 +421,13 @@ export class ProcessorService {
       pipeline,
       rules,
       checkpoints: new ReplayCheckpoints(this.replaySpanMs),
-      asOfOffset: checkpoint?.asOfOffset ?? -1,
+      // after a catch-up replay the rules are as of the committed offset
+      asOfOffset: evaluateAfter === Infinity ? (checkpoint?.asOfOffset ?? -1) : committedOffset! - 1,
       inFlight: [],
+      acknowledged: committedOffset ?? -1,
+      acknowledgedReplayFrom: replayFrom ?? 0,
       committed: committedOffset ?? -1,
+      discarded: false,
     };
 
     let replayed = 0;
@@ -370,10 +449,11 @@ export class ProcessorService {
               offset: m.offset,
               key: m.key,
               value: m.value,
-              evaluate: false,
+              evaluate: m.offset > evaluateAfter,
               live: false,
             });
           }
+          // outputs discarded: alerts and state of these readings were published when they were first processed
           pipeline.run(envelopes, new BatchOutput(), false);
         },
       });
@@ -401,7 +481,14 @@ export class ProcessorService {
     const { batch } = payload;
     if (this.failed || this.stopping || batch.messages.length === 0) return;
     // normally rebuilt on assignment; a batch that overtakes the rebalance callback waits for the same rebuild
-    const state = this.partitions.get(batch.partition) ?? (await this.stateFor(batch.topic, batch.partition));
+    let held = this.partitions.get(batch.partition);
+    if (held?.discarded) {
+      // an aborted transaction left readings in the windows: start again from the committed offset
+      held.pipeline.close();
+      this.partitions.delete(batch.partition);
+      held = undefined;
+    }
+    const state = held ?? (await this.stateFor(batch.topic, batch.partition));
     const cpuStarted = process.hrtime.bigint();
     const nowMs = this.now();
     const out = new BatchOutput();
@@ -491,19 +578,26 @@ export class ProcessorService {
     };
 
     if (this.delivery === 'exactly-once') {
-      await this.produceTransaction(state, out, lastOffset, replayFrom);
+      this.producingSinceMs = Date.now();
+      try {
+        await this.produceTransaction(state, out, lastOffset, replayFrom);
+      } finally {
+        this.producingSinceMs = undefined;
+      }
       observeLatency();
       payload.resolveOffset(String(lastOffset));
     } else {
       const done = this.produceAtLeastOnce(state, out, lastOffset, replayFrom);
-      const entry: InFlightBatch = { lastOffset, replayFrom, done, settled: false };
+      const entry: InFlightBatch = { lastOffset, replayFrom, done, settled: false, startedMs: Date.now() };
       done.then(
         () => {
           entry.settled = true;
+          this.settle(state);
           observeLatency();
         },
         (err: unknown) => this.fail(err as Error),
       );
+      this.producingSinceMs ??= entry.startedMs;
       state.inFlight.push(entry);
       payload.resolveOffset(String(lastOffset));
       // backpressure: bound the batches whose outputs are not yet acknowledged
@@ -604,12 +698,27 @@ export class ProcessorService {
       });
       await transaction.commit();
       state.committed = lastOffset + 1;
+      state.acknowledged = lastOffset + 1;
       this.metrics.commits.inc();
     } catch (err) {
-      await transaction.abort().catch(() => undefined);
+      this.metrics.commitFailures.inc();
+      // the batch's readings are in the windows already: the partition's state is rebuilt from Kafka
+      state.discarded = true;
+      try {
+        await transaction.abort();
+      } catch (abortErr) {
+        // a transaction that can neither commit nor abort would block every later one: stop the service
+        const fatal = new PipelineError(
+          'TRANSACTION_FAILED',
+          `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} could neither commit nor abort: ${(abortErr as Error).message}`,
+          { cause: err, retriable: false },
+        );
+        this.fail(fatal);
+        throw fatal;
+      }
       throw new PipelineError(
         'TRANSACTION_FAILED',
-        `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} failed: ${(err as Error).message}`,
+        `transaction for ${state.topic}[${state.partition}] up to ${lastOffset} failed and was aborted: ${(err as Error).message}`,
         { cause: err, retriable: true },
       );
     }
@@ -620,28 +729,89 @@ export class ProcessorService {
     await Promise.allSettled(state.inFlight.map((b) => b.done));
   }
 
-  private async commitAcknowledged(): Promise<void> {
-    if (this.delivery !== 'at-least-once' || this.failed) return;
-    for (const state of this.partitions.values()) await this.commitPartition(state);
+  /** Moves the partition's acknowledged offset past the settled batches at the head of its in-flight list. */
+  private settle(state: PartitionState): void {
+    while (state.inFlight.length > 0 && state.inFlight[0]!.settled) {
+      const batch = state.inFlight.shift()!;
+      state.acknowledged = batch.lastOffset + 1;
+      state.acknowledgedReplayFrom = batch.replayFrom;
+    }
+    this.producingSinceMs = undefined;
+    for (const other of this.partitions.values()) {
+      const oldest = other.inFlight[0]?.startedMs;
+      if (oldest !== undefined && (this.producingSinceMs === undefined || oldest < this.producingSinceMs))
+        this.producingSinceMs = oldest;
+    }
+    this.updateCommitLag(state);
   }
 
-  /** Commits the offset after the newest batch whose outputs, and all before it, are acknowledged. */
+  private updateCommitLag(state: PartitionState): void {
+    this.metrics.committedOffsetLag.set(
+      { topic: state.topic, partition: String(state.partition) },
+      Math.max(0, state.acknowledged - Math.max(state.committed, 0)),
+    );
+  }
+
+  private async commitAcknowledged(): Promise<void> {
+    if (this.delivery !== 'at-least-once' || this.failed) return;
+    await this.verifyCommitted();
+    for (const state of this.partitions.values()) {
+      await this.commitPartition(state).catch((err: unknown) => {
+        this.metrics.commitFailures.inc();
+        this.log.warn({ err, partition: state.partition }, 'commit failed; retried on the next tick');
+      });
+    }
+  }
+
+  /**
+   * Commits the acknowledged offset when the coordinator is behind it. The committed mark moves only after
+   * the commit succeeded, so a failed commit is retried on the next tick until it sticks.
+   */
   private async commitPartition(state: PartitionState): Promise<void> {
     if (this.delivery !== 'at-least-once' || this.failed) return;
-    let last: InFlightBatch | undefined;
-    while (state.inFlight.length > 0 && state.inFlight[0]!.settled) last = state.inFlight.shift();
-    if (!last || last.lastOffset + 1 <= state.committed) return;
-    const offset = last.lastOffset + 1;
+    this.settle(state);
+    if (state.acknowledged <= state.committed) return;
+    const offset = state.acknowledged;
     await this.consumer!.commitOffsets([
       {
         topic: state.topic,
         partition: state.partition,
         offset: String(offset),
-        metadata: JSON.stringify({ replayFrom: last.replayFrom }),
+        metadata: JSON.stringify({ replayFrom: state.acknowledgedReplayFrom }),
       },
     ]);
-    state.committed = offset;
+    state.committed = Math.max(state.committed, offset);
     this.metrics.commits.inc();
+    this.updateCommitLag(state);
+  }
+
+  /**
+   * A commit sent during a rebalance can be answered without taking effect: now and then, read the
+   * coordinator's offsets back and lower the committed mark where they are behind, so the next tick commits again.
+   */
+  private async verifyCommitted(): Promise<void> {
+    const nowMs = Date.now();
+    if (nowMs - this.lastCommitVerifyMs < (this.options.commitVerifyIntervalMs ?? 5_000)) return;
+    this.lastCommitVerifyMs = nowMs;
+    const held = [...this.partitions.values()].filter((s) => s.committed >= 0);
+    if (held.length === 0) return;
+    try {
+      const offsets = await this.consumer!.committed(held.map((s) => ({ topic: s.topic, partition: s.partition })));
+      for (const o of offsets) {
+        const state = this.partitions.get(o.partition);
+        const coordinator = Number(o.offset);
+        if (state && coordinator < state.committed) {
+          this.log.warn(
+            { partition: o.partition, coordinator, committed: state.committed },
+            'a commit did not take effect; committing again',
+          );
+          state.committed = coordinator;
+          this.updateCommitLag(state);
+        }
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'reading committed offsets back failed');
+    }
   }
 
   private updateGauges(): void {
