@@ -52,9 +52,19 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(policy, 6, () => 0.5, 10)).toBeUndefined(); // attempts still run out
   });
 
-  it('rejects a nonsense attempt number; defaults are sane', () => {
+  it('rejects a nonsense attempt number', () => {
     expect(() => retryDelayMs(policy, 0, Math.random)).toThrow(RangeError);
-    expect(DEFAULT_RETRY_POLICY.maxAttempts).toBeGreaterThan(1);
+    expect(() => retryDelayMs(policy, 1.5, Math.random)).toThrow(RangeError);
+  });
+
+  it('by default: seven retries with full jitter below 0.5 s, 1 s, 2 s … capped at 30 s; Retry-After up to 5 min', () => {
+    const attempts = [1, 2, 3, 4, 5, 6, 7, 8];
+    const longest = attempts.map((attempt) => retryDelayMs(DEFAULT_RETRY_POLICY, attempt, () => 0.999_999));
+    expect(longest).toEqual([500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, undefined]);
+    expect(longest.reduce((sum: number, d) => sum + (d ?? 0), 0)).toBe(61_500); // at most ~62 s of backoff
+    const shortest = attempts.map((attempt) => retryDelayMs(DEFAULT_RETRY_POLICY, attempt, () => 0));
+    expect(shortest).toEqual([0, 0, 0, 0, 0, 0, 0, undefined]);
+    expect(retryDelayMs(DEFAULT_RETRY_POLICY, 1, () => 0, 600_000)).toBe(300_000);
   });
 });
 
