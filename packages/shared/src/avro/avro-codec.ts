@@ -63,6 +63,7 @@ export class AvroCodec<T> {
   private readonly maxEmptyItems: number;
   private readonly header: Buffer;
   private readonly writers = new Map<string, WriterEntry>();
+  private readonly ownWriter: WriterEntry;
   private scratch = Buffer.allocUnsafe(1024);
 
   constructor(schema: avro.Schema, framing: Framing = { kind: 'single-object' }, options: AvroCodecOptions = {}) {
@@ -85,11 +86,12 @@ export class AvroCodec<T> {
       this.header.writeUInt8(CONFLUENT_MAGIC, 0);
       this.header.writeUInt32BE(framing.schemaId, 1);
     }
-    this.writers.set(this.header.toString('latin1'), {
+    this.ownWriter = {
       type: this.type,
       resolver: undefined,
       check: avroBoundsCheck(this.type, this.checkOptions()),
-    });
+    };
+    this.writers.set(this.header.toString('latin1'), this.ownWriter);
   }
 
   /**
@@ -219,8 +221,7 @@ export class AvroCodec<T> {
 
   private lookupWriter(buf: Buffer, headerBytes: number): WriterEntry | undefined {
     // fast path: this codec's own schema
-    if (buf.compare(this.header, 0, headerBytes, 0, headerBytes) === 0)
-      return this.writers.get(this.header.toString('latin1'));
+    if (buf.compare(this.header, 0, headerBytes, 0, headerBytes) === 0) return this.ownWriter;
     return this.writers.get(buf.toString('latin1', 0, headerBytes));
   }
 }
