@@ -180,48 +180,30 @@ async function clientFloor(devices: number): Promise<Row> {
   const { source } = planRun(fleetScenario(devices), { seed: 1, count: 10_000 });
   const pool: SimMessage[] = [];
   for (let m = source.next(); m; m = source.next()) pool.push(m);
-  const producer = createSimulatorProducer(kafka, logger, tuning);
+  const producer = createSimulatorProducer(kafka, logger, tuning, maxInFlight);
   await producer.connect();
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  let acked = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let wake: (() => void) | undefined;
-  const settle = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
   for (let sent = 0; sent < readings; ) {
-    while (inFlight + batchSize > maxInFlight) await new Promise<void>((resolve) => (wake = resolve));
     const n = Math.min(batchSize, readings - sent);
-    // the same message objects again and again (send's own changes to them are the same every time)
+    // the same message objects again and again
     const start = sent % pool.length;
     const messages =
       start + n <= pool.length
         ? pool.slice(start, start + n)
         : [...pool.slice(start), ...pool.slice(0, start + n - pool.length)];
-    sent += n;
-    inFlight += n;
-    producer.send({ topic, messages }).then(
-      () => {
-        acked += n;
-        inFlight -= n;
-        settle();
-      },
-      () => {
-        failed += n;
-        inFlight -= n;
-        settle();
-      },
-    );
-    for (let turns = Math.ceil(n / 100); turns > 0; turns--)
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    const taken = producer.write(topic, messages);
+    sent += taken;
+    if (taken < n) await producer.settled(1_000);
+    else
+      for (let turns = producer.turnsAfterWrite(n); turns > 0; turns--)
+        await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
+  const unconfirmed = await producer.drain(120_000);
+  const acked = producer.acked;
+  const failed = producer.failed + unconfirmed;
   const seconds = (performance.now() - started) / 1_000;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);

@@ -43,7 +43,10 @@ export {
 } from './core/prng.js';
 export { longLength, ReadingEncoder, writeLong } from './core/reading-encoder.js';
 export { generateReadings, ReadingGenerator, type ReadingGeneratorOptions } from './core/reading-generator.js';
+export { DeliveryFailures, failureReason } from './kafka/delivery-failures.js';
+export type { MessageSink } from './kafka/message-sink.js';
 export { ProgressReporter, type ProgressReporterOptions } from './kafka/progress-reporter.js';
+export { type SenderSinkOptions, senderSink } from './kafka/sender-sink.js';
 // the Kafka shell
 export {
   DEFAULT_BATCH_SIZE,
@@ -59,8 +62,8 @@ export { registerSimulatorMetrics } from './kafka/simulator-metrics.js';
 export {
   createSimulatorProducer,
   DEFAULT_TUNING,
-  type Producer,
   type ProducerTuning,
+  SimulatorProducer,
 } from './kafka/simulator-producer.js';
 export { type RunningSimulator, type StartSimulatorOptions, startSimulator } from './kafka/start-simulator.js';
 export { DEFAULT_SCENARIO } from './scenario/default-scenario.js';

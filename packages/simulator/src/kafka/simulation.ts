@@ -1,20 +1,20 @@
 /**
  * The I/O shell around the message source: takes messages at the pace asked for — real time (each reading
  * at its event time, 1× from the start), a target rate (readings per second across the fleet), or as fast
- * as the broker acknowledges — and produces them in large batches with several sends in flight, bounded by
- * `maxInFlight`. Acknowledgements are counted from the resolved sends; a send that fails (after the client's
- * own retries, `message.timeout.ms`) counts all of its messages as failed and logs the reason. `stop()` ends
- * generation and waits (up to `drainTimeoutMs`) for what is in flight, so a signal never loses a count.
+ * as the broker acknowledges — and writes them to a `MessageSink` in batches, within the sink's in-flight
+ * bound (a full client queue takes fewer; the rest are offered again once there is room, in order). The
+ * sink counts acknowledgements and failures (after the client's own retries, `message.timeout.ms`), and the
+ * stats follow it. `stop()` ends generation and waits (up to `drainTimeoutMs`) for what is in flight, so a
+ * signal never loses a count.
  */
 import type { Logger } from '@sensor-pipeline/shared';
 import type { MessageSource, SimMessage } from '../core/message-source.js';
 import { POISON_KINDS } from '../core/poison.js';
-import { emptyStats, inFlight, type SimulationStats, type SimulationSummary } from './simulation-stats.js';
+import type { MessageSink } from './message-sink.js';
+import { type MessageSender, senderSink } from './sender-sink.js';
+import { emptyStats, type SimulationStats, type SimulationSummary } from './simulation-stats.js';
 
-/** The part of a Kafka producer the simulation uses (the KafkaJS-style `send`). */
-export interface MessageSender {
-  send(record: { topic: string; messages: SimMessage[] }): Promise<unknown>;
-}
+export type { MessageSender } from './sender-sink.js';
 
 export type PaceMode =
   /** Each reading when its event time comes, 1× speed from the scenario's start. */
@@ -25,14 +25,17 @@ export type PaceMode =
   | { readonly kind: 'fast' };
 
 export interface SimulationOptions {
-  readonly sender: MessageSender;
+  /** Where messages go (e.g. the `SimulatorProducer`); or give `sender`. */
+  readonly sink?: MessageSink;
+  /** A KafkaJS-style `send` (one promise per batch), wrapped in a sink bounded by `maxInFlight`. */
+  readonly sender?: MessageSender;
   readonly topic: string;
   readonly source: MessageSource;
   readonly pace: PaceMode;
   readonly logger: Logger;
   /** Largest number of messages per send (default 1,000). */
   readonly batchSize?: number;
-  /** Messages produced but not yet acknowledged before the loop waits (default 50,000). */
+  /** Messages produced but not yet acknowledged before the loop waits, for `sender` (default 50,000). */
   readonly maxInFlight?: number;
   /** How long `stop()` waits for in-flight messages (default 30 s). */
   readonly drainTimeoutMs?: number;
@@ -43,22 +46,21 @@ export interface SimulationOptions {
 export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_MAX_IN_FLIGHT = 50_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000; // 30 seconds
-/** @confluentinc/kafka-javascript dispatches delivery reports to JavaScript in groups of 100 per event-loop turn. */
-const DELIVERY_REPORTS_PER_TURN = 100;
 
 export class Simulation {
   readonly stats: SimulationStats;
   private readonly options: SimulationOptions;
+  private readonly sink: MessageSink;
+  /** Messages taken from the source that the sink had no room for yet, offered again first. */
+  private backlog: readonly SimMessage[] = [];
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly batchSize: number;
   private readonly maxInFlight: number;
   private stopping = false;
   private wake: (() => void) | undefined;
-  private settled: (() => void) | undefined;
   private firstEventTimeMs: number | null = null;
   private running: Promise<SimulationSummary> | undefined;
-  private lastFailureLogMs = 0;
 
   constructor(options: SimulationOptions) {
     this.options = options;
@@ -75,11 +77,22 @@ export class Simulation {
     }
     if (options.pace.kind === 'rate' && !(options.pace.perSecond > 0))
       throw new RangeError(`rate must be positive, got ${options.pace.perSecond}`);
+    if (options.sink) this.sink = options.sink;
+    else if (options.sender)
+      this.sink = senderSink(options.sender, {
+        maxInFlight: this.maxInFlight,
+        logger: options.logger,
+        clock: this.clock,
+      });
+    else throw new TypeError('a simulation needs a sink or a sender');
     this.stats = emptyStats(this.clock());
+    this.stats.failures = this.sink.failures as Map<string, number>;
   }
 
+  /** Messages written and not yet acknowledged or failed. */
   get inFlight(): number {
-    return inFlight(this.stats);
+    this.syncStats();
+    return this.stats.produced - this.stats.acked - this.stats.failed;
   }
 
   /** Runs until the source is exhausted or `stop()` is called; resolves with the summary (never rejects). */
@@ -113,6 +126,11 @@ export class Simulation {
     );
     try {
       while (!this.stopping) {
+        if (this.backlog.length > 0) {
+          this.write(this.backlog);
+          if (this.backlog.length > 0) await this.sink.settled(1_000);
+          continue;
+        }
         const dueMs = source.peekEmitAtMs();
         if (dueMs === Infinity) break;
         let allowed = this.batchSize;
@@ -131,9 +149,9 @@ export class Simulation {
             continue;
           }
         }
-        allowed = Math.min(allowed, this.maxInFlight - this.inFlight);
+        allowed = Math.min(allowed, this.sink.room);
         if (allowed <= 0) {
-          await Promise.race([this.nextSettled(), this.sleep(1_000)]);
+          await this.sink.settled(1_000);
           continue;
         }
         const eventDueMs = pace.kind === 'realtime' ? eventStartMs + (now - wallStartMs) : Infinity;
@@ -148,10 +166,9 @@ export class Simulation {
         if (messages.length === 0) continue;
         stats.eventTimeMs = Math.max(stats.eventTimeMs, source.reading.eventTimeMs);
         for (const kind of POISON_KINDS) stats.poison[kind] = source.poison[kind];
-        this.dispatch(messages);
-        // let delivery reports, timers and signals in before the next batch: the Kafka client hands over at
-        // most 100 delivery reports per event-loop turn, so give it a turn per 100 messages sent
-        for (let turns = Math.ceil(messages.length / DELIVERY_REPORTS_PER_TURN); turns > 0; turns--)
+        this.write(messages);
+        // let delivery reports, timers and signals in before the next batch, as many turns as the sink needs
+        for (let turns = this.sink.turnsAfterWrite(messages.length); turns > 0; turns--)
           await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (this.stopping) reason = 'stopped';
@@ -163,54 +180,17 @@ export class Simulation {
     return this.summary(reason, unconfirmed);
   }
 
-  private dispatch(messages: SimMessage[]): void {
-    const stats = this.stats;
-    const n = messages.length;
-    stats.produced += n;
-    let sent: Promise<unknown>;
-    try {
-      sent = this.options.sender.send({ topic: this.options.topic, messages });
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
-    sent.then(
-      () => {
-        stats.acked += n;
-        this.notifySettled();
-      },
-      (err: unknown) => {
-        stats.failed += n;
-        const reason = failureReason(err);
-        const seen = stats.failures.get(reason) ?? 0;
-        stats.failures.set(reason, seen + n);
-        const now = this.clock();
-        // the first failure of each kind, then at most one line every 5 seconds: a broker outage fails every batch
-        if (seen === 0 || now - this.lastFailureLogMs >= 5_000) {
-          this.lastFailureLogMs = now;
-          this.log.error(
-            { err, messages: n, reason, failedTotal: stats.failed },
-            'messages not acknowledged after retries',
-          );
-        }
-        this.notifySettled();
-      },
-    );
+  /** Offers `messages` to the sink; what it has no room for becomes the backlog. */
+  private write(messages: readonly SimMessage[]): void {
+    const taken = this.sink.write(this.options.topic, messages);
+    this.stats.produced += taken;
+    this.backlog = taken === messages.length ? [] : messages.slice(taken);
+    this.syncStats();
   }
 
-  private notifySettled(): void {
-    const settled = this.settled;
-    this.settled = undefined;
-    settled?.();
-  }
-
-  private nextSettled(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const previous = this.settled;
-      this.settled = () => {
-        previous?.();
-        resolve();
-      };
-    });
+  private syncStats(): void {
+    this.stats.acked = this.sink.acked;
+    this.stats.failed = this.sink.failed;
   }
 
   /** Sleeps up to `ms`; `stop()` cuts it short. */
@@ -228,21 +208,13 @@ export class Simulation {
 
   /** Waits for in-flight messages; returns how many were still unconfirmed at the deadline. */
   private async drain(): Promise<number> {
-    const deadline = this.clock() + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    const timeoutMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     if (this.inFlight > 0)
       this.log.info({ inFlight: this.inFlight }, 'waiting for messages in flight to be acknowledged');
-    while (this.inFlight > 0) {
-      const left = deadline - this.clock();
-      if (left <= 0) {
-        this.log.error({ unconfirmed: this.inFlight }, 'gave up waiting for acknowledgements');
-        return this.inFlight;
-      }
-      await Promise.race([
-        this.nextSettled(),
-        new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, 1_000)).unref()),
-      ]);
-    }
-    return 0;
+    const unconfirmed = await this.sink.drain(timeoutMs);
+    this.syncStats();
+    if (unconfirmed > 0) this.log.error({ unconfirmed }, 'gave up waiting for acknowledgements');
+    return unconfirmed;
   }
 
   private summary(reason: SimulationSummary['reason'], unconfirmed: number): SimulationSummary {
@@ -256,7 +228,7 @@ export class Simulation {
       unconfirmed,
       poison: { ...s.poison },
       poisonTotal,
-      failures: Object.fromEntries(s.failures),
+      failures: Object.fromEntries(this.sink.failures),
       elapsedMs,
       ackedPerSecond: Math.round((s.acked * 1_000) / elapsedMs),
       firstEventTimeMs: this.firstEventTimeMs,
@@ -265,14 +237,4 @@ export class Simulation {
       ok: s.acked === s.produced && reason !== 'failed',
     };
   }
-}
-
-/** A short, stable reason for a failed send: the client's error code and message. */
-function failureReason(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; message?: unknown };
-    const code = e.code === undefined ? '' : `${String(e.code)}: `;
-    return `${code}${String(e.message ?? err)}`.slice(0, 200);
-  }
-  return String(err).slice(0, 200);
 }

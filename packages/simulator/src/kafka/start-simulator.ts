@@ -5,7 +5,7 @@
  */
 import { createAdmin, ensureTopics, type KafkaSettings, type Logger } from '@sensor-pipeline/shared';
 import type { RunPlan } from '../core/plan-run.js';
-import { type PaceMode, Simulation } from './simulation.js';
+import { DEFAULT_MAX_IN_FLIGHT, type PaceMode, Simulation } from './simulation.js';
 import type { SimulationSummary } from './simulation-stats.js';
 import { createSimulatorProducer, type ProducerTuning } from './simulator-producer.js';
 
@@ -19,6 +19,7 @@ export interface StartSimulatorOptions {
   /** Create the topic first if it does not exist, with this many partitions. */
   readonly createTopic?: { readonly partitions: number };
   readonly batchSize?: number;
+  /** Messages produced but not yet acknowledged: the producer's queue bound (default 50,000). */
   readonly maxInFlight?: number;
   readonly drainTimeoutMs?: number;
 }
@@ -46,16 +47,20 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
       await admin.disconnect();
     }
   }
-  const producer = createSimulatorProducer(options.kafka, options.logger, options.tuning);
+  const producer = createSimulatorProducer(
+    options.kafka,
+    options.logger,
+    options.tuning,
+    options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+  );
   await producer.connect();
   const simulation = new Simulation({
-    sender: producer as unknown as ConstructorParameters<typeof Simulation>[0]['sender'],
+    sink: producer,
     topic: options.topic,
     source: options.plan.source,
     pace: options.pace,
     logger: options.logger,
     batchSize: options.batchSize,
-    maxInFlight: options.maxInFlight,
     drainTimeoutMs: options.drainTimeoutMs,
   });
   const done = simulation.run().then(async (summary) => {
