@@ -45,8 +45,28 @@ describe('classifyAddress', () => {
     },
   );
 
-  it('throws on host names', () => {
-    expect(() => classifyAddress('example.com')).toThrow(TypeError);
+  it.each([
+    ['::ffff:0:7f00:1', 'loopback'], // IPv4-translated (RFC 6145) 127.0.0.1
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:a00:1', 'private'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['64:ff9b::7f00:1', 'loopback'], // NAT64 well-known prefix (RFC 6052)
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['64:ff9b:1::808:808', 'rfc6052'], // local-use NAT64 (RFC 8215): internal by definition
+    ['::7f00:1', 'loopback'], // deprecated IPv4-compatible
+    ['2001::1', 'teredo'],
+  ])('judges %s by what it embeds (%s)', (address, range) => {
+    expect(classifyAddress(address)).toEqual({ address, range, blocked: true });
+  });
+
+  it.each(['::ffff:0:808:808', '64:ff9b::808:808'])('allows a public IPv4 address behind %s', (address) => {
+    expect(classifyAddress(address).blocked).toBe(false);
+  });
+
+  it('never throws: host names and garbage are refused as invalid', () => {
+    for (const junk of ['example.com', '', '[', '1.2.3.4.5', '::1::1', undefined, null, 42]) {
+      expect(classifyAddress(junk as string)).toMatchObject({ range: 'invalid', blocked: true });
+    }
     expect(isIpAddress('example.com')).toBe(false);
     expect(isIpAddress('[::1]')).toBe(true);
     expect(isIpAddress('10.0.0.1')).toBe(true);
@@ -90,6 +110,35 @@ describe('guardedLookup', () => {
     expect(r.err).toBeInstanceOf(DestinationBlockedError);
     expect((r.err as DestinationBlockedError).code).toBe('WEBHOOK_DESTINATION_BLOCKED');
     expect((r.err as DestinationBlockedError).retriable).toBe(false);
+  });
+
+  it('refuses a name that resolves to an IPv4-translated loopback address, without throwing', async () => {
+    const r = await call(fakeDns([{ address: '::ffff:0:7f00:1', family: 6 }]), false);
+    expect(r.err).toBeInstanceOf(DestinationBlockedError);
+    expect((r.err as DestinationBlockedError).verdict).toMatchObject({ range: 'loopback', blocked: true });
+  });
+
+  it('refuses instead of throwing when the resolver throws or answers garbage', async () => {
+    const throwing: ResolveAll = () => {
+      throw new Error('resolver exploded');
+    };
+    const garbage = [
+      throwing,
+      ((_h, _o, cb) => cb(null, 'not a list' as never)) as ResolveAll,
+      ((_h, _o, cb) => cb(null, [{ address: 'not-an-ip', family: 4 }])) as ResolveAll,
+      ((_h, _o, cb) => cb(null, [null as never])) as ResolveAll,
+    ];
+    for (const resolve of garbage) {
+      const r = await call(resolve, true);
+      expect(r.err).toBeInstanceOf(DestinationBlockedError);
+      expect((r.err as DestinationBlockedError).code).toBe('WEBHOOK_DESTINATION_BLOCKED');
+    }
+  });
+
+  it('passes DNS failures on as they are (a network error, retried)', async () => {
+    const failing: ResolveAll = (_h, _o, cb) => cb(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }), []);
+    const r = await call(failing, true);
+    expect((r.err as NodeJS.ErrnoException).code).toBe('ENOTFOUND');
   });
 
   it('passes public addresses through in the shape asked for', async () => {
