@@ -2,17 +2,22 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two tiers per package (house style):
- * - `<pkg>:unit`        — `test/**\/*.test.ts`, the pure core, no I/O, fast;
- * - `<pkg>:integration` — `test/**\/*.int.test.ts`, against one real Kafka broker started once for the whole
- *   run by `test/kafka-global-setup.ts` (KAFKA_BOOTSTRAP_SERVERS, else testcontainers, else the local broker).
+ * Three tiers per package, each meaning what it says (see CONTRIBUTING.md):
+ * - `<pkg>:unit`        — `test/**\/*.test.ts`: the pure core, in process — no child processes, no sockets, no
+ *   servers (test/unit-tier-guard.ts makes them throw); fast, run files in parallel;
+ * - `<pkg>:integration` — `test/**\/*.int.test.ts`: the real Kafka broker, child processes, HTTP servers; one
+ *   broker for the whole run, started by `test/kafka-global-setup.ts` (KAFKA_BOOTSTRAP_SERVERS, else
+ *   testcontainers, else the local broker);
+ * - `<pkg>:e2e`         — `test/**\/*.e2e.test.ts`: the slow end-to-end runs of the whole pipeline through the
+ *   launcher, against the same broker.
  *
  * `resolve.conditions: ['source']` makes workspace packages resolve to their TypeScript sources, so tests
- * never run against a stale build.
+ * never run against a stale build (tests that start the CLIs run `dist/`: `pnpm build` first).
  */
 const packages = ['shared', 'simulator', 'processor', 'alerting', 'infra'];
 const dirOf = (name: string) => (name === 'infra' ? 'infra' : `packages/${name}`);
 const kafkaGlobalSetup = fileURLToPath(new URL('./test/kafka-global-setup.ts', import.meta.url));
+const unitTierGuard = fileURLToPath(new URL('./test/unit-tier-guard.ts', import.meta.url));
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
@@ -26,7 +31,8 @@ export default defineConfig({
           name: `${name}:unit`,
           root: dirOf(name),
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts'],
+          exclude: ['test/**/*.int.test.ts', 'test/**/*.e2e.test.ts'],
+          setupFiles: [unitTierGuard],
           testTimeout: 20_000,
         },
       },
@@ -40,6 +46,19 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // integration files share one broker; run them one file at a time to keep a 2-core machine steady
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { conditions: ['source'] },
+        test: {
+          name: `${name}:e2e`,
+          root: dirOf(name),
+          include: ['test/**/*.e2e.test.ts'],
+          globalSetup: [kafkaGlobalSetup],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          // a whole pipeline per file: one at a time
           fileParallelism: false,
         },
       },
