@@ -184,7 +184,7 @@ describe('alerting config', () => {
       ].join('\n'),
     );
     await expect(loadAlertingConfig(file, { resolveHost: publicDns })).rejects.toThrow(
-      /alerting\.yaml:4:17 receivers\[0\]\.secretFile: cannot read secret file .*missing\.secret: ENOENT/,
+      /alerting\.yaml:4:17 receivers\[0\]\.secretFile: cannot read secret file .*missing\.secret: file not found/,
     );
     await expect(loadAlertingConfig(join(dir, 'nope.yaml'))).rejects.toThrow(
       /nope\.yaml: cannot read config file: file not found/,
@@ -213,19 +213,20 @@ describe('alerting config', () => {
       ['receivers:', '  - name: v6', '    url: http://[::ffff:127.0.0.1]:80/', 'route: { receiver: v6 }'].join('\n'),
     );
     expect(mapped[0]).toContain('is a loopback address');
-    await expect(
-      parseAlertingConfig(
-        [
-          'receivers:',
-          '  - name: local',
-          '    url: http://127.0.0.1:9000/hook',
-          '    allowPrivateNetwork: true',
-          'route: { receiver: local }',
-        ].join('\n'),
-        'alerting.yaml',
-        {},
-      ),
-    ).resolves.toBeDefined();
+    const allowed = await parseAlertingConfig(
+      [
+        'receivers:',
+        '  - name: local',
+        '    url: http://127.0.0.1:9000/hook',
+        '    allowPrivateNetwork: true',
+        'route: { receiver: local }',
+      ].join('\n'),
+      'alerting.yaml',
+      {},
+    );
+    expect(allowed.receivers.map((r) => [r.name, r.url, r.allowPrivateNetwork])).toEqual([
+      ['local', 'http://127.0.0.1:9000/hook', true],
+    ]);
   });
 
   it('reports unknown fields with a suggestion, duplicate names, reserved headers and retry mistakes', async () => {
@@ -311,5 +312,67 @@ describe('alerting config', () => {
       ['oncall-alertmanager', 'alertmanager'],
     ]);
     expect(config.receivers.every((r) => r.signingKeys.count === 1 && r.allowPrivateNetwork)).toBe(true);
+  });
+
+  it('refuses a bare number as a duration and bounds every duration, naming the bound', async () => {
+    const receiver = (line: string) =>
+      ['receivers:', '  - name: hooks', '    url: https://hooks.example.com/', line, 'route: { receiver: hooks }'].join(
+        '\n',
+      );
+    expect(await problems(receiver('    timeout: 5000'))).toEqual([
+      'alerting.yaml:4:14 receivers[0].timeout: a bare number is not a duration: got 5000, write it with a unit — ms, s, m, h or d (e.g. 5000s or 5000ms)',
+    ]);
+    expect(await problems(receiver('    timeout: 1h'))).toEqual([
+      'alerting.yaml:4:14 receivers[0].timeout: expected a duration of at most 10m, got 1h',
+    ]);
+    expect(await problems(receiver('    retry: { maxDelay: 100000000h }'))).toEqual([
+      'alerting.yaml:4:24 receivers[0].retry.maxDelay: expected a duration of at most 1d, got 100000000h',
+    ]);
+    expect(await problems(`${receiver('    concurrency: 0')}\ndedup: { window: 30d }`)).toEqual([
+      'alerting.yaml:4:18 receivers[0].concurrency: expected a whole number from 1 to 1024, got 0',
+      'alerting.yaml:6:18 dedup.window: expected a duration of at most 7d, got 30d',
+    ]);
+  });
+
+  it('refuses an invalid glob in a route', async () => {
+    const yaml = [
+      'receivers:',
+      '  - name: hooks',
+      '    url: https://hooks.example.com/',
+      'route:',
+      '  receiver: hooks',
+      '  routes:',
+      '    - match: { device: "site-[a/**" }',
+      '',
+    ].join('\n');
+    expect(await problems(yaml)).toEqual([
+      'alerting.yaml:7:24 route.routes[0].match.device: invalid glob "site-[a/**": "[" at character 6 is never closed by "]" (write "\\[" for a literal bracket)',
+    ]);
+  });
+
+  it('refuses an alias bomb and an endless secret file with located errors', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    await expect(
+      parseAlertingConfig(bomb.join('\n'), 'alerting.yaml', { env, resolveHost: publicDns }),
+    ).rejects.toThrow(
+      'alerting.yaml:2:8: YAML aliases expand more than 100 times (an alias bomb?); write the repeated parts out or use fewer aliases',
+    );
+    const endless = await problems(
+      [
+        'receivers:',
+        '  - name: hooks',
+        '    url: https://hooks.example.com/',
+        '    secretFile: /dev/zero',
+        'route: { receiver: hooks }',
+      ].join('\n'),
+    );
+    expect(endless).toEqual([
+      'alerting.yaml:4:17 receivers[0].secretFile: cannot read secret file /dev/zero: it is a character device, not a regular file',
+    ]);
   });
 });

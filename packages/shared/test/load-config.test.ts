@@ -3,13 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, durationMs, formatDuration, loadConfigFile, parseConfig, parseDuration } from '../src/index.js';
+import {
+  booleanField,
+  ConfigError,
+  checkGlob,
+  durationMs,
+  enumField,
+  formatDuration,
+  globList,
+  integerField,
+  loadConfigFile,
+  MAX_CONFIG_BYTES,
+  MAX_GLOB_LENGTH,
+  numberField,
+  parseConfig,
+  parseDuration,
+  stringField,
+} from '../src/index.js';
 
 const Schema = z.strictObject({
   service: z.strictObject({
     name: z.string(),
     port: z.coerce.number().int().positive(),
-    timeout: durationMs().default(5_000),
+    timeout: durationMs({ max: 3_600_000 }).default(5_000),
   }),
   receivers: z.array(z.strictObject({ name: z.string(), url: z.url(), secret: z.string().optional() })).default([]),
 });
@@ -127,5 +143,195 @@ describe('loadConfig messages', () => {
       'service:\n  name: a\n  port: 1\nreceivers:\n  - name: x\n    url: http://x.example\n    secrte: y\n',
     );
     expect(err.message).toContain('receivers[0].secrte: unknown field "secrte" — did you mean "secret"?');
+  });
+});
+
+describe('hostile and broken files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-hostile-'));
+  const file = (name: string, content: string | Uint8Array): string => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const refusal = (path: string, options: { maxBytes?: number; maxAliasCount?: number } = {}): ConfigError => {
+    try {
+      loadConfigFile(path, z.unknown(), options);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return err as ConfigError;
+    }
+    throw new Error(`expected ${path} to be refused`);
+  };
+
+  it('refuses a file over the size limit without reading it all', () => {
+    const big = file('big.yaml', `a: ${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
+    expect(refusal(big).message).toBe(
+      `${big}: config file is larger than 1 MiB (the limit for a config file); is this the right file?`,
+    );
+    const small = file('small.yaml', 'a: 12345\n');
+    expect(refusal(small, { maxBytes: 5 }).message).toContain('larger than 5 bytes');
+    expect(loadConfigFile(small, z.unknown(), { maxBytes: 9 })).toEqual({ a: 12_345 });
+  });
+
+  it.each(['/dev/zero', '/dev/urandom'])('refuses %s (endless) as a config path', (path) => {
+    expect(refusal(path).message).toBe(
+      `${path}: cannot read config file: it is a character device, not a regular file`,
+    );
+  });
+
+  it('refuses a directory', () => {
+    expect(refusal(dir).message).toContain('it is a directory, not a regular file');
+  });
+
+  it('refuses an alias bomb with the line and column of its first alias', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const bomb = file('bomb.yaml', `${levels.join('\n')}\n`);
+    const err = refusal(bomb);
+    expect(err.issues[0]).toMatchObject({ file: bomb, line: 2, column: 8 });
+    expect(err.message).toContain('YAML aliases expand more than 100 times (an alias bomb?)');
+  });
+
+  it('still expands a few aliases', () => {
+    const ok = file('aliases.yaml', 'base: &base { a: 1 }\none: *base\ntwo: *base\n');
+    expect(loadConfigFile(ok, z.unknown())).toEqual({ base: { a: 1 }, one: { a: 1 }, two: { a: 1 } });
+    expect(refusal(ok, { maxAliasCount: 1 }).message).toContain('more than 1 times');
+  });
+
+  it('refuses text that is not UTF-8, naming the line and column of the first bad byte', () => {
+    const latin1 = file('latin1.yaml', Buffer.concat([Buffer.from('name: ok\nsite: caf'), Buffer.from([0xe9, 0x0a])]));
+    const err = refusal(latin1);
+    expect(err.issues[0]).toMatchObject({ line: 2, column: 10 });
+    expect(err.message).toContain('not UTF-8 text: byte 0xe9 at offset 18');
+    // an overlong encoding and a lone surrogate are not UTF-8 either
+    expect(refusal(file('overlong.yaml', Buffer.from([0x61, 0x3a, 0x20, 0xc0, 0xaf]))).issues[0]).toMatchObject({
+      line: 1,
+      column: 4,
+    });
+    expect(refusal(file('surrogate.yaml', Buffer.from([0x61, 0x3a, 0x20, 0xed, 0xa0, 0x80]))).message).toContain(
+      'byte 0xed at offset 3',
+    );
+  });
+
+  it('reads UTF-8 with a byte order mark and multi-byte characters', () => {
+    const bom = file('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name: café 🌡\n')]));
+    expect(loadConfigFile(bom, z.unknown())).toEqual({ name: 'café 🌡' });
+  });
+});
+
+describe('duration fields', () => {
+  const Durations = z.strictObject({
+    window: durationMs({ min: 1_000, max: 86_400_000 }).optional(),
+    offset: durationMs({ max: 3_600_000, signed: true }).optional(),
+  });
+  const issue = (text: string): string => {
+    try {
+      parseConfig(text, 'd.yaml', Durations, { env: {} });
+    } catch (err) {
+      return (err as ConfigError).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('refuses a bare number, naming the units', () => {
+    expect(issue('window: 5\n')).toBe(
+      'd.yaml:1:9 window: a bare number is not a duration: got 5, write it with a unit — ms, s, m, h or d (e.g. 5s or 5ms)',
+    );
+    expect(issue('window: "90000"\n')).toContain('a bare number is not a duration: got "90000"');
+  });
+
+  it('accepts 0 without a unit', () => {
+    expect(parseConfig('offset: 0\n', 'd.yaml', Durations, { env: {} })).toEqual({ offset: 0 });
+  });
+
+  it('names the upper and lower bounds', () => {
+    expect(issue('window: 100000000h\n')).toBe('d.yaml:1:9 window: expected a duration of at most 1d, got 100000000h');
+    expect(issue('window: 500ms\n')).toBe('d.yaml:1:9 window: expected a duration of at least 1s, got 500ms');
+    expect(issue(`window: ${'9'.repeat(400)}d\n`)).toContain('expected a duration like 500ms');
+  });
+
+  it('takes a sign where a direction makes sense, bounded by magnitude', () => {
+    expect(parseConfig('offset: -5m\n', 'd.yaml', Durations, { env: {} })).toEqual({ offset: -300_000 });
+    expect(parseConfig('offset: +1m30s\n', 'd.yaml', Durations, { env: {} })).toEqual({ offset: 90_000 });
+    expect(issue('offset: -2h\n')).toContain('at most 1h');
+    expect(issue('window: -5s\n')).toContain('expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "-5s"');
+  });
+
+  it('says a required duration is missing', () => {
+    const Required = z.strictObject({ every: durationMs({ max: 60_000 }) });
+    expect(() => parseConfig('{}\n', 'd.yaml', Required, { env: {} })).toThrow(
+      /d\.yaml:1:1 every: missing required field "every"/,
+    );
+  });
+});
+
+describe('globs', () => {
+  it.each([
+    ['site-[a/**', '"[" at character 6 is never closed by "]"'],
+    ['{a,b', '"{" at character 1 is never closed by "}"'],
+    ['a,b}', '"}" at character 4 closes nothing'],
+    ['@(a|b', '"(" at character 2 is never closed by ")"'],
+    ['{a)', '")" at character 3 closes nothing (the "{" at character 1 needs "}")'],
+    ['dev\\', 'ends with a lone'],
+    ['', 'a glob cannot be empty'],
+    ['x'.repeat(MAX_GLOB_LENGTH + 1), `a glob of at most ${MAX_GLOB_LENGTH} characters`],
+  ])('refuses %j', (pattern, problem) => expect(checkGlob(pattern)).toContain(problem));
+
+  it.each(['site-a/*', 'site-[ab]/**', '[!a]*', '[]]x', 'dev-{1,2}', '@(a|b)', 'literal\\[bracket', 'a/**/b?'])(
+    'accepts %j',
+    (pattern) => expect(checkGlob(pattern)).toBeUndefined(),
+  );
+
+  it('locates a bad glob inside a list', () => {
+    const Selector = z.strictObject({ match: globList() });
+    expect(parseConfig('match: site-a/*\n', 'g.yaml', Selector, { env: {} })).toEqual({ match: ['site-a/*'] });
+    expect(() => parseConfig('match:\n  - site-a/*\n  - site-[a/**\n', 'g.yaml', Selector, { env: {} })).toThrow(
+      'g.yaml:3:5 match[1]: invalid glob "site-[a/**": "[" at character 6 is never closed by "]"',
+    );
+    expect(() => parseConfig('match: []\n', 'g.yaml', Selector, { env: {} })).toThrow('an empty list of globs');
+  });
+});
+
+describe('field coercions', () => {
+  const Fields = z.strictObject({
+    count: integerField({ min: 1, max: 100 }).optional(),
+    ratio: numberField({ min: 0, max: 1 }).optional(),
+    level: numberField().optional(),
+    on: booleanField().optional(),
+    color: enumField(['red', 'green'], { field: 'color' }),
+    name: stringField({ min: 1, max: 8, pattern: /^[a-z]+$/, patternMessage: 'lowercase letters only' }).optional(),
+  });
+  const parse = (text: string, env: Record<string, string> = {}) => parseConfig(text, 'f.yaml', Fields, { env });
+  const issue = (text: string): string => {
+    try {
+      parse(text);
+    } catch (err) {
+      return (err as ConfigError).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('reads numbers, switches and words, also from ${VAR} text', () => {
+    expect(
+      parse('count: ${N}\nratio: "0.5"\nlevel: -3.5\non: ${ON}\ncolor: red\nname: abc\n', { N: '7', ON: 'true' }),
+    ).toEqual({ count: 7, ratio: 0.5, level: -3.5, on: true, color: 'red', name: 'abc' });
+  });
+
+  it('says what was expected', () => {
+    expect(issue('count: 0\ncolor: red\n')).toBe('f.yaml:1:8 count: expected a whole number from 1 to 100, got 0');
+    expect(issue('count: 2.5\ncolor: red\n')).toContain('expected a whole number from 1 to 100, got 2.5');
+    expect(issue('ratio: 2\ncolor: red\n')).toContain('ratio: expected a number from 0 to 1, got 2');
+    expect(issue('level: .nan\ncolor: red\n')).toContain('level: expected a finite number, got NaN');
+    expect(issue('level: [1]\ncolor: red\n')).toContain('level: expected a finite number, got a list');
+    expect(issue('on: yes\ncolor: red\n')).toContain('on: expected true or false, got "yes"');
+    expect(issue('color: blue\n')).toContain('color: expected one of red, green, got "blue"');
+    expect(issue('name: abc\n')).toContain('missing required field "color" (one of red, green)');
+    expect(issue('color: red\nname: ""\n')).toContain('name: expected a non-empty text');
+    expect(issue('color: red\nname: abcdefghi\n')).toContain('name: expected at most 8 characters, got 9');
+    expect(issue('color: red\nname: ABC\n')).toContain('name: lowercase letters only');
   });
 });

@@ -47,7 +47,7 @@ describe('scenario files', () => {
     const scenario = parseScenario(VALID, 'ok.yaml');
     expect(scenario.faults[0]).toMatchObject({ kind: 'overheat', at: 20_000, targetC: 95, ramp: 120_000 });
     expect(scenario.metrics).toEqual({});
-    expect(parseScenario(VALID.replace('interval: 1s', 'interval: 250'), 'ok.yaml').interval).toBe(250);
+    expect(parseScenario(VALID.replace('interval: 1s', 'interval: 250ms'), 'ok.yaml').interval).toBe(250);
     expect(parseScenario(`startTime: 2024-05-01T12:00:00Z\n${VALID}`, 'ok.yaml').startTime).toBe(
       Date.UTC(2024, 4, 1, 12),
     );
@@ -78,8 +78,9 @@ describe('scenario files', () => {
 
     it('a value of the wrong type', () => {
       const err = errorOf(VALID.replace('devices: 3', 'devices: many'));
-      // (what was given is shared's loader's part to say; zod 4 leaves the input out of its issues)
-      expect(err.message).toMatch(/^bad\.yaml:6:16 fleet\.sites\[0\]\.devices: expected number\b/);
+      expect(err.message).toBe(
+        'bad.yaml:6:16 fleet.sites[0].devices: expected a whole number from 0 to 10000000, got "many"',
+      );
     });
 
     it('a missing required field', () => {
@@ -91,6 +92,28 @@ describe('scenario files', () => {
       const err = errorOf(VALID.replace('at: 20s', 'at: 20 seconds'));
       expect(err.message).toBe(
         'bad.yaml:10:9 faults[0].at: expected a duration like 500ms, 30s, 5m, 1h or 1m30s, got "20 seconds"',
+      );
+    });
+
+    it('a bare number as a duration, naming the units', () => {
+      expect(errorOf(VALID.replace('interval: 1s', 'interval: 250')).message).toBe(
+        'bad.yaml:2:11 interval: a bare number is not a duration: got 250, write it with a unit — ms, s, m, h or d (e.g. 250s or 250ms)',
+      );
+      expect(errorOf(VALID.replace('interval: 1s', 'interval: 0')).message).toBe(
+        'bad.yaml:2:11 interval: expected a duration of at least 1ms, got 0ms',
+      );
+    });
+
+    it('a duration above its bound, naming the bound', () => {
+      expect(errorOf(VALID.replace('interval: 1s', 'interval: 2d')).message).toBe(
+        'bad.yaml:2:11 interval: expected a duration of at most 1d, got 2d',
+      );
+      expect(errorOf(VALID.replace('at: 20s', 'at: 100000000h')).message).toBe(
+        'bad.yaml:10:9 faults[0].at: expected a duration of at most 366d, got 100000000h',
+      );
+      const skew = `${VALID}  - kind: clock-skew\n    devices: [site-a/dev-0001]\n    offset: -31d\n`;
+      expect(errorOf(skew).message).toBe(
+        'bad.yaml:13:13 faults[1].offset: expected a duration of at most 30d, got 31d',
       );
     });
 
@@ -161,6 +184,11 @@ describe('scenario files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scenario-'));
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, VALID.replace('devices: 3', 'devices: 2.5'));
-    expect(() => loadScenario(file)).toThrow(`${file}:6:16 fleet.sites[0].devices: expected int`);
+    expect(() => loadScenario(file)).toThrow(
+      `${file}:6:16 fleet.sites[0].devices: expected a whole number from 0 to 10000000, got 2.5`,
+    );
+    expect(() => loadScenario('/dev/urandom')).toThrow(
+      '/dev/urandom: cannot read config file: it is a character device, not a regular file',
+    );
   });
 });

@@ -9,10 +9,25 @@
  * loader found out first: which secrets were literal in the YAML, what receiver host names resolve to.
  * Top-level and receiver schemas are plain (strict) objects, not transforms, so unknown fields get
  * "did you mean" hints; the conversion to `AlertingConfig` happens in `build` after validation.
+ *
+ * Fields are read with shared's coercions (durations always with a unit, numbers and switches also from
+ * `${VAR}` text, checked globs). Every duration has an upper bound, named in the error: `timeout` ≤ 10m,
+ * `retry.initialDelay` ≤ 1h, `retry.maxDelay` and `retry.maxRetryAfter` ≤ 1d, `consumer.commitInterval` ≤ 1h,
+ * `dedup.window` ≤ 7d, `shutdown.drainTimeout` ≤ 10m. A `secretFile` is read like a config file, at most
+ * 64 KiB.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { durationMs } from '@sensor-pipeline/shared';
+import {
+  booleanField,
+  ConfigError,
+  durationMs,
+  enumField,
+  globList,
+  integerField,
+  numberField,
+  readConfigText,
+  stringField,
+} from '@sensor-pipeline/shared';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../delivery/retry-schedule.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../format/payload-format.js';
@@ -94,49 +109,39 @@ const RESERVED_HEADERS = new Set([
 ]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-const intField = (min: number, max: number) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .trim()
-        .regex(/^-?\d+$/, 'expected an integer')
-        .transform(Number),
-    ])
-    .pipe(z.number().int().min(min).max(max));
-const numberField = (min: number, max: number) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .trim()
-        .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-        .transform(Number),
-    ])
-    .pipe(z.number().min(min).max(max));
-const boolField = () => z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** Upper bounds of the durations (see the doc comment above). */
+export const LIMITS = {
+  timeoutMs: 600_000, // ten minutes
+  initialDelayMs: 3_600_000, // one hour
+  maxDelayMs: 86_400_000, // one day
+  maxRetryAfterMs: 86_400_000, // one day
+  commitIntervalMs: 3_600_000, // one hour
+  dedupWindowMs: 604_800_000, // seven days
+  drainTimeoutMs: 600_000, // ten minutes
+  secretFileBytes: 65_536, // 64 KiB
+  urlLength: 2_048,
+  headerValueLength: 8_192,
+} as const;
+
+const intField = (min: number, max: number) => integerField({ min, max });
+/** A glob or a list of globs, checked for syntax (shared) and compiled the way routing will. */
 const globs = () =>
-  z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .transform((v) => (typeof v === 'string' ? [v] : v))
-    .superRefine((patterns, ctx) => {
-      try {
-        glob(patterns);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    });
+  globList().superRefine((patterns, ctx) => {
+    try {
+      glob(patterns);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 
 const retrySchema = z
   .strictObject({
-    initialDelay: durationMs({ min: 1 }).default(DEFAULT_RETRY_POLICY.initialMs),
-    multiplier: numberField(1, 100).default(DEFAULT_RETRY_POLICY.multiplier),
-    maxDelay: durationMs({ min: 1 }).default(DEFAULT_RETRY_POLICY.maxMs),
+    initialDelay: durationMs({ min: 1, max: LIMITS.initialDelayMs }).default(DEFAULT_RETRY_POLICY.initialMs),
+    multiplier: numberField({ min: 1, max: 100 }).default(DEFAULT_RETRY_POLICY.multiplier),
+    maxDelay: durationMs({ min: 1, max: LIMITS.maxDelayMs }).default(DEFAULT_RETRY_POLICY.maxMs),
     maxAttempts: intField(1, 1_000).default(DEFAULT_RETRY_POLICY.maxAttempts),
-    jitter: z.enum(['full', 'equal', 'none']).default(DEFAULT_RETRY_POLICY.jitter),
-    maxRetryAfter: durationMs().default(DEFAULT_RETRY_POLICY.maxRetryAfterMs),
+    jitter: enumField(['full', 'equal', 'none']).default(DEFAULT_RETRY_POLICY.jitter),
+    maxRetryAfter: durationMs({ max: LIMITS.maxRetryAfterMs }).default(DEFAULT_RETRY_POLICY.maxRetryAfterMs),
   })
   .superRefine((r, ctx) => {
     if (r.maxDelay < r.initialDelay)
@@ -147,7 +152,7 @@ const retrySchema = z
       });
   });
 
-const urlField = z.string().superRefine((text, ctx) => {
+const urlField = stringField({ min: 1, max: LIMITS.urlLength }).superRefine((text, ctx) => {
   let url: URL;
   try {
     url = new URL(text);
@@ -164,18 +169,23 @@ const urlField = z.string().superRefine((text, ctx) => {
 });
 
 const receiverSchema = z.strictObject({
-  name: z.string().regex(NAME, 'expected a name of letters, digits, ".", "_" or "-" (at most 100)'),
+  name: stringField({
+    min: 1,
+    max: 100,
+    pattern: NAME,
+    patternMessage: 'expected a name of letters, digits, ".", "_" or "-" (at most 100)',
+  }),
   url: urlField,
-  format: z.enum(PAYLOAD_FORMATS).default(DEFAULTS.receiver.format),
-  secret: z.string().optional(),
-  secretFile: z.string().min(1).optional(),
-  timeout: durationMs({ min: 1 }).default(DEFAULTS.receiver.timeoutMs),
+  format: enumField(PAYLOAD_FORMATS).default(DEFAULTS.receiver.format),
+  secret: stringField({ max: LIMITS.secretFileBytes }).optional(),
+  secretFile: stringField({ min: 1, max: 4_096 }).optional(),
+  timeout: durationMs({ min: 1, max: LIMITS.timeoutMs }).default(DEFAULTS.receiver.timeoutMs),
   concurrency: intField(1, 1_024).default(DEFAULTS.receiver.concurrency),
   queueSize: intField(1, 10_000_000).default(DEFAULTS.receiver.queueSize),
-  onQueueFull: z.enum(['pause', 'dead-letter']).default(DEFAULTS.receiver.onQueueFull),
+  onQueueFull: enumField(['pause', 'dead-letter']).default(DEFAULTS.receiver.onQueueFull),
   retry: retrySchema.prefault({}),
   headers: z
-    .record(z.string(), z.string())
+    .record(stringField({ min: 1, max: 256 }), stringField({ max: LIMITS.headerValueLength }))
     .default({})
     .superRefine((headers, ctx) => {
       for (const name of Object.keys(headers)) {
@@ -189,7 +199,7 @@ const receiverSchema = z.strictObject({
           ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name` });
       }
     }),
-  allowPrivateNetwork: boolField().default(false),
+  allowPrivateNetwork: booleanField().default(false),
 });
 
 const statusField = z
@@ -219,7 +229,7 @@ const childRoute: z.ZodType<ChildRoute> = z.lazy(() =>
   z.strictObject({
     receiver: z.string().optional(),
     match: matchSchema.optional(),
-    continue: boolField().optional(),
+    continue: booleanField().optional(),
     routes: z.array(childRoute).optional(),
   }),
 );
@@ -234,24 +244,28 @@ const fileSchema = z.strictObject({
   route: rootRoute,
   consumer: z
     .strictObject({
-      groupId: z.string().min(1).default(DEFAULTS.consumer.groupId),
-      commitInterval: durationMs({ min: 10 }).default(DEFAULTS.consumer.commitIntervalMs),
+      groupId: stringField({ min: 1, max: 255 }).default(DEFAULTS.consumer.groupId),
+      commitInterval: durationMs({ min: 10, max: LIMITS.commitIntervalMs }).default(DEFAULTS.consumer.commitIntervalMs),
       maxBatchSize: intField(1, 100_000).default(DEFAULTS.consumer.maxBatchSize),
     })
     .prefault({}),
   dedup: z
     .strictObject({
-      window: durationMs({ min: 1 }).default(DEFAULTS.dedup.windowMs),
+      window: durationMs({ min: 1, max: LIMITS.dedupWindowMs }).default(DEFAULTS.dedup.windowMs),
       maxEntries: intField(1, 100_000_000).default(DEFAULTS.dedup.maxEntries),
     })
     .prefault({}),
   links: z
     .strictObject({
-      externalURL: z.string().default(''),
-      generatorURL: z.string().default(''),
+      externalURL: stringField({ max: LIMITS.urlLength }).default(''),
+      generatorURL: stringField({ max: LIMITS.urlLength }).default(''),
     })
     .prefault({}),
-  shutdown: z.strictObject({ drainTimeout: durationMs().default(DEFAULTS.shutdown.drainTimeoutMs) }).prefault({}),
+  shutdown: z
+    .strictObject({
+      drainTimeout: durationMs({ max: LIMITS.drainTimeoutMs }).default(DEFAULTS.shutdown.drainTimeoutMs),
+    })
+    .prefault({}),
 });
 
 type FileConfig = z.output<typeof fileSchema>;
@@ -335,12 +349,13 @@ function checkReceiver(
     const path = isAbsolute(r.secretFile) ? r.secretFile : resolvePath(context.baseDir, r.secretFile);
     let text: string | undefined;
     try {
-      text = (context.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+      text = (context.readFile ?? ((p: string) => readConfigText(p, { maxBytes: LIMITS.secretFileBytes })))(path);
     } catch (err) {
-      issue(
-        at('secretFile'),
-        `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+      const reason =
+        err instanceof ConfigError
+          ? (err.issues[0]?.message ?? err.message).replace(/^cannot read config file: /, '')
+          : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      issue(at('secretFile'), `cannot read secret file ${path}: ${reason}`);
     }
     if (text !== undefined) {
       try {

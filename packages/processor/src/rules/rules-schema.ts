@@ -6,17 +6,17 @@
  * # Rules file reference (RULES.md)
  *
  * ```yaml
- * grace: 5s                 # optional, default 5s: allowed lateness of out-of-order readings (event time)
- * rules:
+ * grace: 5s                 # optional, default 5s, at most 1h: allowed lateness of out-of-order readings
+ * rules:                     # required: at least one rule (at most 1,000)
  *   - name: temperature-high          # required, unique, lowercase letters, digits and dashes
  *     metric: temperature             # required: temperature | cpu | memory
- *     window: 30s                     # required: a duration (time window), {count: 10} (last 10 readings)
+ *     window: 30s                     # required: a duration from 1s to 24h (time window), {count: 10} (last 10 readings)
  *                                     #   or {size: 30s, hop: 5s} (time window evaluated once per hop)
  *     statistic: mean                 # required: mean | median | min | max | count | stddev
  *     above: 80                       # exactly one of `above` / `below` (strict: > 80, < 10)
  *     clear: 75                       # optional hysteresis: a FIRING alert resolves only once the value is
  *                                     #   under 75 (for `above`) / over it (for `below`); default: the threshold
- *     for: 10s                        # optional, default 0: the condition must hold this long (event time)
+ *     for: 10s                        # optional, default 0, at most 7d: the condition must hold this long (event time)
  *     severity: critical              # required: critical | warning | info
  *     labels: { team: facilities }    # optional, added to the alert's labels (rule labels win over device labels)
  *     devices:                        # optional selector, default every device; all given parts must match
@@ -26,13 +26,15 @@
  *     summary: "{{deviceId}} {{value}}°C"  # optional, see placeholders below
  *
  *   - name: device-silent             # an absence rule: it has `absent` and no window/statistic/above/below/clear/for
- *     absent: 30s                     # fires when a sensor sent nothing for longer than this (event time)
+ *     absent: 30s                     # from 1s to 7d: fires when a sensor sent nothing for longer than this (event time)
  *     metric: temperature             # optional: omitted = every metric, each (device, metric) sensor on its own
  *     severity: warning
  * ```
  *
- * Durations: `500ms`, `30s`, `5m`, `1h`, `1m30s`, or a number of milliseconds. Values may use
- * `${ENV_VAR}` / `${ENV_VAR:-default}`; numeric fields accept numeric strings for that reason.
+ * Durations: `500ms`, `30s`, `5m`, `1h`, `1d`, `1m30s` — always with a unit: a bare number (`window: 90000`)
+ * is refused, except 0. Each has an upper bound (above), named in the error. Globs are checked for unclosed
+ * `[`, `{` and `(`. Values may use `${ENV_VAR}` / `${ENV_VAR:-default}`; numeric fields accept numeric strings
+ * for that reason.
  *
  * Semantics in short (details: `threshold-state-machine.ts`, `absence-state-machine.ts`):
  * - `above: T` holds when the statistic is > T; `below: T` when it is < T. Pending while it holds for less
@@ -46,7 +48,15 @@
  * {{window}} {{severity}} {{rule}} {{status}} {{labels.NAME}}. Unknown placeholders are config errors.
  * The labels `rule`, `severity`, `deviceId` and `metric` are set on every alert and cannot be set by a rule.
  */
-import { durationMs, formatDuration, type Metric } from '@sensor-pipeline/shared';
+import {
+  durationMs,
+  enumField,
+  formatDuration,
+  globList,
+  type Metric,
+  numberField,
+  stringField,
+} from '@sensor-pipeline/shared';
 import { z } from 'zod';
 import { parseWindowOptions } from '../window/window-options.js';
 import { compileSummaryTemplate } from './summary-template.js';
@@ -70,6 +80,17 @@ export const DEFAULT_GRACE_MS = 5_000; // five seconds
 /** Smallest time window and smallest `absent`: below this a window holds a reading or two at sensor rates. */
 export const MIN_WINDOW_MS = 1_000; // one second
 export const MIN_ABSENT_MS = 1_000; // one second
+/** Longest time window: a day of readings per sensor is already a lot of memory at sensor rates. */
+export const MAX_WINDOW_MS = 86_400_000; // one day
+/** Longest `for` and `absent`: a condition or a silence that must last more than a week is not an alert. */
+export const MAX_FOR_MS = 604_800_000; // seven days
+export const MAX_ABSENT_MS = 604_800_000; // seven days
+/** Longest allowed lateness: late readings are held in every window for this long. */
+export const MAX_GRACE_MS = 3_600_000; // one hour
+/** Most rules in one file, and the longest summary template and label value. */
+export const MAX_RULES = 1_000;
+export const MAX_SUMMARY_LENGTH = 1_000;
+export const MAX_LABEL_VALUE_LENGTH = 1_000;
 
 export const DEFAULT_THRESHOLD_SUMMARY =
   '{{deviceId}} {{metric}} {{statistic}} {{value}} {{condition}} {{threshold}} over {{window}} ({{rule}})';
@@ -126,34 +147,11 @@ const RULE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A finite number, or a numeric string (what `${VAR}` substitution yields). */
-const numberValue = z.unknown().transform((value, ctx) => {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) {
-    const got =
-      typeof value === 'string'
-        ? JSON.stringify(value)
-        : value === null
-          ? 'null'
-          : Array.isArray(value)
-            ? 'a list'
-            : typeof value === 'number'
-              ? String(value)
-              : typeof value;
-    ctx.addIssue({ code: 'custom', message: `expected a finite number, got ${got}` });
-    return z.NEVER;
-  }
-  return n;
-});
+const numberValue = numberField();
 
 /** An enum whose errors say what is allowed, and that a missing one is missing. */
 function oneOf<const T extends readonly [string, ...string[]]>(field: string, values: T) {
-  const allowed = values.join(', ');
-  return z.enum(values, {
-    error: (issue) =>
-      issue.input === undefined
-        ? `missing required field "${field}" (one of ${allowed})`
-        : `expected one of ${allowed}, got ${JSON.stringify(issue.input)}`,
-  });
+  return enumField(values, { field });
 }
 
 const countWindowInput = z.strictObject({
@@ -165,15 +163,15 @@ const countWindowInput = z.strictObject({
     ),
 });
 const timeWindowInput = z.strictObject({
-  size: durationMs(),
-  hop: durationMs({ min: 1 }).optional(),
+  size: durationMs({ max: MAX_WINDOW_MS }),
+  hop: durationMs({ min: 1, max: MAX_WINDOW_MS }).optional(),
 });
 
 /** `30s` | `{count: 10}` | `{size: 30s, hop: 5s}` → WindowSpec. */
 const windowInput = z.unknown().transform((value, ctx): WindowSpec => {
   let spec: WindowSpec;
   if (typeof value === 'string' || typeof value === 'number') {
-    const size = durationMs().safeParse(value, { reportInput: true });
+    const size = durationMs({ max: MAX_WINDOW_MS }).safeParse(value, { reportInput: true });
     if (!size.success) {
       for (const issue of size.error.issues) ctx.addIssue({ ...issue });
       return z.NEVER;
@@ -229,17 +227,18 @@ const windowInput = z.unknown().transform((value, ctx): WindowSpec => {
   return spec;
 });
 
-const labelsInput = z.record(
-  z.string().regex(LABEL_NAME, 'label names are letters, digits and underscores, not starting with a digit'),
-  z.string(),
-);
+const labelName = stringField({
+  min: 1,
+  max: 100,
+  pattern: LABEL_NAME,
+  patternMessage: 'label names are letters, digits and underscores, not starting with a digit',
+});
+const labelsInput = z.record(labelName, stringField({ max: MAX_LABEL_VALUE_LENGTH }));
 
 const devicesInput = z
   .strictObject({
-    match: z
-      .union([z.string().min(1, 'a glob cannot be empty'), z.array(z.string().min(1, 'a glob cannot be empty')).min(1)])
-      .optional(),
-    labels: z.record(z.string().min(1), z.string()).optional(),
+    match: globList().optional(),
+    labels: z.record(stringField({ min: 1, max: 100 }), stringField({ max: MAX_LABEL_VALUE_LENGTH })).optional(),
   })
   .superRefine((selector, ctx) => {
     if (selector.match === undefined && selector.labels === undefined) {
@@ -255,22 +254,28 @@ const THRESHOLD_ONLY = ['window', 'statistic', 'above', 'below', 'clear', 'for']
 
 const ruleInput = z
   .strictObject({
-    name: z
-      .string()
-      .regex(RULE_NAME, 'rule names are lowercase letters, digits and single dashes, e.g. temperature-high')
-      .max(100),
+    name: stringField({
+      min: 1,
+      max: 100,
+      pattern: RULE_NAME,
+      patternMessage: 'rule names are lowercase letters, digits and single dashes, e.g. temperature-high',
+    }),
     metric: oneOf('metric', METRICS).optional(),
     window: windowInput.optional(),
     statistic: oneOf('statistic', STATISTICS).optional(),
     above: numberValue.optional(),
     below: numberValue.optional(),
     clear: numberValue.optional(),
-    for: durationMs().optional(),
-    absent: durationMs({ min: MIN_ABSENT_MS }).optional(),
+    for: durationMs({ max: MAX_FOR_MS }).optional(),
+    absent: durationMs({ min: MIN_ABSENT_MS, max: MAX_ABSENT_MS }).optional(),
     severity: oneOf('severity', SEVERITIES),
     labels: labelsInput.optional(),
     devices: devicesInput.optional(),
-    summary: z.string().min(1, 'an empty summary: remove it to use the default').optional(),
+    summary: z
+      .string()
+      .min(1, 'an empty summary: remove it to use the default')
+      .max(MAX_SUMMARY_LENGTH, `a summary of at most ${MAX_SUMMARY_LENGTH} characters`)
+      .optional(),
   })
   .superRefine((rule, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -391,8 +396,11 @@ const ruleInput = z
 /** The schema of a whole rules file; its output is the normalized {@link RulesConfig}. */
 export const rulesSchema = z
   .strictObject({
-    grace: durationMs().optional(),
-    rules: z.array(ruleInput),
+    grace: durationMs({ max: MAX_GRACE_MS }).optional(),
+    rules: z
+      .array(ruleInput)
+      .min(1, 'expected at least one rule: a processor without rules can never alert (see config/rules.yaml)')
+      .max(MAX_RULES, `expected at most ${MAX_RULES} rules`),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();

@@ -365,7 +365,7 @@ describe('parseRules: accepted forms', () => {
         '    devices: { match: ["a/*", "b/**"] }',
         '  - name: c',
         '    metric: cpu',
-        '    window: 90000',
+        '    window: 90s',
         '    statistic: stddev',
         '    above: 20',
         '    severity: warning',
@@ -441,7 +441,66 @@ describe('parseRules: accepted forms', () => {
     expect(defaults.rules[0]).toMatchObject({ threshold: 95, forMs: 15_000 });
   });
 
-  it('an empty rules list is valid (the processor then only computes stats)', () => {
-    expect(parseRules('rules: []\n', 'rules.yaml')).toEqual({ graceMs: 5_000, rules: [] });
+  it('`for: 0` and `grace: 0` need no unit', () => {
+    const config = parseRules(['grace: 0', ...cpuRule('    for: 0')].join('\n'), 'rules.yaml');
+    expect(config.graceMs).toBe(0);
+    expect(config.rules[0]).toMatchObject({ forMs: 0 });
+  });
+});
+
+describe('parseRules: limits', () => {
+  it('refuses an empty rule list: such a processor could never alert', () => {
+    expect(configError(['rules: []']).message).toBe(
+      'rules.yaml:1:8 rules: expected at least one rule: a processor without rules can never alert (see config/rules.yaml)',
+    );
+  });
+
+  it('refuses a bare number as a duration, naming the units', () => {
+    expect(configError(cpuRule().map((l) => l.replace('window: 30s', 'window: 90000'))).message).toBe(
+      'rules.yaml:4:13 rules[0].window: a bare number is not a duration: got 90000, write it with a unit — ms, s, m, h or d (e.g. 90000s or 90000ms)',
+    );
+    expect(configError(cpuRule('    for: 5')).message).toContain('rules[0].for: a bare number is not a duration');
+    expect(configError(['grace: 5', ...cpuRule()]).issues[0]).toMatchObject({ line: 1, field: 'grace' });
+  });
+
+  it('bounds every duration and says the bound', () => {
+    expect(configError(cpuRule().map((l) => l.replace('window: 30s', 'window: 100000000h'))).message).toBe(
+      'rules.yaml:4:13 rules[0].window: expected a duration of at most 1d, got 100000000h',
+    );
+    expect(configError(cpuRule().map((l) => l.replace('window: 30s', 'window: { size: 25h }'))).message).toBe(
+      'rules.yaml:4:21 rules[0].window.size: expected a duration of at most 1d, got 25h',
+    );
+    expect(configError(cpuRule('    for: 8d')).message).toBe(
+      'rules.yaml:8:10 rules[0].for: expected a duration of at most 7d, got 8d',
+    );
+    expect(configError(['grace: 2h', ...cpuRule()]).message).toBe(
+      'rules.yaml:1:8 grace: expected a duration of at most 1h, got 2h',
+    );
+    expect(configError(['rules:', '  - name: silent', '    absent: 30d', '    severity: info']).message).toBe(
+      'rules.yaml:3:13 rules[0].absent: expected a duration of at most 7d, got 30d',
+    );
+  });
+
+  it('refuses an invalid glob in a device selector', () => {
+    expect(configError(cpuRule('    devices: { match: "site-[a/**" }')).message).toBe(
+      'rules.yaml:8:23 rules[0].devices.match: invalid glob "site-[a/**": "[" at character 6 is never closed by "]" (write "\\[" for a literal bracket)',
+    );
+    expect(configError(cpuRule('    devices: { match: ["site-a/*", "{b"] }')).issues[0]).toMatchObject({
+      line: 8,
+      field: 'rules[0].devices.match[1]',
+    });
+    expect(configError(cpuRule('    devices: { match: "" }')).message).toContain('a glob cannot be empty');
+  });
+
+  it('bounds names, label values and summaries', () => {
+    expect(configError(cpuRule().map((l) => l.replace('name: cpu-high', `name: ${'a'.repeat(101)}`))).message).toBe(
+      'rules.yaml:2:11 rules[0].name: expected at most 100 characters, got 101',
+    );
+    expect(configError(cpuRule(`    labels: { team: ${'x'.repeat(1_001)} }`)).message).toContain(
+      'rules[0].labels.team: expected at most 1000 characters, got 1001',
+    );
+    expect(configError(cpuRule(`    summary: ${'x'.repeat(1_001)}`)).message).toContain(
+      'rules[0].summary: a summary of at most 1000 characters',
+    );
   });
 });

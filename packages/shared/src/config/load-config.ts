@@ -6,15 +6,29 @@
  * Substitution applies to values, not keys: `${VAR}` (must be set), `${VAR:-fallback}` (fallback when unset
  * or empty), and `$${` for a literal `${`. Substituted values are strings; numeric fields accept them when
  * their schema coerces.
+ *
+ * Hostile or broken files get the same located answer, never a hang or a stack trace: a file must be a
+ * regular file of at most `maxBytes` (1 MiB by default; at most that many bytes are ever read, so
+ * `/dev/zero` or a growing file ends at once), UTF-8 text (the first invalid byte is located), and YAML
+ * whose aliases expand at most `maxAliasCount` times (an alias bomb is refused, not expanded).
  */
-import { readFileSync } from 'node:fs';
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+
+/** Largest config file read, in bytes: config files are small; anything bigger is the wrong file. */
+export const MAX_CONFIG_BYTES = 1_048_576; // 1 MiB
+/** Most alias expansions a config file may need (YAML anchors `&a` used as `*a`); more is an alias bomb. */
+export const MAX_YAML_ALIAS_COUNT = 100;
 
 export interface LoadConfigOptions {
   /** Variables for `${VAR}`; defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Largest file read, in bytes (default {@link MAX_CONFIG_BYTES}). */
+  readonly maxBytes?: number;
+  /** Most alias expansions (default {@link MAX_YAML_ALIAS_COUNT}). */
+  readonly maxAliasCount?: number;
 }
 
 type Path = readonly (string | number)[];
@@ -26,17 +40,123 @@ export function loadConfigFile<S extends z.ZodType>(
   schema: S,
   options: LoadConfigOptions = {},
 ): z.output<S> {
-  return parseConfig(readConfigText(file), file, schema, options);
+  return parseConfig(readConfigText(file, options), file, schema, options);
 }
 
-/** A config file's text; a missing or unreadable file is a `ConfigError` naming it. */
-export function readConfigText(file: string): string {
+/**
+ * A config file's text: a regular file of at most `maxBytes`, in UTF-8. Anything else (missing, unreadable,
+ * a device or a directory, too large, not UTF-8) is a `ConfigError` naming the file, and the line and column
+ * of the first byte that is not UTF-8.
+ */
+export function readConfigText(file: string, options: { readonly maxBytes?: number } = {}): string {
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES;
+  const refuse = (message: string, cause?: unknown): never => {
+    throw new ConfigError([{ file, message }], cause === undefined ? {} : { cause });
+  };
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    // stat before opening: opening a FIFO would wait for a writer
+    const kind = fileKind(statSync(file));
+    if (kind !== 'file') refuse(`cannot read config file: it is ${kind}, not a regular file`);
+    const fd = openSync(file, 'r');
+    try {
+      if (fstatSync(fd).size > maxBytes) refuse(tooLarge(maxBytes));
+      bytes = readAtMost(fd, maxBytes + 1); // the file may grow, or report no size (/proc)
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigError([{ file, message: `cannot read config file: ${reason}` }], { cause: err });
+    return refuse(`cannot read config file: ${reason}`, err);
   }
+  if (bytes.length > maxBytes) refuse(tooLarge(maxBytes));
+  return decodeUtf8(bytes, file);
+}
+
+function tooLarge(maxBytes: number): string {
+  return `config file is larger than ${formatBytes(maxBytes)} (the limit for a config file); is this the right file?`;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1_048_576 && n % 1_048_576 === 0) return `${n / 1_048_576} MiB`;
+  if (n >= 1_024 && n % 1_024 === 0) return `${n / 1_024} KiB`;
+  return `${n} bytes`;
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** Reads until end of file or `limit` bytes, whichever comes first. */
+function readAtMost(fd: number, limit: number): Buffer {
+  const buffer = Buffer.allocUnsafe(Math.min(limit, 65_536));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const n = readSync(fd, buffer, 0, Math.min(buffer.length, limit - total), null);
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Strict UTF-8 decoding; the first invalid byte becomes a located issue. A leading BOM is dropped. */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (err) {
+    const at = firstInvalidUtf8(bytes);
+    const prefix = new TextDecoder('utf-8').decode(bytes.subarray(0, at));
+    const lines = prefix.split('\n');
+    throw new ConfigError(
+      [
+        {
+          file,
+          line: lines.length,
+          column: [...lines[lines.length - 1]!].length + 1,
+          message: `not UTF-8 text: byte 0x${bytes[at]?.toString(16).padStart(2, '0') ?? '??'} at offset ${at} is not valid UTF-8; save the file as UTF-8`,
+        },
+      ],
+      { cause: err },
+    );
+  }
+}
+
+/** Offset of the first byte that does not belong to a valid UTF-8 sequence (RFC 3629). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b < 0x80) need = 0;
+    else if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 export function parseConfig<S extends z.ZodType>(
@@ -47,7 +167,13 @@ export function parseConfig<S extends z.ZodType>(
 ): z.output<S> {
   const env = options.env ?? process.env;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // the parser's own limits (e.g. nesting too deep for the stack): still a config error, not a crash
+    throw new ConfigError([{ file, message: `invalid YAML: ${(err as Error).message}` }], { cause: err });
+  }
   const at = (offset: number | undefined): { line?: number; column?: number } => {
     if (offset === undefined) return {};
     const pos = lineCounter.linePos(offset);
@@ -77,7 +203,7 @@ export function parseConfig<S extends z.ZodType>(
   );
   if (substitution.length > 0) throw new ConfigError(substitution);
 
-  const data: unknown = doc.toJS() ?? undefined;
+  const data = toData(doc, file, options.maxAliasCount ?? MAX_YAML_ALIAS_COUNT, at);
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
 
@@ -95,7 +221,10 @@ export function parseConfig<S extends z.ZodType>(
     if (node) return [{ file, ...at(node.range?.[0]), field: formatPath(path), message: describe(issue) }];
     // a missing field: point at the closest enclosing node that exists
     const parent = closestNode(doc, path);
-    const missing = issue.code === 'invalid_type' && path.length > 0 && !hasPath(data, path);
+    const missing =
+      path.length > 0 &&
+      !hasPath(data, path) &&
+      (issue.code === 'invalid_type' || (issue as { input?: unknown }).input === undefined);
     return [
       {
         file,
@@ -109,6 +238,42 @@ export function parseConfig<S extends z.ZodType>(
     ];
   });
   throw new ConfigError(issues);
+}
+
+/**
+ * The document as plain data, with aliases expanded at most `maxAliasCount` times: an alias bomb (a few
+ * lines that expand to billions of nodes) is refused at its first alias instead of eating memory and time.
+ */
+function toData(
+  doc: Document,
+  file: string,
+  maxAliasCount: number,
+  at: (offset: number | undefined) => { line?: number; column?: number },
+): unknown {
+  try {
+    return doc.toJS({ maxAliasCount }) ?? undefined;
+  } catch (err) {
+    let firstAlias: YamlNode | undefined;
+    visit(doc, {
+      Alias: (_key, node) => {
+        firstAlias = node as unknown as YamlNode;
+        return visit.BREAK;
+      },
+    });
+    const aliasy = firstAlias !== undefined && /alias/i.test((err as Error).message);
+    throw new ConfigError(
+      [
+        {
+          file,
+          ...at(firstAlias?.range?.[0]),
+          message: aliasy
+            ? `YAML aliases expand more than ${maxAliasCount} times (an alias bomb?); write the repeated parts out or use fewer aliases`
+            : `invalid YAML: ${(err as Error).message}`,
+        },
+      ],
+      { cause: err },
+    );
+  }
 }
 
 /** `receivers[0].url` */

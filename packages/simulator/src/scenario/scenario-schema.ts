@@ -1,11 +1,13 @@
 /**
  * The scenario file's schema: the fleet (sites, device counts, labels), the report interval, how healthy
- * metrics behave, and which devices get which faults when. Durations are written `30s`, `5m`, `1m30s` (or
- * milliseconds as a number); every field is checked, unknown fields are refused, and cross-field mistakes
- * (a fault naming a device that does not exist) are reported on the offending field, so the loader can
- * say file, line and field.
+ * metrics behave, and which devices get which faults when. Durations are written `30s`, `5m`, `1m30s` — always
+ * with a unit (a bare number other than 0 is refused) and bounded: `interval` ≤ 1d, `by` (late delivery) ≤ 1d,
+ * a clock-skew `offset` ≤ 30d and its `driftPerHour` ≤ 1h either way, `ramp`/`recover` ≤ 30d, every other
+ * duration (run length, fault times, periods) ≤ 366d. Every field is checked with shared's coercions, unknown
+ * fields are refused, and cross-field mistakes (a fault naming a device that does not exist) are reported on
+ * the offending field, so the loader can say file, line and field.
  */
-import { parseDuration } from '@sensor-pipeline/shared';
+import { durationMs, enumField, integerField, stringField } from '@sensor-pipeline/shared';
 import { z } from 'zod';
 
 export const METRICS = ['temperature', 'cpu', 'memory'] as const;
@@ -20,33 +22,21 @@ export const METRIC_LIMITS: Readonly<
   memory: { min: 0, max: 100, unit: '%' },
 };
 
-function durationField(options: { min?: number; signed?: boolean } = {}) {
-  const min = options.min ?? 0;
-  return z.union([z.number(), z.string()]).transform((input, ctx) => {
-    let sign = 1;
-    let value: string | number = input;
-    if (options.signed && typeof value === 'string' && /^\s*[+-]/.test(value)) {
-      sign = value.trim().startsWith('-') ? -1 : 1;
-      value = value.trim().slice(1);
-    } else if (options.signed && typeof value === 'number' && value < 0) {
-      sign = -1;
-      value = -value;
-    }
-    let ms: number;
-    try {
-      ms = sign * parseDuration(value);
-    } catch (err) {
-      ctx.addIssue({
-        code: 'custom',
-        message: (err as Error).message + (options.signed ? ' (a leading - or + gives the direction)' : ''),
-      });
-      return z.NEVER;
-    }
-    if (!options.signed && ms < min) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration of at least ${min} ms, got ${ms} ms` });
-      return z.NEVER;
-    }
-    return ms;
+/** Bounds of the scenario's durations, in milliseconds. */
+export const SCENARIO_LIMITS = {
+  intervalMs: 86_400_000, // one day between reports
+  spanMs: 31_622_400_000, // 366 days: run length, fault start and length, periods
+  rampMs: 2_592_000_000, // 30 days
+  lateByMs: 86_400_000, // one day
+  clockOffsetMs: 2_592_000_000, // 30 days either way
+  driftPerHourMs: 3_600_000, // an hour per hour either way
+} as const;
+
+function durationField(options: { min?: number; max?: number; signed?: boolean } = {}) {
+  return durationMs({
+    min: options.min ?? 0,
+    max: options.max ?? SCENARIO_LIMITS.spanMs,
+    ...(options.signed ? { signed: true } : {}),
   });
 }
 
@@ -66,11 +56,14 @@ const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const siteSchema = z
   .object({
-    name: z
-      .string()
-      .regex(SITE_NAME, 'expected a site name of letters, digits, ".", "_" or "-" (it becomes part of device ids)'),
-    devices: z.number().int().min(0).max(10_000_000),
-    labels: z.record(z.string(), z.string()).default({}),
+    name: stringField({
+      min: 1,
+      max: 100,
+      pattern: SITE_NAME,
+      patternMessage: 'expected a site name of letters, digits, ".", "_" or "-" (it becomes part of device ids)',
+    }),
+    devices: integerField({ min: 0, max: 10_000_000 }),
+    labels: z.record(stringField({ min: 1, max: 100 }), stringField({ max: 1_000 })).default({}),
   })
   .strict();
 
@@ -88,7 +81,7 @@ const profileSchema = z
   .partial()
   .strict();
 
-const metricName = z.enum(METRICS);
+const metricName = enumField(METRICS);
 
 /** Which devices a fault applies to. */
 const selection = {
@@ -119,8 +112,8 @@ const faultSchemas = [
       kind: z.literal('overheat'),
       ...selection,
       targetC: z.number().default(95),
-      ramp: durationField().default(120_000),
-      recover: durationField().optional(),
+      ramp: durationField({ max: SCENARIO_LIMITS.rampMs }).default(120_000),
+      recover: durationField({ max: SCENARIO_LIMITS.rampMs }).optional(),
     })
     .strict(),
   z
@@ -128,8 +121,8 @@ const faultSchemas = [
       kind: z.literal('freeze'),
       ...selection,
       targetC: z.number().default(2),
-      ramp: durationField().default(120_000),
-      recover: durationField().optional(),
+      ramp: durationField({ max: SCENARIO_LIMITS.rampMs }).default(120_000),
+      recover: durationField({ max: SCENARIO_LIMITS.rampMs }).optional(),
     })
     .strict(),
   z
@@ -165,8 +158,8 @@ const faultSchemas = [
     .object({
       kind: z.literal('clock-skew'),
       ...selection,
-      offset: durationField({ signed: true }),
-      driftPerHour: durationField({ signed: true }).default(0),
+      offset: durationField({ signed: true, max: SCENARIO_LIMITS.clockOffsetMs }),
+      driftPerHour: durationField({ signed: true, max: SCENARIO_LIMITS.driftPerHourMs }).default(0),
     })
     .strict(),
   z
@@ -176,7 +169,7 @@ const faultSchemas = [
       /** Share of the selected devices' readings that arrive late. */
       lateShare: z.number().gt(0).max(1),
       /** How late they arrive (emission is delayed; the timestamp is not). */
-      by: durationField({ min: 1 }),
+      by: durationField({ min: 1, max: SCENARIO_LIMITS.lateByMs }),
       metrics: z.array(metricName).min(1).optional(),
     })
     .strict(),
@@ -198,7 +191,7 @@ export const scenarioSchema = z
     /** Event time of the first report; default: now in real-time mode, DEFAULT_START_TIME otherwise. */
     startTime: startTimeField.optional(),
     /** How often each device reports its three metrics. */
-    interval: durationField({ min: 1 }).default(1_000),
+    interval: durationField({ min: 1, max: SCENARIO_LIMITS.intervalMs }).default(1_000),
     /** Event time covered by a run, unless --count/--duration say otherwise; absent: until stopped. */
     duration: durationField({ min: 1 }).optional(),
     fleet: z.object({ sites: z.array(siteSchema).min(1) }).strict(),
