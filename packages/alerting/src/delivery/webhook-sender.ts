@@ -1,9 +1,13 @@
 /**
  * The send stage's I/O: one HTTP POST to a receiver with undici, through a dedicated connection pool per
  * receiver (`connections` = the receiver's concurrency, so a slow receiver only exhausts its own pool).
- * The receiver's timeout bounds each phase of a request with undici's own timers (connecting, waiting
- * for the response headers, and each wait for body data), which cost nothing per request, unlike an
- * AbortSignal per request; `close()` destroys the pool, aborting requests in flight. Redirects are never followed (undici's
+ *
+ * The receiver's `timeout` is a hard deadline for the whole attempt: one AbortSignal per request covers
+ * connecting, sending, waiting for the headers and reading the body, so a receiver that answers 200 and
+ * then drips its body a byte at a time cannot hold a delivery past it (undici's per-phase timers stay as a
+ * first line). At most `MAX_RESPONSE_BODY_BYTES` of a response body are read (the start of it for the DLQ
+ * reason on failures); the rest is cancelled with the connection, so a 1 GB answer costs 64 KiB.
+ * `close()` destroys the pool, aborting requests in flight. Redirects are never followed (undici's
  * `request` does not follow them, and 3xx is reported as such); the SSRF guard runs for IP-literal hosts
  * before the request and for host names inside the socket's DNS lookup, so the connection goes exactly to
  * the addresses that were checked.
@@ -36,6 +40,8 @@ export interface WebhookSenderOptions {
 }
 
 const SNIPPET_BYTES = 256;
+/** Most bytes of a response body read before the rest is cancelled. */
+export const MAX_RESPONSE_BODY_BYTES = 65_536; // 64 KiB
 export const USER_AGENT = 'sensor-pipeline-alerting/0.1';
 
 export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSenderOptions = {}): WebhookSender {
@@ -63,12 +69,15 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
         const verdict = blockedLiteral(url.hostname);
         if (verdict) return { kind: 'error', error: new DestinationBlockedError(url.hostname, verdict) };
       }
+      // one deadline for the whole exchange: connect, request, headers and body
+      const signal = AbortSignal.timeout(receiver.timeoutMs);
       try {
         const res = await request(url, {
           method: 'POST',
           dispatcher: agent,
           headers: { ...fixedHeaders, ...headers },
           body,
+          signal,
         });
         const header = (name: string): string | undefined => {
           const value = res.headers[name];
@@ -76,9 +85,10 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
         };
         let bodySnippet: string | undefined;
         if (res.statusCode >= 200 && res.statusCode < 300) {
-          await res.body.dump();
+          // reads at most the cap, then cancels; rejects when the deadline passes first
+          await res.body.dump({ limit: MAX_RESPONSE_BODY_BYTES, signal });
         } else {
-          bodySnippet = await readSnippet(res.body);
+          bodySnippet = await readSnippet(res.body, signal);
         }
         return {
           kind: 'response',
@@ -102,9 +112,15 @@ export function createWebhookSender(receiver: ReceiverConfig, options: WebhookSe
   };
 }
 
-async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | undefined> {
+/** The start of a failure's body (leaving the loop cancels the rest); the status is what matters. */
+async function readSnippet(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const onAbort = (): void => body.destroy(signal.reason as Error);
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body) {
       chunks.push(chunk);
@@ -112,7 +128,9 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): P
       if (size >= SNIPPET_BYTES) break;
     }
   } catch {
-    // the status is what matters
+    // a body cut short or past the deadline: keep what came
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   const text = Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
   return text === '' ? undefined : text;
@@ -134,7 +152,10 @@ function toDeliveryError(err: unknown, closed: boolean, timeoutMs: number): Deli
   if (closed)
     return new DeliveryError('WEBHOOK_NETWORK', 'request aborted: shutting down', { retriable: true, cause: err });
   if ((code && TIMEOUT_CODES.has(code)) || (err as Error | undefined)?.name === 'TimeoutError') {
-    return new DeliveryError('WEBHOOK_TIMEOUT', `no response within ${timeoutMs} ms`, { retriable: true, cause: err });
+    return new DeliveryError('WEBHOOK_TIMEOUT', `no complete response within ${timeoutMs} ms`, {
+      retriable: true,
+      cause: err,
+    });
   }
   const causeCode = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
   return new DeliveryError('WEBHOOK_NETWORK', `${code ?? causeCode ?? 'network error'}: ${message}`, {

@@ -2,7 +2,8 @@
  * A webhook receiver for demos and tests: an HTTP server that verifies Standard Webhooks signatures
  * (401 for missing, bad or stale ones — default tolerance five minutes), prints each accepted alert as a
  * line (human or JSON), keeps counts (accepted, unique ids, duplicates, rejected) and answers `/healthz`
- * and `/stats`. Accepts POSTs on any path, so one sink can stand in for several receivers
+ * and `/stats`. A body over `maxBodyBytes` is answered 413 at once and the connection closed, without
+ * reading the rest. Accepts POSTs on any path, so one sink can stand in for several receivers
  * (`/webhook`, `/alertmanager`, ...). Started in-process by tests and the launcher, or by `alerting sink`.
  *
  * The human line (`<time> <path> <format> <STATUS> <severity> <rule> device=<id> ...`) is parsed by the
@@ -95,8 +96,13 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     readBody(req, maxBodyBytes).then(
       async (body) => {
         if (body === undefined) {
+          // answered at once, without reading the rest; the connection is closed so nothing more is read
           rejected += 1;
-          return json(413, { error: `body larger than ${maxBodyBytes} bytes` });
+          log?.warn({ path, maxBodyBytes }, 'refused a webhook body over the limit');
+          res
+            .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+            .end(JSON.stringify({ error: `body larger than ${maxBodyBytes} bytes` }), () => req.socket.destroy());
+          return;
         }
         const receivedAtMs = now();
         let verifiedId: string | undefined;
@@ -204,17 +210,34 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The request body as text, or `undefined` as soon as it is known to exceed `maxBytes` (a declared
+ * Content-Length over the limit, or the bytes read so far): reading stops there, so an endless chunked body
+ * costs at most the limit.
+ */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.pause();
+      resolve(undefined);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > maxBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
