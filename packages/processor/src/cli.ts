@@ -5,14 +5,17 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  asUsageError,
   ConfigError,
   createLogger,
   createMetricsRegistry,
+  exitStatusOf,
   kafkaSettingsFromEnv,
   onShutdown,
   parseDuration,
   startOpsServer,
   topicNamesFromEnv,
+  UsageError,
 } from '@sensor-pipeline/shared';
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
@@ -138,8 +141,14 @@ function main(): void {
 }
 
 function usageError(message: string): never {
-  console.error(`processor: ${message}\n\n${USAGE}`);
-  process.exit(2);
+  throw new UsageError(message);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  const usage = asUsageError(err);
+  if (!usage) throw err;
+  console.error(`processor: ${usage.message}\n\n${USAGE}`);
+  process.exit(exitStatusOf(usage));
+}
