@@ -1,0 +1,187 @@
+/**
+ * One processor instance run as the users run it: the built CLI (`node packages/processor/dist/cli.js`) as a
+ * child process with its own instance id, logs to a file per start, and its ops server on a free port
+ * (learned from its log) for `/readyz` and `/metrics`. The suite sends it real signals.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopicNames } from '@sensor-pipeline/shared';
+import type { DeliveryMode } from './chaos-options.js';
+
+export interface ProcessorProcessOptions {
+  readonly cli: string;
+  readonly instanceId: string;
+  readonly groupId: string;
+  readonly delivery: DeliveryMode;
+  readonly rulesFile: string;
+  readonly topics: TopicNames;
+  readonly bootstrapServers: string;
+  readonly commitIntervalMs: number;
+  /** 0 = the client's default. */
+  readonly sessionTimeoutMs: number;
+  readonly staticMembership: boolean;
+  /** Log files go here, `<instanceId>-<start>.log`. */
+  readonly logDir: string;
+}
+
+/** Every live child, so an interrupted suite can end them (see `killAllProcessors`). */
+const LIVE = new Set<ChildProcess>();
+
+/** SIGKILLs every processor this suite started that is still running (on Ctrl-C or a crash of the suite). */
+export function killAllProcessors(): void {
+  for (const child of LIVE) {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  }
+}
+
+export class ProcessorProcess {
+  private child: ChildProcess | undefined;
+  private starts = 0;
+  private logFile = '';
+  private metricsUrl: string | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  /** Exits the suite did not ask for (a crash, or a fatal error the service stopped on). */
+  unplannedExits = 0;
+  /** An unplanned exit not yet answered by a restart (the suite restarts it, as a supervisor would). */
+  needsRestart = false;
+  private expectingExit = false;
+  stopped = false;
+
+  constructor(readonly options: ProcessorProcessOptions) {}
+
+  get id(): string {
+    return this.options.instanceId;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get currentLog(): string {
+    return this.logFile;
+  }
+
+  start(): void {
+    const o = this.options;
+    this.starts += 1;
+    this.logFile = join(o.logDir, `${o.instanceId}-${this.starts}.log`);
+    this.metricsUrl = undefined;
+    this.expectingExit = false;
+    this.stopped = false;
+    this.needsRestart = false;
+    const out = openSync(this.logFile, 'a');
+    const args = [
+      o.cli,
+      '--rules',
+      o.rulesFile,
+      '--group-id',
+      o.groupId,
+      '--delivery',
+      o.delivery,
+      '--instance-id',
+      o.instanceId,
+      '--metrics-port',
+      '0',
+      '--commit-interval',
+      `${o.commitIntervalMs}ms`,
+      ...(o.staticMembership ? ['--static-membership'] : []),
+    ];
+    const child = spawn(process.execPath, args, {
+      env: {
+        ...process.env,
+        KAFKA_BOOTSTRAP_SERVERS: o.bootstrapServers,
+        READINGS_TOPIC: o.topics.readings,
+        ALERTS_TOPIC: o.topics.alerts,
+        STATS_TOPIC: o.topics.stats,
+        READINGS_DLQ_TOPIC: o.topics.readingsDlq,
+        ALERT_STATE_TOPIC: o.topics.alertState,
+        LOG_LEVEL: 'info',
+        ...(o.sessionTimeoutMs > 0 ? { KAFKA_CONFIG_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs) } : {}),
+      },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    this.child = child;
+    LIVE.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        LIVE.delete(child);
+        if (!this.expectingExit && !this.stopped) {
+          this.unplannedExits += 1;
+          this.needsRestart = true;
+        }
+        resolve();
+      }),
+    );
+  }
+
+  /** Sends a signal; SIGKILL and SIGTERM are expected to end the process. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.child || !this.running) return;
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') this.expectingExit = true;
+    this.child.kill(signal);
+  }
+
+  /** Resolves once the process has exited. */
+  waitExit(): Promise<void> {
+    return this.exited;
+  }
+
+  /** SIGTERM (after SIGCONT, in case it is stopped), then SIGKILL if it has not exited after `timeoutMs`. */
+  async stop(timeoutMs = 60_000): Promise<void> {
+    if (!this.running) return;
+    this.stopped = true;
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    const timedOut = await Promise.race([this.exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+    if (timedOut) {
+      this.signal('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  /** The ops server's URL, once the process has logged it. */
+  url(): string | undefined {
+    if (this.metricsUrl) return this.metricsUrl;
+    if (!existsSync(this.logFile)) return undefined;
+    for (const line of readFileSync(this.logFile, 'utf8').split('\n')) {
+      if (!line.includes('ops server listening')) continue;
+      try {
+        const url = (JSON.parse(line) as { url?: string }).url;
+        if (url) return (this.metricsUrl = url);
+      } catch {
+        // a partial line: try again later
+      }
+    }
+    return undefined;
+  }
+
+  /** `/readyz` answered 200. */
+  async ready(): Promise<boolean> {
+    const url = this.url();
+    if (!url || !this.running) return false;
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3_000) });
+      await res.body?.cancel();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The last lines of the current log, for failure messages. */
+  tail(lines = 15): string {
+    if (!existsSync(this.logFile)) return '(no log)';
+    return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

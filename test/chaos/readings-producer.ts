@@ -1,0 +1,77 @@
+/**
+ * Writes the workload's readings (Avro, key = deviceId) with the project's idempotent acks=all producer:
+ * a preloaded share at once, the rest at a steady rate in the background while faults happen. Per-partition
+ * order is the workload's order, so the processors see the same input as the oracle whatever the batching.
+ */
+import {
+  createLogger,
+  createProducer,
+  type KafkaJS,
+  type KafkaSettings,
+  type SensorReading,
+  sensorReadingCodec,
+} from '@sensor-pipeline/shared';
+
+const MAX_CHUNK = 1_000;
+
+export class ReadingsProducer {
+  private readonly codec = sensorReadingCodec();
+  private readonly producer: KafkaJS.Producer;
+  private disconnecting: Promise<void> | undefined;
+  /** Readings acknowledged so far. */
+  produced = 0;
+
+  constructor(
+    settings: KafkaSettings,
+    private readonly topic: string,
+  ) {
+    const logger = createLogger({ service: 'chaos-producer', level: process.env['LOG_LEVEL'] ?? 'error' });
+    this.producer = createProducer(settings, { logger, lingerMs: 5 });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /** Sends the readings as fast as acknowledgements come back. */
+  async send(readings: readonly SensorReading[]): Promise<void> {
+    for (let i = 0; i < readings.length; i += MAX_CHUNK) await this.sendChunk(readings.slice(i, i + MAX_CHUNK));
+  }
+
+  /**
+   * Sends the readings at about `ratePerS`, catching up after a stall (a broker outage holds acknowledgements
+   * back; the producer retries without losing or repeating anything). Resolves when all are acknowledged.
+   */
+  async sendAtRate(readings: readonly SensorReading[], ratePerS: number): Promise<void> {
+    const started = Date.now();
+    let next = 0;
+    while (next < readings.length) {
+      const due = Math.min(readings.length, Math.floor(((Date.now() - started) / 1_000) * ratePerS) + 1);
+      if (due <= next) {
+        await sleep(50);
+        continue;
+      }
+      const end = Math.min(due, next + MAX_CHUNK);
+      await this.sendChunk(readings.slice(next, end));
+      next = end;
+    }
+  }
+
+  /** Idempotent: the client must not be disconnected twice. */
+  async disconnect(): Promise<void> {
+    this.disconnecting ??= this.producer.disconnect().catch(() => undefined);
+    await this.disconnecting;
+  }
+
+  private async sendChunk(chunk: readonly SensorReading[]): Promise<void> {
+    await this.producer.send({
+      topic: this.topic,
+      messages: chunk.map((r) => ({ key: r.deviceId, value: this.codec.encode(r) })),
+    });
+    this.produced += chunk.length;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
