@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PipelineError, StartupError } from '@sensor-pipeline/shared';
 import type { ServiceSpec } from '../pipeline-services.js';
 
 export interface ExitStatus {
@@ -23,15 +24,13 @@ export interface StopResult {
   readonly ms: number;
 }
 
-export class ServiceNotReadyError extends Error {
-  readonly code = 'SERVICE_NOT_READY';
-  readonly retriable = false;
+export class ServiceNotReadyError extends PipelineError {
+  override readonly name = 'ServiceNotReadyError';
   constructor(
     readonly service: string,
     message: string,
   ) {
-    super(message);
-    this.name = 'ServiceNotReadyError';
+    super('SERVICE_NOT_READY', message, { retriable: false });
   }
 }
 
@@ -76,9 +75,9 @@ export class ServiceProcess {
 
   /** Spawns the service. `node` in the spec is this Node.js binary. */
   start(): void {
-    if (this.child) throw new Error(`${this.spec.name} was already started`);
+    if (this.child) throw new StartupError(`${this.spec.name} was already started`);
     const [command, ...args] = this.spec.command;
-    if (!command) throw new Error(`${this.spec.name} has an empty command`);
+    if (!command) throw new StartupError(`${this.spec.name} has an empty command`);
     const out = openSync(this.logFile, 'a');
     try {
       this.child = spawn(command === 'node' ? process.execPath : command, args, {
