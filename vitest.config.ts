@@ -19,7 +19,7 @@ const dirOf = (name: string) => (name === 'infra' ? 'infra' : `packages/${name}`
 const kafkaGlobalSetup = fileURLToPath(new URL('./test/kafka-global-setup.ts', import.meta.url));
 const unitTierGuard = fileURLToPath(new URL('./test/unit-tier-guard.ts', import.meta.url));
 
-export default defineConfig({
+const config = defineConfig({
   resolve: { conditions: ['source'] },
   test: {
     reporters: ['default', 'json'],
@@ -65,3 +65,18 @@ export default defineConfig({
     ]),
   },
 });
+
+/** The fault-injection suite's CI subset (test/chaos): it starts and restarts a broker of its own. */
+config.test?.projects?.push({
+  resolve: { conditions: ['source'] },
+  test: {
+    name: 'chaos:e2e',
+    root: 'test/chaos',
+    include: ['**/*.e2e.test.ts'],
+    testTimeout: 1_800_000,
+    hookTimeout: 300_000,
+    fileParallelism: false,
+  },
+});
+
+export default config;
