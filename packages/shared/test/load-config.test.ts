@@ -15,6 +15,7 @@ import {
   loadConfigFile,
   MAX_CONFIG_BYTES,
   MAX_GLOB_LENGTH,
+  MAX_YAML_FLOW_DEPTH,
   numberField,
   parseConfig,
   parseDuration,
@@ -215,6 +216,19 @@ describe('hostile and broken files', () => {
     expect(refusal(file('surrogate.yaml', Buffer.from([0x61, 0x3a, 0x20, 0xed, 0xa0, 0x80]))).message).toContain(
       'byte 0xed at offset 3',
     );
+  });
+
+  it('refuses collections nested absurdly deep, at the first one too deep', () => {
+    const deep = file('deep.yaml', `a: 1\nb: ${'['.repeat(500_000)}${']'.repeat(500_000)}\n`);
+    const err = refusal(deep);
+    expect(err.issues[0]).toMatchObject({ line: 2, column: 4 + MAX_YAML_FLOW_DEPTH });
+    expect(err.message).toContain(`collections nested more than ${MAX_YAML_FLOW_DEPTH} deep`);
+    // brackets in comments, quotes and globs are not nesting
+    const sane = file(
+      'sane.yaml',
+      `# ${'['.repeat(2_000)}\nq: "${'{'.repeat(2_000)}"\ng: site-[a${'['.repeat(10)}\nl: [[1], {a: [2]}]\n`,
+    );
+    expect(loadConfigFile(sane, z.unknown())).toMatchObject({ l: [[1], { a: [2] }] });
   });
 
   it('reads UTF-8 with a byte order mark and multi-byte characters', () => {

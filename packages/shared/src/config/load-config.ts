@@ -21,6 +21,8 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 export const MAX_CONFIG_BYTES = 1_048_576; // 1 MiB
 /** Most alias expansions a config file may need (YAML anchors `&a` used as `*a`); more is an alias bomb. */
 export const MAX_YAML_ALIAS_COUNT = 100;
+/** Deepest nesting of `[`/`{` collections: a file of 500,000 `[` takes the YAML parser seconds, then its stack. */
+export const MAX_YAML_FLOW_DEPTH = 1_000;
 
 export interface LoadConfigOptions {
   /** Variables for `${VAR}`; defaults to `process.env`. */
@@ -167,6 +169,17 @@ export function parseConfig<S extends z.ZodType>(
 ): z.output<S> {
   const env = options.env ?? process.env;
   const lineCounter = new LineCounter();
+  const deep = flowDepthOverflow(text, MAX_YAML_FLOW_DEPTH);
+  if (deep !== undefined) {
+    throw new ConfigError([
+      {
+        file,
+        line: text.slice(0, deep).split('\n').length,
+        column: deep - text.lastIndexOf('\n', deep - 1),
+        message: `invalid YAML: collections nested more than ${MAX_YAML_FLOW_DEPTH} deep`,
+      },
+    ]);
+  }
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -274,6 +287,35 @@ function toData(
       { cause: err },
     );
   }
+}
+
+/**
+ * Offset of the first `[` or `{` nested deeper than `limit`, or undefined. A linear scan that skips comments
+ * and quoted text (a quote never spans lines here: at worst the scan undercounts, it never refuses a sane file).
+ */
+function flowDepthOverflow(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      quote = undefined;
+    } else if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\n')) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end - 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > limit) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /** `receivers[0].url` */
