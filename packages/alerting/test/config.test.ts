@@ -334,6 +334,28 @@ describe('alerting config', () => {
     ]);
   });
 
+  it('says what each choice and switch allows', async () => {
+    const yaml = [
+      'receivers:',
+      '  - name: hooks',
+      '    url: https://hooks.example.com/',
+      '    format: xml',
+      '    allowPrivateNetwork: maybe',
+      'route:',
+      '  receiver: hooks',
+      '  routes:',
+      '    - match: { status: pending }',
+      '      continue: 1',
+      '',
+    ].join('\n');
+    expect(await problems(yaml)).toEqual([
+      'alerting.yaml:4:13 receivers[0].format: expected one of native, alertmanager, slack, got "xml"',
+      'alerting.yaml:5:26 receivers[0].allowPrivateNetwork: expected true or false, got "maybe"',
+      'alerting.yaml:9:24 route.routes[0].match.status: expected FIRING or RESOLVED, or a list of them, got "pending"',
+      'alerting.yaml:10:17 route.routes[0].continue: expected true or false, got 1',
+    ]);
+  });
+
   it('refuses an invalid glob in a route', async () => {
     const yaml = [
       'receivers:',

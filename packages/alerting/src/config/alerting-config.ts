@@ -20,6 +20,7 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import {
   booleanField,
   ConfigError,
+  describeInput,
   durationMs,
   enumField,
   globList,
@@ -202,11 +203,11 @@ const receiverSchema = z.strictObject({
   allowPrivateNetwork: booleanField().default(false),
 });
 
+const STATUSES = ['FIRING', 'RESOLVED', 'firing', 'resolved'] as const;
 const statusField = z
-  .union([
-    z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved']),
-    z.array(z.enum(['FIRING', 'RESOLVED', 'firing', 'resolved'])).min(1),
-  ])
+  .union([enumField(STATUSES), z.array(enumField(STATUSES)).min(1, 'expected at least one status')], {
+    error: (issue) => `expected FIRING or RESOLVED, or a list of them, got ${describeInput(issue.input)}`,
+  })
   .transform((v) => (Array.isArray(v) ? v : [v]).map((s) => s.toUpperCase()));
 
 const matchSchema = z.strictObject({
