@@ -139,6 +139,13 @@ describe('loadConfig messages', () => {
     expect(err.message).toContain('service.name: expected string, got number');
   });
 
+  it("says what was given where zod only says 'Invalid input'", () => {
+    const Either = z.strictObject({ mode: z.union([z.literal('a'), z.number()]) });
+    expect(() => parseConfig('mode: b\n', 'e.yaml', Either, { env: {} })).toThrow(
+      'e.yaml:1:7 mode: not a valid value here, got "b"',
+    );
+  });
+
   it('suggests the right key inside lists too', () => {
     const err = errorOf(
       'service:\n  name: a\n  port: 1\nreceivers:\n  - name: x\n    url: http://x.example\n    secrte: y\n',

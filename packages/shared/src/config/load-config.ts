@@ -16,6 +16,7 @@ import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from '
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { describeInput } from './config-fields.js';
 
 /** Largest config file read, in bytes: config files are small; anything bigger is the wrong file. */
 export const MAX_CONFIG_BYTES = 1_048_576; // 1 MiB
@@ -349,6 +350,10 @@ function describe(issue: z.core.$ZodIssue): string {
               ? 'not a number'
               : typeof input;
     return `expected ${issue.expected}, got ${got}`;
+  }
+  if (issue.message === 'Invalid input') {
+    // zod's bare default (e.g. a union none of whose options fit): at least say what was given
+    return `not a valid value here, got ${describeInput((issue as { input?: unknown }).input)}`;
   }
   return issue.message;
 }
