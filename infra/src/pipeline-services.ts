@@ -65,7 +65,7 @@ export interface Deployment {
   readonly ports: ServicePorts;
   /** How one service reaches another's ports: 127.0.0.1 locally, the compose service name in compose. */
   readonly hostOf: (service: ServiceName) => string;
-  /** Where the sink listens: 127.0.0.1 locally (nothing outside the machine reaches it), 0.0.0.0 in a container. */
+  /** Where the sink and the ops servers listen (OPS_HOST): 127.0.0.1 locally, 0.0.0.0 in a container. */
   readonly listenHost: string;
   /** The webhook signing secret's value (`whsec_...`), or a `${SINK_SECRET}` reference in compose. */
   readonly sinkSecret: string;
@@ -141,6 +141,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       env: {
         ...kafka,
         METRICS_PORT: String(ports.alertingOps),
+        OPS_HOST: d.listenHost,
         SINK_SECRET: d.sinkSecret,
         SINK_URL: sinkUrl,
         ...topicEnv(d.topics, alertingTopics),
@@ -161,6 +162,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       env: {
         ...kafka,
         METRICS_PORT: String(ports.processorOps),
+        OPS_HOST: d.listenHost,
         RULES_FILE: CONFIG_FILES.rules,
         PROCESSOR_GROUP_ID: processorGroup,
         // window stats for dashboards and `sensor-pipeline tail stats`: at most one per sensor and window per 10 s of event time
@@ -191,7 +193,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
         String(ports.simulatorOps),
         ...(d.simulatorArgs ?? []),
       ],
-      env: { ...kafka, ...topicEnv(d.topics, simulatorTopics) },
+      env: { ...kafka, OPS_HOST: d.listenHost, ...topicEnv(d.topics, simulatorTopics) },
       opsPort: ports.simulatorOps,
       readyPath: '/readyz',
       metrics: true,

@@ -2,6 +2,10 @@
  * The operations endpoint every service exposes: `/healthz` (the process is alive and its event loop
  * turns), `/readyz` (it is doing its job: connected, assigned, caught up enough — as the service defines),
  * and Prometheus `/metrics`. Plain `node:http`; nothing else listens on this port.
+ *
+ * It binds to loopback (127.0.0.1) unless told otherwise — by the `host` option, else the `OPS_HOST`
+ * environment variable — so metrics and readiness are not published on every interface by accident.
+ * Containers set `OPS_HOST=0.0.0.0` inside their own network (infra/docker-compose.yml).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +18,18 @@ export interface ReadinessReport {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** Where an ops server listens when neither `host` nor `OPS_HOST` says: loopback only. */
+export const DEFAULT_OPS_HOST = '127.0.0.1';
+/** The environment variable that chooses the ops servers' address (e.g. `0.0.0.0` in a container). */
+export const OPS_HOST_ENV = 'OPS_HOST';
+
 export interface OpsServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
+  /** Address to bind; default `OPS_HOST` from `env`, else 127.0.0.1. */
   readonly host?: string;
+  /** Where `OPS_HOST` is read; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly registry: Registry;
   readonly logger: Logger;
   /** Asked on every `/readyz`. Defaults to not ready until `setReady(true)`. */
@@ -26,6 +38,8 @@ export interface OpsServerOptions {
 
 export interface OpsServer {
   readonly port: number;
+  /** The address it is bound to. */
+  readonly host: string;
   readonly url: string;
   setReady(ready: boolean, details?: Record<string, unknown>): void;
   close(): Promise<void>;
@@ -39,8 +53,18 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
+/** The address an ops server binds: the `host` option, else a non-empty `OPS_HOST`, else 127.0.0.1. */
+export function opsHost(
+  host: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const fromEnv = env[OPS_HOST_ENV]?.trim();
+  return host ?? (fromEnv ? fromEnv : DEFAULT_OPS_HOST);
+}
+
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const log = options.logger.child({ component: 'ops-server' });
+  const host = opsHost(options.host, options.env);
   let manual: ReadinessReport = { ready: false, details: { reason: 'starting' } };
   const readiness = options.readiness ?? (() => manual);
 
@@ -74,16 +98,17 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
-  log.info({ url }, 'ops server listening (/healthz, /readyz, /metrics)');
+  const { port, address } = server.address() as AddressInfo;
+  const url = `http://${urlHost(address)}:${port}`;
+  log.info({ url, host: address }, 'ops server listening (/healthz, /readyz, /metrics)');
   return {
     port,
+    host: address,
     url,
     setReady(ready, details) {
       manual = { ready, ...(details ? { details } : {}) };
@@ -94,4 +119,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         server.closeAllConnections();
       }),
   };
+}
+
+/** A host for this machine's own URL to the server: wildcards become loopback, IPv6 gets brackets. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
 }
