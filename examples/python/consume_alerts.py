@@ -6,8 +6,10 @@ single-object encoding:
 
     C3 01 | 8-byte little-endian CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form | Avro binary body
 
-This reader checks the two marker bytes, compares the fingerprint with the one it computes from the .avsc
-file, and decodes the body with fastavro. The record key is the deviceId (UTF-8), so one device's alerts
+This reader refuses records larger than --max-record-bytes (default 1 MiB, the pipeline's own limit), checks
+the two marker bytes, compares the fingerprint with the one it computes from the .avsc file, and decodes the
+body with fastavro, which stops at the end of the bytes (EOFError) whatever lengths or counts a record claims.
+A record that fails any of these is reported on stderr with its topic, partition and offset, and skipped. The record key is the deviceId (UTF-8), so one device's alerts
 come in order. Delivery is at least once: a redelivered alert carries the same `eventId`, so deduplicate
 on it (done below). The topic is read with isolation.level=read_committed, which also makes this reader
 exactly-once-safe when the processor writes alerts in Kafka transactions.
@@ -39,6 +41,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "packages" / "shared" / "schemas" / "alert.avsc"
 MAGIC = b"\xc3\x01"
 HEADER_BYTES = 10
+MAX_RECORD_BYTES = 1_048_576  # 1 MiB, as the pipeline's own readers
 
 # --- CRC-64-AVRO (Rabin) fingerprint, exactly as the Avro specification defines it -----------------------
 EMPTY = 0xC15D213AA4D7A795
@@ -61,7 +64,8 @@ def rabin_fingerprint(data: bytes) -> bytes:
 class AlertDecoder:
     """Decodes single-object-encoded Alerts written with the schema in `schema_file`."""
 
-    def __init__(self, schema_file: Path) -> None:
+    def __init__(self, schema_file: Path, max_record_bytes: int = MAX_RECORD_BYTES) -> None:
+        self.max_record_bytes = max_record_bytes
         raw = json.loads(schema_file.read_text(encoding="utf-8"))
         self.schema = fastavro.parse_schema(raw)
         canonical = fastavro.schema.to_parsing_canonical_form(raw)
@@ -70,6 +74,8 @@ class AlertDecoder:
     def decode(self, value: bytes | None) -> dict[str, Any]:
         if not value:
             raise ValueError("empty record value")
+        if len(value) > self.max_record_bytes:
+            raise ValueError(f"record is {len(value)} bytes, larger than the {self.max_record_bytes}-byte limit")
         if len(value) < HEADER_BYTES or value[:2] != MAGIC:
             hint = " (Confluent Schema Registry framing?)" if value[:1] == b"\x00" else ""
             raise ValueError(f"not Avro single-object encoding: starts with {value[:2].hex()}{hint}")
@@ -104,9 +110,14 @@ def main() -> int:
     parser.add_argument("--max", type=int, help="stop after this many alerts")
     parser.add_argument("--timeout", type=float, help="stop after this many seconds")
     parser.add_argument("--schema", type=Path, default=SCHEMA_FILE, help="the Alert .avsc file")
+    parser.add_argument(
+        "--max-record-bytes", type=int, default=MAX_RECORD_BYTES, help="skip records larger than this (bytes)"
+    )
     args = parser.parse_args()
+    if args.max_record_bytes < 1:
+        parser.error("--max-record-bytes must be a positive number of bytes")
 
-    decoder = AlertDecoder(args.schema)
+    decoder = AlertDecoder(args.schema, args.max_record_bytes)
     consumer = Consumer(
         {
             "bootstrap.servers": args.bootstrap_servers,
@@ -144,7 +155,11 @@ def main() -> int:
                 alert = decoder.decode(msg.value())
             except Exception as err:  # a bad record is reported and skipped, never fatal
                 failed += 1
-                print(f"skipping {msg.topic()}[{msg.partition()}]@{msg.offset()}: {err}", file=sys.stderr)
+                if isinstance(err, EOFError):  # fastavro reached the end of the bytes before the value's end
+                    reason = "the Avro body ends before the value does (truncated, or a length or count too large)"
+                else:
+                    reason = str(err) or type(err).__name__
+                print(f"skipping {msg.topic()}[{msg.partition()}]@{msg.offset()}: {reason}", file=sys.stderr)
                 continue
             if alert["eventId"] in seen:
                 duplicates += 1

@@ -1,7 +1,9 @@
 /**
  * Subscribe to the sensor pipeline's alerts from TypeScript with `@sensor-pipeline/shared`: its Kafka
  * consumer factory (librdkafka, read_committed, no auto-commit) and `alertCodec()`, which checks the Avro
- * single-object header (C3 01 + the schema fingerprint) and decodes the body into a typed `Alert`.
+ * single-object header (C3 01 + the schema fingerprint) and decodes the body into a typed `Alert`. Its
+ * decoding is bounded: records over 1 MiB (`maxRecordBytes`), or whose lengths or counts claim more than
+ * their bytes hold, come back as a coded `DecodeError` at once and are skipped with a message.
  *
  * Alerts are keyed by deviceId, so one device's alerts arrive in order. Delivery is at least once: a
  * redelivered alert carries the same `eventId`, so deduplicate on it (done below). Offsets are committed
