@@ -14,7 +14,10 @@ import { chaosScenarios } from './chaos-scenarios.js';
 import { compareAlerts, verdict } from './compare-alerts.js';
 import { runChaos } from './run-chaos.js';
 
-const CLI = resolve(import.meta.dirname, '../../packages/processor/dist/cli.js');
+/** CHAOS_PROCESSOR_CLI runs another build (e.g. an older one, to see what the suite catches). */
+const CLI = resolve(
+  process.env['CHAOS_PROCESSOR_CLI'] ?? `${import.meta.dirname}/../../packages/processor/dist/cli.js`,
+);
 const CI_SUBSET = ['sigkill-alo', 'sigkill-eos', 'broker-restart-alo'];
 
 describe('fault injection (CI subset)', () => {

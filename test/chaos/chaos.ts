@@ -28,11 +28,12 @@ const USAGE = `usage: pnpm chaos [options]
   --rate N                  readings/s produced alongside the faults (default ${DEFAULT_CHAOS_OPTIONS.produceRatePerS})
   --session-timeout-ms N    processors' consumer session timeout; 0 = client default (default ${DEFAULT_CHAOS_OPTIONS.sessionTimeoutMs})
   --static-membership       pass --static-membership to the processors
-  --processor-cli FILE      the processor CLI to run (default packages/processor/dist/cli.js)
+  --processor-cli FILE      the processor CLI to run (env CHAOS_PROCESSOR_CLI, default packages/processor/dist/cli.js)
   --run-dir DIR             logs, broker data and report.json (default a new directory under ${tmpdir()})
   -h, --help
 
-Build first (pnpm build): the processors are packages/processor/dist/cli.js.`;
+Build first (pnpm build): the processors are packages/processor/dist/cli.js.
+CHAOS_LOG_LEVEL=warn shows the suite's own Kafka clients' logs (silent by default).`;
 
 async function main(): Promise<number> {
   let values;
@@ -98,7 +99,9 @@ async function main(): Promise<number> {
       runDir: resolve(
         values['run-dir'] ?? join(tmpdir(), `sensor-pipeline-chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`),
       ),
-      processorCli: resolve(values['processor-cli'] ?? join(REPO, 'packages/processor/dist/cli.js')),
+      processorCli: resolve(
+        values['processor-cli'] ?? process.env['CHAOS_PROCESSOR_CLI'] ?? join(REPO, 'packages/processor/dist/cli.js'),
+      ),
       progress: (line) => console.log(`[chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),
     };
   } catch (err) {

@@ -25,7 +25,10 @@ export interface OffsetGap {
 }
 
 export class KafkaProbe {
-  private readonly logger: Logger = createLogger({ service: 'chaos', level: process.env['LOG_LEVEL'] ?? 'error' });
+  private readonly logger: Logger = createLogger({
+    service: 'chaos-probe',
+    level: process.env['CHAOS_LOG_LEVEL'] ?? 'silent',
+  });
   private readonly alerts = alertCodec();
 
   constructor(private readonly bootstrapServers: string) {}

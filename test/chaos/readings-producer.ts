@@ -25,7 +25,8 @@ export class ReadingsProducer {
     settings: KafkaSettings,
     private readonly topic: string,
   ) {
-    const logger = createLogger({ service: 'chaos-producer', level: process.env['LOG_LEVEL'] ?? 'error' });
+    // the client logs every refused connection while the broker is down on purpose: quiet unless asked
+    const logger = createLogger({ service: 'chaos-producer', level: process.env['CHAOS_LOG_LEVEL'] ?? 'silent' });
     this.producer = createProducer(settings, { logger, lingerMs: 5 });
   }
 
