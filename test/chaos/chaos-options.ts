@@ -21,6 +21,8 @@ export interface ChaosOptions {
   readonly sessionTimeoutMs: number;
   /** Passed to the processors' --commit-interval. */
   readonly commitIntervalMs: number;
+  /** Busy processes run alongside the scenarios (0 = none): the timing-dependent faults show under load. */
+  readonly cpuLoad: number;
   /** Pass --static-membership to the processors (once the CLI has it). */
   readonly staticMembership: boolean;
   /** Last-resort deadline for one wait on a condition (readiness, progress, a member leaving). */
@@ -45,6 +47,7 @@ export const DEFAULT_CHAOS_OPTIONS = {
   sessionTimeoutMs: 10_000, // ten seconds: a killed member is noticed quickly, and the zombie case stays short
   commitIntervalMs: 500,
   staticMembership: false,
+  cpuLoad: 0,
   waitTimeoutMs: 180_000, // three minutes
   settleTimeoutMs: 180_000, // three minutes
 } as const satisfies Partial<ChaosOptions>;

@@ -11,6 +11,7 @@ import { killAllBrokers } from './chaos-broker.js';
 import { type ChaosOptions, DEFAULT_CHAOS_OPTIONS } from './chaos-options.js';
 import { formatReport } from './chaos-report.js';
 import { type ChaosScenario, chaosScenarios } from './chaos-scenarios.js';
+import { stopAllCpuLoad } from './cpu-load.js';
 import { killAllProcessors } from './processor-process.js';
 import { runChaos } from './run-chaos.js';
 
@@ -27,6 +28,7 @@ const USAGE = `usage: pnpm chaos [options]
   --seconds N               event-time seconds of the workload (default ${DEFAULT_CHAOS_OPTIONS.workloadSeconds})
   --rate N                  readings/s produced alongside the faults (default ${DEFAULT_CHAOS_OPTIONS.produceRatePerS})
   --session-timeout-ms N    processors' consumer session timeout; 0 = client default (default ${DEFAULT_CHAOS_OPTIONS.sessionTimeoutMs})
+  --cpu-load N              N busy processes alongside the scenarios, to run them on a loaded machine (default 0)
   --static-membership       pass --static-membership to the processors
   --processor-cli FILE      the processor CLI to run (env CHAOS_PROCESSOR_CLI, default packages/processor/dist/cli.js)
   --run-dir DIR             logs, broker data and report.json (default a new directory under ${tmpdir()})
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
         rate: { type: 'string' },
         'session-timeout-ms': { type: 'string' },
         'static-membership': { type: 'boolean', default: false },
+        'cpu-load': { type: 'string' },
         'run-dir': { type: 'string' },
         'processor-cli': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -96,6 +99,7 @@ async function main(): Promise<number> {
       produceRatePerS: int('rate', values.rate, DEFAULT_CHAOS_OPTIONS.produceRatePerS, 1),
       sessionTimeoutMs: int('session-timeout-ms', values['session-timeout-ms'], DEFAULT_CHAOS_OPTIONS.sessionTimeoutMs),
       staticMembership: values['static-membership'],
+      cpuLoad: int('cpu-load', values['cpu-load'], 0),
       runDir: resolve(
         values['run-dir'] ?? join(tmpdir(), `sensor-pipeline-chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`),
       ),
@@ -127,6 +131,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.error(`chaos: ${signal}: ending the processors and the broker this run started`);
     killAllProcessors();
     killAllBrokers();
+    stopAllCpuLoad();
     process.exit(130);
   });
 }
@@ -135,6 +140,9 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error('chaos: the suite itself failed', err);
+    killAllProcessors();
+    killAllBrokers();
+    stopAllCpuLoad();
     process.exit(1);
   },
 );

@@ -10,6 +10,7 @@ import type { ChaosOptions, DeliveryMode } from './chaos-options.js';
 import { type Oracle, runOracle } from './chaos-oracle.js';
 import type { ChaosScenario } from './chaos-scenarios.js';
 import { chaosWorkload } from './chaos-workload.js';
+import { startCpuLoad } from './cpu-load.js';
 import { KafkaProbe } from './kafka-probe.js';
 import { runScenario, type ScenarioEnvironment, type ScenarioResult } from './run-scenario.js';
 
@@ -23,6 +24,8 @@ export async function runChaos(options: ChaosOptions, scenarios: readonly ChaosS
   mkdirSync(options.runDir, { recursive: true });
   const brokerDir = join(options.runDir, 'broker');
   const broker = await ChaosBroker.start(brokerDir, options.progress);
+  const stopLoad = startCpuLoad(options.cpuLoad);
+  if (options.cpuLoad > 0) options.progress(`${options.cpuLoad} busy process(es) load the machine during the run`);
   const results: ScenarioResult[] = [];
   const oracles = new Map<DeliveryMode, Oracle>();
   const reportFile = join(options.runDir, 'report.json');
@@ -68,6 +71,7 @@ export async function runChaos(options: ChaosOptions, scenarios: readonly ChaosS
       writeFileSync(reportFile, `${JSON.stringify({ seed: options.seed, results }, null, 2)}\n`);
     }
   } finally {
+    stopLoad();
     await broker.stop();
     rmSync(join(brokerDir, 'logs'), { recursive: true, force: true });
   }
