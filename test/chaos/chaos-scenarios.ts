@@ -92,8 +92,7 @@ const SHAPES: readonly ScenarioShape[] = [
       const a = await ctx.start('a');
       const [addAt, removeAt] = ctx.points(2, 0.25, 0.75);
       await ctx.waitProgress(addAt!);
-      ctx.note('adding instance b (scale out)');
-      await ctx.start('b');
+      await ctx.scaleOut('b');
       await ctx.waitMembers(2);
       await ctx.waitProgress(removeAt!);
       await ctx.remove(a);

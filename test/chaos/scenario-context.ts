@@ -17,6 +17,7 @@ export class ScenarioContext {
   readonly faults: string[] = [];
   private readonly supervisor: NodeJS.Timeout;
   private restartsBySupervisor = 0;
+  private committedAtLastFault = -1;
 
   constructor(
     readonly name: string,
@@ -71,33 +72,45 @@ export class ScenarioContext {
   /** Sends `signal` and, when it ends the process, starts it again with the same instance id. */
   async signalAndRestart(instance: ProcessorProcess, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     const committed = await this.committed();
-    this.fault(`${signal} instance ${instance.id} (pid ${instance.pid}) at ${committed} committed`);
+    this.fault(`${signal} instance ${instance.id} (pid ${instance.pid}) at ${committed} committed`, committed);
     instance.signal(signal);
     await instance.waitExit();
     await this.start(instance.id);
     this.note(`instance ${instance.id} restarted and ready (pid ${instance.pid})`);
   }
 
+  /** Adds an instance to the group mid-stream (scale out) and waits until it is ready. */
+  async scaleOut(instanceId: string): Promise<ProcessorProcess> {
+    const committed = await this.committed();
+    this.fault(`instance ${instanceId} added (scale out) at ${committed} committed`, committed);
+    return this.start(instanceId);
+  }
+
   /** Ends an instance for good with SIGTERM (scale in). */
   async remove(instance: ProcessorProcess): Promise<void> {
-    this.fault(`SIGTERM instance ${instance.id} for good (scale in) at ${await this.committed()} committed`);
+    const committed = await this.committed();
+    this.fault(`SIGTERM instance ${instance.id} for good (scale in) at ${committed} committed`, committed);
     await instance.stop();
   }
 
   /** Freezes an instance with SIGSTOP. */
   async freeze(instance: ProcessorProcess): Promise<void> {
-    this.fault(`SIGSTOP instance ${instance.id} (pid ${instance.pid}) at ${await this.committed()} committed`);
+    const committed = await this.committed();
+    this.fault(`SIGSTOP instance ${instance.id} (pid ${instance.pid}) at ${committed} committed`, committed);
     instance.signal('SIGSTOP');
   }
 
   async thaw(instance: ProcessorProcess): Promise<void> {
-    this.fault(`SIGCONT instance ${instance.id} at ${await this.committed()} committed`);
+    const committed = await this.committed();
+    this.fault(`SIGCONT instance ${instance.id} at ${committed} committed`, committed);
     instance.signal('SIGCONT');
   }
 
   async restartBroker(how: 'clean' | 'kill -9'): Promise<void> {
+    const committed = await this.committed();
     this.fault(
-      `broker ${how === 'clean' ? 'clean restart' : 'kill -9 and restart'} at ${await this.committed()} committed`,
+      `broker ${how === 'clean' ? 'clean restart' : 'kill -9 and restart'} at ${committed} committed`,
+      committed,
     );
     if (how === 'clean') await this.broker.restart();
     else await this.broker.killAndRestart();
@@ -109,13 +122,22 @@ export class ScenarioContext {
     return Array.from({ length: n }, () => this.random.between(from, to)).sort((a, b) => a - b);
   }
 
-  /** Waits until the group has committed at least `share` of the workload's readings. */
+  /**
+   * Waits until the group has committed at least `share` of the workload's readings, and more than when the
+   * last fault was injected (unless everything is committed): each fault then hits an instance that holds
+   * partitions and has done work since the previous one, not one still waiting for its assignment.
+   */
   async waitProgress(share: number): Promise<number> {
     const target = Math.floor(share * this.totalReadings);
-    return this.waitFor(`the group to commit ${target} of ${this.totalReadings} readings`, async () => {
-      const committed = await this.committed();
-      return committed >= target ? committed : undefined;
-    });
+    const after = this.committedAtLastFault;
+    return this.waitFor(
+      `the group to commit ${target} of ${this.totalReadings} readings (and more than ${after})`,
+      async () => {
+        const committed = await this.committed();
+        const moved = committed > after || committed >= this.totalReadings;
+        return committed >= target && moved ? committed : undefined;
+      },
+    );
   }
 
   /** Waits until the broker counts exactly `n` members in the group. */
@@ -142,7 +164,8 @@ export class ScenarioContext {
     await Promise.all([...this.instances.values()].map((p) => p.stop()));
   }
 
-  private fault(description: string): void {
+  private fault(description: string, committed: number): void {
+    this.committedAtLastFault = Math.max(this.committedAtLastFault, committed);
     this.faults.push(description);
     this.note(description);
   }
