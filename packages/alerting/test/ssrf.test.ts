@@ -77,6 +77,10 @@ describe('blockedDestination', () => {
   it('checks IP literals directly and every resolved address of a name', async () => {
     expect(await blockedDestination('127.0.0.1')).toMatchObject({ range: 'loopback' });
     expect(await blockedDestination('8.8.8.8')).toBeUndefined();
+    // as a URL gives it: the IPv4-translated form of 127.0.0.1, in brackets
+    expect(await blockedDestination(new URL('http://[::ffff:0:7f00:1]:9000/').hostname)).toMatchObject({
+      range: 'loopback',
+    });
     expect(await blockedDestination('hooks.example', async () => ['93.184.216.34', '10.0.0.5'])).toMatchObject({
       address: '10.0.0.5',
       range: 'private',
