@@ -1,213 +1,176 @@
 /**
- * Benchmark (not a test): processor throughput draining a pre-loaded topic, next to the rate at which the
- * same Kafka client merely consumes and decodes the same topic, in the same run.
+ * Benchmark (not a test): the processor's throughput draining a loaded topic, side by side in one run with
+ * what the same machine and broker do on the same records:
+ *   - raw floor: the lower-level client merely consuming and decoding (`KafkaConsumer.consume(1000)` + the codec);
+ *   - KafkaJS floor: the client's KafkaJS-compatible layer merely consuming and decoding (`eachBatch`);
+ *   - processor: ProcessorService with the rules file (per-sensor windows, rules, alerts, commits);
+ *   - Python peer: a single-threaded confluent-kafka + fastavro consumer doing the same windows and threshold
+ *     rules (peers/python_peer.py; its venv is created under .bench/ on first use).
+ * Each path drains the whole topic with a consumer group of its own, in a process of its own: readings/s from
+ * its first record to its last, CPU seconds over that span, peak RSS. Rounds repeat the four in turn.
  *
- *   node infra/dist/cli.js start                      # a broker at 127.0.0.1:9092 (or set KAFKA_BOOTSTRAP_SERVERS)
- *   npx tsx packages/processor/bench/processor-throughput.bench.ts [--readings 2000000] [--devices 10000] [--rules config/rules.yaml]
+ *   node infra/dist/cli.js start      # a broker at 127.0.0.1:9092 (or set KAFKA_BOOTSTRAP_SERVERS)
+ *   npx tsx --conditions=source packages/processor/bench/processor-throughput.bench.ts \
+ *     [--readings 1000000] [--devices 10000] [--partitions 6] [--rounds 1] [--rules config/rules.yaml] \
+ *     [--paths raw-floor,kafkajs-floor,processor,python-peer] [--workers 1] [--topic EXISTING] [--keep-topic]
  *
- * Loads READINGS readings from DEVICES devices (temperature, cpu, memory round robin, 1 s apart per device,
- * a few devices hot so alerts fire) into a fresh 6-partition topic, then drains it (1) with a plain consumer
- * group that decodes every record, (2) with the processor and the shipped rules (config/rules.yaml), and
- * (3) with the plain consumer again. Prints a table and writes .bench/processor-throughput.json.
+ * Prints a table with the ratios processor/raw floor and processor/Python peer (bars: ≥ 0.9 and ≥ 2) and
+ * writes .bench/processor-throughput.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  createAdmin,
-  createConsumer,
-  createLogger,
-  createMetricsRegistry,
-  createProducer,
-  ensureTopics,
-  kafkaSettingsFromEnv,
-  type SensorReading,
-  sensorReadingCodec,
-  type TopicNames,
-} from '@sensor-pipeline/shared';
-import { loadRules } from '../src/rules/index.js';
-import { ProcessorService } from '../src/service/processor-service.js';
-import { createRulesRuntime } from '../src/service/rules-runtime.js';
+import { createAdmin, createLogger, kafkaSettingsFromEnv } from '@sensor-pipeline/shared';
+import { loadReadings } from './support/load-readings.js';
+import { type DrainPath, type DrainResult, REPO_ROOT, runDrain } from './support/run-drain.js';
+
+const ALL_PATHS: readonly DrainPath[] = ['raw-floor', 'kafkajs-floor', 'processor', 'python-peer'];
+const LABELS: Record<DrainPath, string> = {
+  'raw-floor': 'raw floor: KafkaConsumer.consume(1000) + decode',
+  'kafkajs-floor': 'KafkaJS-layer floor: eachBatch + decode',
+  processor: 'processor (windows + rules + outputs)',
+  'python-peer': 'Python peer (confluent-kafka + fastavro)',
+};
 
 const { values } = parseArgs({
   options: {
-    readings: { type: 'string', default: '2000000' },
+    readings: { type: 'string', default: '1000000' },
     devices: { type: 'string', default: '10000' },
     partitions: { type: 'string', default: '6' },
-    rules: { type: 'string', default: new URL('../../../config/rules.yaml', import.meta.url).pathname },
-    // profiling aid: drain with the processor only
-    'processor-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
+    rules: { type: 'string', default: join(REPO_ROOT, 'config/rules.yaml') },
+    paths: { type: 'string', default: ALL_PATHS.join(',') },
+    workers: { type: 'string', default: '1' },
+    topic: { type: 'string' },
+    'keep-topic': { type: 'boolean', default: false },
+    label: { type: 'string', default: '' },
   },
 });
 const READINGS = Number(values.readings);
 const DEVICES = Number(values.devices);
 const PARTITIONS = Number(values.partitions);
+const ROUNDS = Number(values.rounds);
+const WORKERS = Number(values.workers);
+const paths = values.paths.split(',').map((p) => p.trim()) as DrainPath[];
+for (const p of paths) if (!ALL_PATHS.includes(p)) throw new Error(`unknown path ${p}; one of ${ALL_PATHS.join(', ')}`);
 const logger = createLogger({ service: 'bench', level: process.env['LOG_LEVEL'] ?? 'warn' });
 const kafka = kafkaSettingsFromEnv('bench');
-const codec = sensorReadingCodec();
 const run = Date.now().toString(36);
-const topics: TopicNames = {
-  readings: `bench-readings-${run}`,
-  alerts: `bench-alerts-${run}`,
-  stats: `bench-stats-${run}`,
-  readingsDlq: `bench-dlq-${run}`,
-  alertState: `bench-state-${run}`,
-  deliveriesDlq: `bench-ddlq-${run}`,
-};
 const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
-async function load(): Promise<number> {
-  const admin = createAdmin(kafka, logger);
-  await admin.connect();
-  await ensureTopics(admin, [{ topic: topics.readings, numPartitions: PARTITIONS }]);
-  await admin.disconnect();
-  const producer = createProducer(kafka, {
-    logger,
-    lingerMs: 20,
-    compression: 'lz4',
-    extra: { 'batch.num.messages': 10_000, 'batch.size': 1_000_000, 'queue.buffering.max.messages': 1_000_000 },
-  });
-  await producer.connect();
-  const metrics: SensorReading['metric'][] = ['temperature', 'cpu', 'memory'];
-  const base = Date.now() - 3_600_000;
-  const started = Date.now();
-  const inflight: Promise<unknown>[] = [];
-  const chunk = 10_000;
-  for (let i = 0; i < READINGS; i += chunk) {
-    const messages = [];
-    for (let j = i; j < Math.min(READINGS, i + chunk); j++) {
-      const d = j % DEVICES;
-      const k = Math.floor(j / DEVICES);
-      const metric = metrics[k % 3]!;
-      const hot = d % 500 === 0 && k > 60; // 0.2 % of devices overheat / peg CPU / leak memory after a minute
-      const value =
-        metric === 'temperature'
-          ? (hot ? 92 : 40) + ((j * 7919) % 100) / 25
-          : metric === 'cpu'
-            ? (hot ? 97 : 30) + ((j * 104_729) % 100) / 20
-            : (hot ? 92 : 50) + ((j * 1_299_709) % 100) / 50;
-      const reading: SensorReading = {
-        deviceId: `site-${d % 10}/dev-${String(d).padStart(5, '0')}`,
-        metric,
-        value,
-        timestamp: base + Math.floor(k / 3) * 1_000,
-        seq: k,
-        labels: { site: `site-${d % 10}` },
-      };
-      messages.push({ key: reading.deviceId, value: codec.encode(reading) });
-    }
-    inflight.push(producer.send({ topic: topics.readings, messages }));
-    if (inflight.length >= 20) await inflight.shift();
-    if ((i / chunk) % 20 === 0) progress(`loading: ${i.toLocaleString()} / ${READINGS.toLocaleString()}`);
-  }
-  await Promise.all(inflight);
-  await producer.disconnect();
-  const seconds = (Date.now() - started) / 1000;
-  progress(`loaded ${READINGS.toLocaleString()} readings in ${seconds.toFixed(1)} s`);
-  return seconds;
-}
-
-/** The floor: the same client, a consumer group, every record decoded, nothing else. */
-async function rawConsume(label: string): Promise<number> {
-  const consumer = createConsumer(kafka, {
-    logger,
-    groupId: `bench-raw-${label}-${run}`,
-    maxBatchSize: 2_000,
-    extra: { 'fetch.min.bytes': 1, 'fetch.wait.max.ms': 50 },
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topics.readings] });
-  let count = 0;
-  let checksum = 0;
-  const joined = Date.now();
-  let started = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        started ||= Date.now();
-        for (const m of batch.messages) {
-          const r = codec.safeDecode(m.value);
-          if (r.ok) checksum += r.value.value;
-        }
-        count += batch.messages.length;
-        if (count >= READINGS) resolve();
-      },
-    });
-  });
-  const seconds = (Date.now() - started) / 1000;
-  await consumer.disconnect();
-  progress(
-    `raw consume+decode (${label}): ${count.toLocaleString()} in ${seconds.toFixed(2)} s from the first batch (join took ${((started - joined) / 1000).toFixed(1)} s; checksum ${checksum.toFixed(0)})`,
-  );
-  return READINGS / seconds;
-}
-
-async function processorDrain(): Promise<{ rate: number; alerts: number }> {
-  const registry = createMetricsRegistry('bench');
-  const service = new ProcessorService({
+const topic = values.topic ?? `bench-readings-${run}`;
+let loadSeconds: number | null = null;
+if (!values.topic) {
+  loadSeconds = await loadReadings({
     kafka,
-    topics,
-    groupId: `bench-processor-${run}`,
-    rules: createRulesRuntime(loadRules(values.rules!)),
     logger,
-    registry,
+    topic,
+    partitions: PARTITIONS,
+    readings: READINGS,
+    devices: DEVICES,
+    progress: (n) => progress(`loading ${n.toLocaleString('en-US')} / ${READINGS.toLocaleString('en-US')}`),
   });
-  const startCalled = Date.now();
-  await service.start();
-  const counter = async (name: string): Promise<number> => {
-    const metric = await registry.getSingleMetric(name)?.get();
-    return (metric?.values ?? []).reduce((s, v) => s + v.value, 0);
-  };
-  // steady state, like the raw consumer: from the first processed batch (after the group join and the
-  // state rebuild) to the last
-  let started = 0;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
-    const done = await counter('processor_readings_total');
-    if (done > 0 && !started) started = Date.now();
-    if (done >= READINGS) break;
-    if (Date.now() - startCalled > 600_000) throw new Error(`processor drained only ${done} in 10 minutes`);
-  }
-  const seconds = (Date.now() - started) / 1000;
-  progress(`processor start (topics, join, rebuild) took ${((started - startCalled) / 1000).toFixed(1)} s`);
-  const alerts = await counter('processor_alerts_total');
-  await service.stop();
-  progress(`processor: ${READINGS.toLocaleString()} in ${seconds.toFixed(2)} s, ${alerts} alerts`);
-  return { rate: READINGS / seconds, alerts };
+  progress(`loaded ${READINGS.toLocaleString('en-US')} readings into ${topic} in ${loadSeconds.toFixed(1)} s`);
 }
 
-const loadSeconds = await load();
-if (values['processor-only']) {
-  await processorDrain();
-  process.exit(0);
+const results: DrainResult[] = [];
+const outputTopics: string[] = [];
+const loadBefore = loadavg()[0] ?? 0;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const path of paths) {
+    const result = await runDrain(path, {
+      topic,
+      count: READINGS,
+      bootstrapServers: kafka.bootstrapServers,
+      rules: values.rules,
+      workers: WORKERS,
+      run: `${run}-${round}`,
+    });
+    results.push(result);
+    if (Array.isArray(result['outputTopics'])) outputTopics.push(...(result['outputTopics'] as string[]));
+    progress(
+      `round ${round + 1}: ${path}: ${Math.round(result.readings / result.seconds).toLocaleString('en-US')} readings/s, ` +
+        `${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${result.peakRssMiB} MiB` +
+        (result.alerts === undefined ? '' : `, ${result.alerts} alerts`),
+    );
+  }
 }
-const raw1 = await rawConsume('before');
-const proc = await processorDrain();
-const raw2 = await rawConsume('after');
-const raw = (raw1 + raw2) / 2;
+
+interface Row {
+  path: DrainPath;
+  runs: number;
+  /** Mean over the rounds. */
+  readingsPerSecond: number;
+  readingsPerSecondRuns: number[];
+  cpuSeconds: number;
+  peakRssMiB: number;
+  alerts?: number;
+}
+const rows: Row[] = paths.map((path) => {
+  const mine = results.filter((r) => r.path === path);
+  const rates = mine.map((r) => Math.round(r.readings / r.seconds));
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    path,
+    runs: mine.length,
+    readingsPerSecond: Math.round(mean(rates)),
+    readingsPerSecondRuns: rates,
+    cpuSeconds: Number(mean(mine.map((r) => r.cpuSeconds)).toFixed(2)),
+    peakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
+    ...(mine[0]?.alerts === undefined ? {} : { alerts: mine[0].alerts }),
+  };
+});
+const rate = (path: DrainPath) => rows.find((r) => r.path === path)?.readingsPerSecond;
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? null : Number((a / b).toFixed(2));
 const result = {
+  benchmark: 'processor throughput',
+  label: values.label,
+  when: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    loadAverage1mBefore: Number(loadBefore.toFixed(2)),
+    loadAverage1mAfter: Number((loadavg()[0] ?? 0).toFixed(2)),
+    node: process.version,
+  },
   readings: READINGS,
   devices: DEVICES,
+  sensors: DEVICES * 3,
   partitions: PARTITIONS,
+  rounds: ROUNDS,
+  workers: WORKERS,
   loadSeconds,
-  rawConsumePerSecond: Math.round(raw),
-  rawConsumeRuns: [Math.round(raw1), Math.round(raw2)],
-  processorPerSecond: Math.round(proc.rate),
-  ratioToRaw: Number((proc.rate / raw).toFixed(3)),
-  alerts: proc.alerts,
-  cpus: (await import('node:os')).cpus().length,
+  rows,
+  processorToRawFloor: ratio(rate('processor'), rate('raw-floor')),
+  processorToKafkajsFloor: ratio(rate('processor'), rate('kafkajs-floor')),
+  processorToPythonPeer: ratio(rate('processor'), rate('python-peer')),
 };
-console.log(`
-| path                                   | readings/s |
-|----------------------------------------|-----------:|
-| raw consume + Avro decode (mean of 2)  | ${result.rawConsumePerSecond.toLocaleString().padStart(10)} |
-| processor (windows + rules + outputs)  | ${result.processorPerSecond.toLocaleString().padStart(10)} |
-| processor / raw                        | ${(result.ratioToRaw * 100).toFixed(1).padStart(9)}% |
-`);
-mkdirSync('.bench', { recursive: true });
-writeFileSync('.bench/processor-throughput.json', JSON.stringify(result, null, 2));
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+console.log(
+  `\nprocessor throughput — ${fmt(READINGS)} readings, ${fmt(DEVICES)} devices (${fmt(DEVICES * 3)} sensors), ` +
+    `${PARTITIONS} partitions, ${ROUNDS} round(s)${WORKERS > 1 ? `, --workers ${WORKERS}` : ''}; ` +
+    `load avg ${result.machine.loadAverage1mBefore} → ${result.machine.loadAverage1mAfter} on ${result.machine.cpus} CPUs\n`,
+);
+console.log('| path | readings/s | CPU s | peak RSS MiB |');
+console.log('|---|---:|---:|---:|');
+for (const r of rows) {
+  const runs = r.runs > 1 ? ` (${r.readingsPerSecondRuns.map(fmt).join(', ')})` : '';
+  console.log(`| ${LABELS[r.path]} | ${fmt(r.readingsPerSecond)}${runs} | ${r.cpuSeconds} | ${r.peakRssMiB} |`);
+}
+console.log(
+  `\nprocessor / raw floor: ${result.processorToRawFloor ?? '-'} (bar ≥ 0.9); processor / KafkaJS floor: ` +
+    `${result.processorToKafkajsFloor ?? '-'}; processor / Python peer: ${result.processorToPythonPeer ?? '-'} (bar ≥ 2)`,
+);
+mkdirSync(join(REPO_ROOT, '.bench'), { recursive: true });
+writeFileSync(join(REPO_ROOT, '.bench', 'processor-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
+
 const admin = createAdmin(kafka, logger);
 await admin.connect();
-await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+const toDelete = [...outputTopics, ...(values.topic || values['keep-topic'] ? [] : [topic])];
+if (toDelete.length > 0) await admin.deleteTopics({ topics: toDelete }).catch(() => undefined);
 await admin.disconnect();
+if (values['keep-topic'] && !values.topic) progress(`kept ${topic}: rerun with --topic ${topic}`);
 process.exit(0);
