@@ -25,9 +25,7 @@ import {
   sensorReadingCodec,
   type TopicNames,
 } from '@sensor-pipeline/shared';
-import { parseRules } from '../src/rules/index.js';
-import { ProcessorService } from '../src/service/processor-service.js';
-import { createRulesRuntime } from '../src/service/rules-runtime.js';
+import { createRulesRuntime, ProcessorService, parseRules } from '../src/index.js';
 
 const { values } = parseArgs({
   options: { rates: { type: 'string', default: '1000,10000' }, seconds: { type: 'string', default: '20' } },

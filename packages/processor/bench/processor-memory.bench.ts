@@ -8,10 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, type SensorReading } from '@sensor-pipeline/shared';
-import { parseRules } from '../src/rules/index.js';
-import { BatchOutput } from '../src/service/batch-output.js';
-import { PartitionPipeline, type ReadingEnvelope } from '../src/service/partition-pipeline.js';
-import { createRulesRuntime } from '../src/service/rules-runtime.js';
+import { BatchOutput, createRulesRuntime, PartitionPipeline, parseRules, type ReadingEnvelope } from '../src/index.js';
 
 const { values } = parseArgs({
   options: { sensors: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '70' } },
