@@ -8,7 +8,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
   type Alert,
-  type AvroCodec,
+  AvroCodec,
   alertCodec,
   DecodeError,
   type SensorReading,
@@ -174,5 +174,47 @@ describe('bounded decoding: crafted records', () => {
     const { result, reads } = countStringReads(bytes.length, () => codec.decode(bytes));
     expect(result).toEqual({ ...reading, labels });
     expect(reads).toBe(5_001); // deviceId and the 5,000 label values
+  });
+
+  it('bounds items that encode to zero bytes (null) by maxEmptyItems, not by the bytes', () => {
+    const schema = {
+      type: 'record',
+      name: 'Nulls',
+      fields: [{ name: 'items', type: { type: 'array', items: 'null' } }],
+    };
+    const codec = new AvroCodec<{ items: null[] }>(schema as never, undefined, { maxEmptyItems: 100 });
+    expect(codec.decode(codec.encode({ items: Array(100).fill(null) })).items).toHaveLength(100);
+    const header = codec.encode({ items: [] }).subarray(0, 10);
+    const claim = Buffer.concat([header, CLAIM_2_31, Buffer.from([0])]); // 2^31 nulls in one byte
+    const result = codec.safeDecode(claim);
+    expect(result.ok || result.error.code).toBe('DECODE_BAD_LENGTH');
+    const tooMany = codec.encode({ items: Array(101).fill(null) });
+    expect(codec.safeDecode(tooMany).ok).toBe(false);
+  });
+
+  it('walks recursive schemas (a linked list) and still bounds what they claim', () => {
+    const schema = {
+      type: 'record',
+      name: 'Node',
+      fields: [
+        { name: 'value', type: 'string' },
+        { name: 'next', type: ['null', 'Node'] },
+        { name: 'tags', type: { type: 'map', values: 'Node' } },
+      ],
+    };
+    type Node = { value: string; next: Node | null; tags: Record<string, Node> };
+    const codec = new AvroCodec<Node>(schema as never);
+    const list: Node = {
+      value: 'a',
+      next: { value: 'b', next: null, tags: {} },
+      tags: { x: { value: 'c', next: null, tags: {} } },
+    };
+    expect(codec.decode(codec.encode(list))).toEqual(list);
+    const leaf = codec.encode({ value: 'z', next: null, tags: {} });
+    // z's tags map: replace its 0 block count with a 2^31 claim
+    const claim = Buffer.concat([leaf.subarray(0, leaf.length - 1), CLAIM_2_31]);
+    const { result, reads } = countStringReads(claim.length, () => codec.safeDecode(claim));
+    expect(result.ok || result.error.code).toBe('DECODE_BAD_LENGTH');
+    expect(reads).toBe(0);
   });
 });
