@@ -1,7 +1,7 @@
 /** The floor every service stands on: schemas and codecs, config, Kafka clients, logging, health and metrics, errors. */
 
 // the Kafka client's types, so services name them without depending on the client directly
-export type { KafkaJS } from '@confluentinc/kafka-javascript';
+export type { KafkaJS, RdKafka } from '@confluentinc/kafka-javascript';
 export * from './avro/avro-bounds-check.js';
 export * from './avro/avro-codec.js';
 export * from './avro/avro-to-typescript.js';
@@ -17,6 +17,7 @@ export * from './kafka/dlq-headers.js';
 export * from './kafka/ensure-topics.js';
 export * from './kafka/kafka-clients.js';
 export * from './kafka/librdkafka-error.js';
+export * from './kafka/raw-consumer.js';
 export * from './kafka/raw-producer.js';
 export * from './kafka/read-partition-range.js';
 export * from './kafka/topics.js';

@@ -1,0 +1,101 @@
+/**
+ * The processor service's options and their defaults, in one place, with units in the names. The shell reads
+ * only the resolved form, so a default is written once.
+ */
+import type { KafkaSettings, Logger, TopicNames } from '@sensor-pipeline/shared';
+import type { Registry } from 'prom-client';
+import type { PartitionRules, WindowPlan } from './partition-pipeline.js';
+import { DEFAULT_READING_LIMITS, type ReadingLimits } from './reading-validation.js';
+
+export type DeliveryMode = 'at-least-once' | 'exactly-once';
+
+/** What the shell needs from the rules: the windows to keep and a fresh rule state per partition. */
+export interface RulesRuntime {
+  readonly windows: readonly WindowPlan[];
+  /** Longest span of event time any rule looks back (window + grace, absence duration). */
+  readonly lookbackMs: number;
+  createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules;
+}
+
+export interface ProcessorServiceOptions {
+  readonly kafka: KafkaSettings;
+  readonly topics: TopicNames;
+  readonly groupId: string;
+  readonly rules: RulesRuntime;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly delivery?: DeliveryMode;
+  /** Publish window stats at most once per this much event time per sensor and window; 0 (default) turns it off. */
+  readonly statsIntervalMs?: number;
+  /** How often to commit acknowledged offsets (at-least-once). */
+  readonly commitIntervalMs?: number;
+  /** Added to the rules' lookback when replaying, for devices whose clocks lag the partition's newest. */
+  readonly replayExtraMs?: number;
+  /** Most records taken from the consumer per batch. */
+  readonly maxBatchSize?: number;
+  /** Batches whose outputs may be in flight (at-least-once) before consumption waits. */
+  readonly maxInFlightBatches?: number;
+  /**
+   * Stable per instance slot (default `0`): the transactional id is `<groupId>-<instanceId>`, so a restarted
+   * instance in the same slot fences its predecessor and aborts its open transaction. Two instances of one
+   * group running at the same time must have different ids (the second would fence the first).
+   */
+  readonly instanceId?: string;
+  /**
+   * Static group membership: `group.instance.id` = `<groupId>-<instanceId>`; a restart within the session
+   * timeout keeps its partitions without a rebalance.
+   */
+  readonly staticMembership?: boolean;
+  /** Holding no partitions longer than this after joining makes the instance unready, ms. */
+  readonly noPartitionsGraceMs?: number;
+  /** Outputs unacknowledged (or a transaction unfinished) longer than this make the instance unready, ms. */
+  readonly outputStallMs?: number;
+  /** How often the committed offsets are read back to catch commits that did not take effect, ms. */
+  readonly commitVerifyIntervalMs?: number;
+  /** The broker aborts a transaction left open this long (a killed instance's), ms. */
+  readonly transactionTimeoutMs?: number;
+  /** Per-partition prefetch bound of the consumer, KB (`queued.max.messages.kbytes`). */
+  readonly queuedMaxKbytes?: number;
+  /** Create output topics that are missing (alerts, stats, DLQ, state). */
+  readonly createTopics?: boolean;
+  readonly limits?: ReadingLimits;
+  readonly now?: () => number;
+  /** Called when the service cannot go on (a produce failed after all retries): exit without committing. */
+  readonly onFatal?: (err: Error) => void;
+}
+
+export type ResolvedProcessorOptions = Required<
+  Omit<ProcessorServiceOptions, 'onFatal' | 'instanceId'> & { instanceId: string }
+> &
+  Pick<ProcessorServiceOptions, 'onFatal'> & {
+    /** Event time replayed on rebuild: the rules' lookback plus `replayExtraMs`. */
+    readonly replaySpanMs: number;
+    /** `<groupId>-<instanceId>`: the transactional id, and the group instance id with static membership. */
+    readonly memberId: string;
+  };
+
+export function resolveProcessorOptions(options: ProcessorServiceOptions): ResolvedProcessorOptions {
+  const instanceId = options.instanceId ?? '0';
+  const replayExtraMs = options.replayExtraMs ?? 60_000; // one minute for lagging device clocks
+  return {
+    ...options,
+    delivery: options.delivery ?? 'at-least-once',
+    statsIntervalMs: options.statsIntervalMs ?? 0, // off unless asked for
+    commitIntervalMs: options.commitIntervalMs ?? 1_000,
+    replayExtraMs,
+    maxBatchSize: options.maxBatchSize ?? 2_000,
+    maxInFlightBatches: options.maxInFlightBatches ?? 8,
+    instanceId,
+    staticMembership: options.staticMembership ?? false,
+    noPartitionsGraceMs: options.noPartitionsGraceMs ?? 15_000, // longer than a rebalance takes
+    outputStallMs: options.outputStallMs ?? 30_000,
+    commitVerifyIntervalMs: options.commitVerifyIntervalMs ?? 5_000,
+    transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
+    queuedMaxKbytes: options.queuedMaxKbytes ?? 8_192, // 8 MB per partition
+    createTopics: options.createTopics ?? true,
+    limits: options.limits ?? DEFAULT_READING_LIMITS,
+    now: options.now ?? Date.now,
+    replaySpanMs: options.rules.lookbackMs + replayExtraMs,
+    memberId: `${options.groupId}-${instanceId}`,
+  };
+}
