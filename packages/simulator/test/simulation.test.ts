@@ -41,11 +41,37 @@ function simulation(
   pace: PaceMode,
   s: MessageSender,
   count: number,
-  extra: { batchSize?: number; maxInFlight?: number; drainTimeoutMs?: number } = {},
+  extra: { batchSize?: number; maxInFlight?: number; drainTimeoutMs?: number; clock?: () => number } = {},
 ) {
   const { source } = planRun(scenario, { seed: 1, count });
   return new Simulation({ sender: s, topic: 't', source, pace, logger, ...extra });
 }
+
+/** How many of the run's messages are due to be emitted by event time `startTimeMs + elapsedMs`. */
+function dueBy(count: number, elapsedMs: number): number {
+  const { source } = planRun(scenario, { seed: 1, count });
+  const untilMs = source.fleet.startTimeMs + elapsedMs;
+  let due = 0;
+  while (source.peekEmitAtMs() <= untilMs && source.next()) due++;
+  return due;
+}
+
+/**
+ * Waits until `sent()` reaches `expected`, failing at once if it ever goes beyond: the pacing may catch up
+ * with the clock, never run ahead of it. (The deadline only turns a hang into a message.)
+ */
+async function sentExactly(sent: () => number, expected: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = sent();
+    if (n > expected) throw new Error(`sent ${n} messages, more than the ${expected} the clock allows`);
+    if (n === expected) return;
+    if (Date.now() > deadline) throw new Error(`sent ${n} messages; ${expected} expected`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const total = (batches: readonly SimMessage[][]): number => batches.reduce((sum, b) => sum + b.length, 0);
 
 describe('Simulation', () => {
   it('sends everything in batches, within the in-flight bound, and counts acknowledgements', async () => {
@@ -68,14 +94,17 @@ describe('Simulation', () => {
     expect(summary.firstEventTimeMs).toBeLessThan(summary.lastEventTimeMs!);
   });
 
-  it('keeps to a target rate', async () => {
+  it('keeps to a target rate: by t ms, exactly the first t × rate / 1000 + 1 messages (on an injected clock)', async () => {
     const fake = sender();
-    const started = Date.now();
-    const summary = await simulation({ kind: 'rate', perSecond: 2_000 }, fake.sender, 1_000).run();
-    const seconds = (Date.now() - started) / 1_000;
-    expect(summary.acked).toBe(1_000);
-    expect(seconds).toBeGreaterThan(0.4);
-    expect(seconds).toBeLessThan(1.5);
+    let nowMs = 1_000_000;
+    const sim = simulation({ kind: 'rate', perSecond: 2_000 }, fake.sender, 1_000, { clock: () => nowMs });
+    const done = sim.run();
+    for (let elapsedMs = 0; elapsedMs <= 500; elapsedMs += 50) {
+      nowMs = 1_000_000 + elapsedMs;
+      await sentExactly(() => total(fake.batches), Math.min(1_000, elapsedMs * 2 + 1));
+    }
+    const summary = await done;
+    expect(summary).toMatchObject({ produced: 1_000, acked: 1_000, reason: 'complete', elapsedMs: 500 });
   });
 
   it('counts failed sends with their reason and is not ok', async () => {
@@ -88,17 +117,26 @@ describe('Simulation', () => {
     expect(summary.failures).toEqual({ '10: Broker: Message size too large': 2_000 });
   });
 
-  it('stop() ends a real-time run and waits for what is in flight', async () => {
+  it('paces a real-time run by its clock; stop() ends it and waits for what is in flight', async () => {
     const fake = sender({ delayMs: 50 });
-    const sim = simulation({ kind: 'realtime' }, fake.sender, 1_000_000);
+    let nowMs = 1_000_000;
+    const sim = simulation({ kind: 'realtime' }, fake.sender, 1_000_000, { clock: () => nowMs });
     const done = sim.run();
-    await new Promise((r) => setTimeout(r, 1_300));
+    // what is due at the start, then one second of event time per second of the clock
+    await sentExactly(() => total(fake.batches), dueBy(1_000_000, 0));
+    nowMs += 1_000;
+    const afterOneSecond = dueBy(1_000_000, 1_000);
+    expect(afterOneSecond).toBeGreaterThan(dueBy(1_000_000, 0));
+    await sentExactly(() => total(fake.batches), afterOneSecond);
     sim.stop();
     const summary = await done;
-    expect(summary.reason).toBe('stopped');
-    expect(summary.produced).toBeGreaterThan(0);
-    expect(summary.produced).toBeLessThan(100); // ~1.3 s of 10 devices x 3 metrics per second
-    expect(summary).toMatchObject({ acked: summary.produced, unconfirmed: 0, ok: true });
+    expect(summary).toMatchObject({
+      reason: 'stopped',
+      produced: afterOneSecond,
+      acked: afterOneSecond,
+      unconfirmed: 0,
+      ok: true,
+    });
   });
 
   it('gives up after the drain deadline and reports the unconfirmed messages', async () => {
