@@ -15,22 +15,13 @@
  * - a varint longer than 10 bytes, an enum or union index out of range: `DECODE_INVALID`;
  * - running out of bytes anywhere else: `DECODE_TRUNCATED`.
  * The walk is O(bytes): every step consumes at least one byte, except empty items, which the budget caps.
+ *
+ * The walker is generated per schema as straight-line JavaScript (as avsc generates its readers), with the
+ * position in a local variable and the one-byte varint inlined: it costs a fraction of the decode it guards
+ * (packages/shared/bench/codec-decode.bench.ts).
  */
 import type avro from 'avsc';
 import { DecodeError } from '../errors.js';
-
-/** Walks one value of the compiled type starting at `cursor.pos`, leaving `cursor.pos` after it. */
-type Walk = (cursor: Cursor) => void;
-
-interface Cursor {
-  buf: Buffer;
-  pos: number;
-  end: number;
-  /** Items of zero-byte types still allowed in this record. */
-  emptyBudget: number;
-  /** Claims reaching past this offset could not be held by any record within the size limit. */
-  limit: number;
-}
 
 export interface AvroBoundsCheckOptions {
   /** The largest record a reader accepts, bytes: claims beyond it are impossible, not truncated. */
@@ -57,224 +48,213 @@ interface TypeShape {
   readonly underlyingType?: avro.Type;
 }
 
-const EMPTY = Buffer.alloc(0);
+/** What one check shares with the generated code's helpers (checks are synchronous: one per checker). */
+interface CheckState {
+  /** Where a slow-path varint ended. */
+  pos: number;
+  /** Items of zero-byte types still allowed in this record. */
+  emptyBudget: number;
+  /** Claims reaching past this offset could not be held by any record within the size limit. */
+  limit: number;
+}
+
+type Entry = (buf: Buffer, pos: number, end: number, st: CheckState) => number;
 
 export function avroBoundsCheck(type: avro.Type, options: AvroBoundsCheckOptions = {}): AvroBoundsCheck {
   const maxEmptyItems = options.maxEmptyItems ?? DEFAULT_MAX_EMPTY_ITEMS;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const walk = compile(type, new Map());
-  const cursor: Cursor = { buf: EMPTY, pos: 0, end: 0, emptyBudget: 0, limit: 0 };
+  const entry = generate(type);
+  const st: CheckState = { pos: 0, emptyBudget: 0, limit: 0 };
   return (buf, offset) => {
-    cursor.buf = buf;
-    cursor.pos = offset;
-    cursor.end = buf.length;
-    cursor.emptyBudget = maxEmptyItems;
-    cursor.limit = Math.max(maxRecordBytes, buf.length);
-    try {
-      walk(cursor);
-    } catch (err) {
-      cursor.buf = EMPTY;
-      throw err;
-    }
-    cursor.buf = EMPTY; // do not keep the record alive
-    return cursor.pos;
+    st.emptyBudget = maxEmptyItems;
+    st.limit = Math.max(maxRecordBytes, buf.length);
+    return entry(buf, offset, buf.length, st);
   };
 }
 
-function truncated(c: Cursor): never {
-  throw new DecodeError('DECODE_TRUNCATED', `Avro body is truncated (${c.end} bytes)`);
-}
-
-function negativeLength(c: Cursor, what: string, claimed: number): never {
-  throw new DecodeError('DECODE_BAD_LENGTH', `${what} at byte ${c.pos} is negative (${claimed})`);
-}
-
-/** A claim of `needBytes` from `c.pos` that the record does not hold: impossible, or cut short. */
-function overrun(c: Cursor, what: string, needBytes: number): never {
-  if (needBytes > c.limit - c.pos) {
+/** The helpers generated code calls: the varint slow path and every refusal. */
+const HELPERS = {
+  /** A varint of two or more bytes starting at `start` (its first byte is known to have the high bit). */
+  slowLong(buf: Buffer, start: number, end: number, st: CheckState): number {
+    let pos = start;
+    let b = buf[pos++]!;
+    let n = b & 0x7f;
+    let scale = 128;
+    let bytes = 1;
+    while (b & 0x80) {
+      if (bytes === MAX_VARINT_BYTES) {
+        throw new DecodeError('DECODE_INVALID', `varint at byte ${start} is longer than ${MAX_VARINT_BYTES} bytes`);
+      }
+      if (pos >= end) HELPERS.truncated(end);
+      b = buf[pos++]!;
+      n += (b & 0x7f) * scale;
+      scale *= 128;
+      bytes += 1;
+    }
+    st.pos = pos;
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2; // exact up to 2^53; larger values only need to compare as large
+  },
+  truncated(end: number): never {
+    throw new DecodeError('DECODE_TRUNCATED', `Avro body is truncated (${end} bytes)`);
+  },
+  negative(pos: number, what: string, claimed: number): never {
+    throw new DecodeError('DECODE_BAD_LENGTH', `${what} at byte ${pos} is negative (${claimed})`);
+  },
+  /** A claim of `need` bytes from `pos` that the record does not hold: impossible, or cut short. */
+  overrun(pos: number, end: number, limit: number, what: string, need: number): never {
+    if (need > limit - pos) {
+      throw new DecodeError(
+        'DECODE_BAD_LENGTH',
+        `${what} at byte ${pos} needs ${need} bytes; ${end - pos} are left and no record may exceed ${limit}`,
+      );
+    }
+    throw new DecodeError(
+      'DECODE_TRUNCATED',
+      `Avro body is truncated (${end} bytes): ${what} at byte ${pos} needs ${need} bytes, ${end - pos} are left`,
+    );
+  },
+  /** A block that declared its byte size holds fewer items than it claims: impossible, not cut short. */
+  overfullBlock(pos: number, what: string, count: number, size: number, minItemBytes: number): never {
     throw new DecodeError(
       'DECODE_BAD_LENGTH',
-      `${what} at byte ${c.pos} needs ${needBytes} bytes; ${c.end - c.pos} are left and no record may exceed ${c.limit}`,
+      `${what} at byte ${pos} claims ${count} items in ${size} bytes (each needs at least ${minItemBytes})`,
     );
-  }
-  throw new DecodeError(
-    'DECODE_TRUNCATED',
-    `Avro body is truncated (${c.end} bytes): ${what} at byte ${c.pos} needs ${needBytes} bytes, ${c.end - c.pos} are left`,
-  );
-}
-
-/** Reads a zig-zag varint as a number (exact up to 2^53; larger values only need to compare as large). */
-function readLong(c: Cursor): number {
-  const { buf, end } = c;
-  let pos = c.pos;
-  if (pos >= end) truncated(c);
-  let b = buf[pos++]!;
-  if (b < 0x80) {
-    c.pos = pos; // one byte: the common case for lengths, counts and indexes
-    return (b >>> 1) ^ -(b & 1);
-  }
-  let n = b & 0x7f;
-  let scale = 128;
-  let bytes = 1;
-  while (b & 0x80) {
-    if (bytes === MAX_VARINT_BYTES) {
-      throw new DecodeError('DECODE_INVALID', `varint at byte ${c.pos} is longer than ${MAX_VARINT_BYTES} bytes`);
-    }
-    if (pos >= end) truncated(c);
-    b = buf[pos++]!;
-    n += (b & 0x7f) * scale;
-    scale *= 128;
-    bytes += 1;
-  }
-  c.pos = pos;
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-}
-
-function skipFixed(c: Cursor, size: number): void {
-  if (c.end - c.pos < size) truncated(c);
-  c.pos += size;
-}
-
-function skipLengthPrefixed(c: Cursor, what: string): void {
-  const len = readLong(c);
-  if (len < 0) negativeLength(c, `${what} length`, len);
-  if (len > c.end - c.pos) overrun(c, `${what} of length ${len}`, len);
-  c.pos += len;
-}
-
-const walkString: Walk = (c) => skipLengthPrefixed(c, 'string');
-const walkBytes: Walk = (c) => skipLengthPrefixed(c, 'bytes');
-const walkLong: Walk = (c) => void readLong(c);
-const walkNull: Walk = () => undefined;
-const walkBoolean: Walk = (c) => skipFixed(c, 1);
-const walkFloat: Walk = (c) => skipFixed(c, 4);
-const walkDouble: Walk = (c) => skipFixed(c, 8);
-
-function compile(type: avro.Type, cache: Map<avro.Type, Walk>): Walk {
-  const cached = cache.get(type);
-  if (cached) return cached;
-  const t = type as unknown as TypeShape;
-  switch (t.typeName) {
-    case 'null':
-      return walkNull;
-    case 'boolean':
-      return walkBoolean;
-    case 'int':
-    case 'long':
-      return walkLong;
-    case 'float':
-      return walkFloat;
-    case 'double':
-      return walkDouble;
-    case 'string':
-      return walkString;
-    case 'bytes':
-      return walkBytes;
-    case 'fixed': {
-      const size = t.size ?? 0;
-      return (c) => skipFixed(c, size);
-    }
-    case 'enum': {
-      const count = t.symbols?.length ?? 0;
-      return (c) => {
-        const at = c.pos;
-        const index = readLong(c);
-        if (index < 0 || index >= count) {
-          throw new DecodeError('DECODE_INVALID', `enum index ${index} at byte ${at} is not one of ${count} symbols`);
-        }
-      };
-    }
-    case 'record':
-    case 'error': {
-      // named types can refer to themselves: register a forwarder before compiling the fields
-      let body: Walk = walkNull;
-      const forward: Walk = (c) => body(c);
-      cache.set(type, forward);
-      body = sequence((t.fields ?? []).map((f) => compile(f.type, cache)));
-      cache.set(type, body);
-      return body;
-    }
-    case 'array':
-      return compileBlocks(type, t.itemsType!, false, cache);
-    case 'map':
-      return compileBlocks(type, t.valuesType!, true, cache);
-    default:
-      if (t.typeName.startsWith('union')) {
-        const branches = (t.types ?? []).map((b) => compile(b, cache));
-        return (c) => {
-          const at = c.pos;
-          const index = readLong(c);
-          if (index < 0 || index >= branches.length) {
-            throw new DecodeError(
-              'DECODE_INVALID',
-              `union index ${index} at byte ${at} is not one of ${branches.length} branches`,
-            );
-          }
-          branches[index]!(c);
-        };
-      }
-      if (t.underlyingType) return compile(t.underlyingType, cache); // a logical type
-      throw new TypeError(`cannot bound-check Avro type ${t.typeName}`);
-  }
-}
+  },
+  tooManyEmpty(pos: number, what: string, count: number): never {
+    throw new DecodeError(
+      'DECODE_BAD_LENGTH',
+      `${what} at byte ${pos} claims ${count} zero-byte items, more than a record may hold (maxEmptyItems)`,
+    );
+  },
+  badIndex(kind: string, pos: number, index: number, count: number): never {
+    throw new DecodeError('DECODE_INVALID', `${kind} index ${index} before byte ${pos} is not one of ${count}`);
+  },
+};
 
 /**
- * One walker that runs `walks` in order, as straight-line code: each call site then sees one function, which
- * the JIT inlines (a loop over an array of walkers is a megamorphic call, several times slower).
+ * Generates the walker for `root`: one function per record type (records may refer to themselves), every
+ * other type inlined. Each function takes the buffer, the position, the end and the state, and returns
+ * the position after the value.
  */
-function sequence(walks: readonly Walk[]): Walk {
-  const names = walks.map((_, i) => `w${i}`);
-  const source = `return function walkRecord(c) { ${names.map((n) => `${n}(c);`).join(' ')} };`;
-  return new Function(...names, source)(...walks) as Walk;
-}
+function generate(root: avro.Type): Entry {
+  const functions: string[] = [];
+  const names = new Map<avro.Type, string>();
+  let temp = 0;
+  const fresh = (prefix: string): string => `${prefix}${temp++}`;
 
-function compileBlocks(type: avro.Type, itemType: avro.Type, isMap: boolean, cache: Map<avro.Type, Walk>): Walk {
-  let item: Walk = walkNull;
-  // a map entry is a key (at least its length byte) and a value
-  const minItemBytes = minEncodedBytes(itemType, new Set()) + (isMap ? 1 : 0);
-  const what = isMap ? 'map block' : 'array block';
-  const walk: Walk = (c) => {
-    for (;;) {
-      let count = readLong(c);
-      if (count === 0) return;
-      let blockEnd = c.end;
-      const sized = count < 0;
-      if (sized) {
-        count = -count;
-        const size = readLong(c);
-        if (size < 0) negativeLength(c, `${what} byte size`, size);
-        if (size > c.end - c.pos) overrun(c, `${what} of ${size} bytes`, size);
-        blockEnd = c.pos + size;
+  /** Statements that read a zig-zag varint into the (declared) variable `v`. */
+  const readLong = (v: string): string =>
+    `if (pos >= end) H.truncated(end); ${v} = buf[pos++]; ` +
+    `if (${v} > 127) { ${v} = H.slowLong(buf, pos - 1, end, st); pos = st.pos; } else ${v} = (${v} >>> 1) ^ -(${v} & 1);`;
+
+  const lengthPrefixed = (what: string): string => {
+    const v = fresh('len');
+    return (
+      `{ let ${v}; ${readLong(v)} ` +
+      `if (${v} < 0) H.negative(pos, '${what} length', ${v}); ` +
+      `if (${v} > end - pos) H.overrun(pos, end, st.limit, '${what} of length ' + ${v}, ${v}); ` +
+      `pos += ${v}; }`
+    );
+  };
+
+  const fixed = (size: number): string =>
+    size === 0 ? '' : `if (end - pos < ${size}) H.truncated(end); pos += ${size};`;
+
+  const recordFunction = (type: avro.Type, t: TypeShape): string => {
+    const existing = names.get(type);
+    if (existing) return existing;
+    const name = `r${names.size}`;
+    names.set(type, name); // before the fields: a field may be this record again
+    const fields = (t.fields ?? []).map((f) => emit(f.type)).join('\n  ');
+    functions.push(`function ${name}(buf, pos, end, st) {\n  ${fields}\n  return pos;\n}`);
+    return name;
+  };
+
+  const blocks = (itemType: avro.Type, isMap: boolean): string => {
+    // a map entry is a key (at least its length byte) and a value
+    const minItemBytes = minEncodedBytes(itemType, new Set()) + (isMap ? 1 : 0);
+    const what = isMap ? 'map block' : 'array block';
+    const [n, size, i] = [fresh('n'), fresh('size'), fresh('i')];
+    const fits =
+      minItemBytes > 0
+        ? `if (${n} > (end - pos) / ${minItemBytes}) H.overrun(pos, end, st.limit, '${what} of ' + ${n} + ' items (each at least ${minItemBytes} bytes)', ${n} * ${minItemBytes});`
+        : `st.emptyBudget -= ${n}; if (st.emptyBudget < 0) H.tooManyEmpty(pos, '${what}', ${n});`;
+    const sizedFits =
+      minItemBytes > 0
+        ? `if (${n} > ${size} / ${minItemBytes}) H.overfullBlock(pos, '${what}', ${n}, ${size}, ${minItemBytes});`
+        : '';
+    return [
+      `for (;;) {`,
+      `  let ${n}; ${readLong(n)}`,
+      `  if (${n} === 0) break;`,
+      `  if (${n} < 0) {`,
+      `    ${n} = -${n}; let ${size}; ${readLong(size)}`,
+      `    if (${size} < 0) H.negative(pos, '${what} byte size', ${size});`,
+      `    if (${size} > end - pos) H.overrun(pos, end, st.limit, '${what} of ' + ${size} + ' bytes', ${size});`,
+      `    ${sizedFits}`,
+      `  }`,
+      `  ${fits}`,
+      `  for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${isMap ? lengthPrefixed('string') : ''} ${emit(itemType)} }`,
+      `}`,
+    ].join(' ');
+  };
+
+  function emit(type: avro.Type): string {
+    const t = type as unknown as TypeShape;
+    switch (t.typeName) {
+      case 'null':
+        return '';
+      case 'boolean':
+        return fixed(1);
+      case 'int':
+      case 'long':
+        return `if (pos >= end) H.truncated(end); if (buf[pos++] > 127) { H.slowLong(buf, pos - 1, end, st); pos = st.pos; }`;
+      case 'float':
+        return fixed(4);
+      case 'double':
+        return fixed(8);
+      case 'string':
+        return lengthPrefixed('string');
+      case 'bytes':
+        return lengthPrefixed('bytes');
+      case 'fixed':
+        return fixed(t.size ?? 0);
+      case 'enum': {
+        const v = fresh('sym');
+        const count = t.symbols?.length ?? 0;
+        return `{ let ${v}; ${readLong(v)} if (${v} < 0 || ${v} >= ${count}) H.badIndex('enum', pos, ${v}, ${count}); }`;
       }
-      if (minItemBytes > 0) {
-        if (count > (blockEnd - c.pos) / minItemBytes) {
-          // a block that declared its byte size holds fewer items than it claims: impossible, not cut short
-          if (sized) {
-            throw new DecodeError(
-              'DECODE_BAD_LENGTH',
-              `${what} at byte ${c.pos} claims ${count} items in ${blockEnd - c.pos} bytes (each needs at least ${minItemBytes})`,
-            );
-          }
-          overrun(c, `${what} of ${count} items (each at least ${minItemBytes} bytes)`, count * minItemBytes);
+      case 'record':
+      case 'error':
+        return `pos = ${recordFunction(type, t)}(buf, pos, end, st);`;
+      case 'array':
+        return blocks(t.itemsType!, false);
+      case 'map':
+        return blocks(t.valuesType!, true);
+      default: {
+        if (t.typeName.startsWith('union')) {
+          const branches = t.types ?? [];
+          const v = fresh('branch');
+          const cases = branches.map((b, k) => `case ${k}: { ${emit(b)} break; }`).join(' ');
+          return `{ let ${v}; ${readLong(v)} switch (${v}) { ${cases} default: H.badIndex('union', pos, ${v}, ${branches.length}); } }`;
         }
-      } else {
-        c.emptyBudget -= count;
-        if (c.emptyBudget < 0) {
-          throw new DecodeError(
-            'DECODE_BAD_LENGTH',
-            `${what} at byte ${c.pos} claims ${count} zero-byte items, more than a record may hold (maxEmptyItems)`,
-          );
-        }
-      }
-      for (let i = 0; i < count; i++) {
-        if (isMap) walkString(c);
-        item(c);
+        if (t.underlyingType) return emit(t.underlyingType); // a logical type
+        throw new TypeError(`cannot bound-check Avro type ${t.typeName}`);
       }
     }
-  };
-  cache.set(type, walk);
-  item = compile(itemType, cache);
-  return walk;
+  }
+
+  const rootShape = root as unknown as TypeShape;
+  const entry =
+    rootShape.typeName === 'record' || rootShape.typeName === 'error'
+      ? recordFunction(root, rootShape)
+      : (() => {
+          const name = 'top';
+          functions.push(`function top(buf, pos, end, st) {\n  ${emit(root)}\n  return pos;\n}`);
+          return name;
+        })();
+  const source = `'use strict';\n${functions.join('\n')}\nreturn ${entry};`;
+  return new Function('H', source)(HELPERS) as Entry;
 }
 
 /** The fewest bytes a value of `type` can encode to (0 for null and for records of such fields). */
