@@ -135,18 +135,20 @@ describe('alerting service with hostile receivers (real broker, real HTTP server
       receiverConfig('hang', `${hang.url}/hook`, { timeoutMs: 1_000, retry }),
       // a deadline longer than the drip interval: only a deadline over the whole body stops it
       receiverConfig('drip', `${drip.url}/hook`, { timeoutMs: 3_000, retry }),
-      receiverConfig('reset', `${reset.url}/hook`, { retry }),
-      receiverConfig('redirect', `${redirect.url}/hook`, { retry }),
-      receiverConfig('huge-500', `${hugeFail.url}/hook`, { retry }),
+      // generous deadlines where the outcome must not be a timeout, even on a busy machine
+      receiverConfig('reset', `${reset.url}/hook`, { timeoutMs: 30_000, retry }),
+      receiverConfig('redirect', `${redirect.url}/hook`, { timeoutMs: 30_000, retry }),
+      receiverConfig('huge-500', `${hugeFail.url}/hook`, { timeoutMs: 30_000, retry }),
       receiverConfig('translated', `http://hooks.translated.test:${healthy.port}/hook`, {
+        timeoutMs: 30_000,
         retry,
         allowPrivateNetwork: false,
       }),
     ];
     const config = alertingConfig(
       [
-        receiverConfig('healthy', `${healthy.url}/ok`),
-        receiverConfig('huge-200', `${hugeOk.url}/hook`, { retry }),
+        receiverConfig('healthy', `${healthy.url}/ok`, { timeoutMs: 30_000 }),
+        receiverConfig('huge-200', `${hugeOk.url}/hook`, { timeoutMs: 30_000, retry }),
         ...bad,
       ],
       {
