@@ -12,6 +12,7 @@ import { type ChaosOptions, DEFAULT_CHAOS_OPTIONS } from './chaos-options.js';
 import { formatReport } from './chaos-report.js';
 import { type ChaosScenario, chaosScenarios } from './chaos-scenarios.js';
 import { stopAllCpuLoad } from './cpu-load.js';
+import { killAllProbeWorkers } from './kafka-probe.js';
 import { killAllProcessors } from './processor-process.js';
 import { runChaos } from './run-chaos.js';
 
@@ -132,6 +133,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     killAllProcessors();
     killAllBrokers();
     stopAllCpuLoad();
+    killAllProbeWorkers();
     process.exit(130);
   });
 }
@@ -143,6 +145,7 @@ main().then(
     killAllProcessors();
     killAllBrokers();
     stopAllCpuLoad();
+    killAllProbeWorkers();
     process.exit(1);
   },
 );

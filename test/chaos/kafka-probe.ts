@@ -4,6 +4,8 @@
  * readings topic (the committed-offset gap), the group's live members, and every alert on the alerts topic
  * read `read_committed` up to its end.
  */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   type Alert,
   alertCodec,
@@ -24,6 +26,16 @@ export interface OffsetGap {
   readonly partitions: readonly { partition: number; end: number; committed: number }[];
 }
 
+const WORKER = fileURLToPath(new URL('./kafka-probe-worker.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const CALL_TIMEOUT_MS = 60_000;
+
+/** SIGKILLs every probe worker (on Ctrl-C). */
+export function killAllProbeWorkers(): void {
+  for (const child of LIVE_WORKERS) child.kill('SIGKILL');
+}
+const LIVE_WORKERS = new Set<ChildProcess>();
+
 export class KafkaProbe {
   private readonly logger: Logger = createLogger({
     service: 'chaos-probe',
@@ -31,7 +43,26 @@ export class KafkaProbe {
   });
   private readonly alerts = alertCodec();
 
-  constructor(private readonly bootstrapServers: string) {}
+  private readonly isolated: boolean;
+  private worker: ChildProcess | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Worker processes that died (a crash of the client inside them); their calls were retried. */
+  workerCrashes = 0;
+
+  /** `isolated` (the default): group queries run in a child process, see kafka-probe-worker.ts. */
+  constructor(
+    private readonly bootstrapServers: string,
+    options: { isolated?: boolean } = {},
+  ) {
+    this.isolated = options.isolated ?? true;
+  }
+
+  /** Ends the worker process, if any. */
+  close(): void {
+    this.worker?.disconnect();
+    this.worker = undefined;
+  }
 
   settings(clientId: string): KafkaSettings {
     return { bootstrapServers: this.bootstrapServers, clientId };
@@ -97,6 +128,7 @@ export class KafkaProbe {
   }
 
   async offsetGap(groupId: string, topic: string): Promise<OffsetGap> {
+    if (this.isolated) return (await this.ask('offsetGap', [groupId, topic])) as OffsetGap;
     return this.withAdmin(async (admin) => {
       const ends = await admin.fetchTopicOffsets(topic);
       const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -116,6 +148,7 @@ export class KafkaProbe {
 
   /** Members of the consumer group the broker currently counts (a stopped process stays until its session ends). */
   async groupMembers(groupId: string): Promise<number> {
+    if (this.isolated) return (await this.ask('groupMembers', [groupId])) as number;
     return this.withAdmin(async (admin) => {
       const described = await admin.describeGroups([groupId]);
       const group = described.groups[0] as { members?: unknown[] } | undefined;
@@ -140,6 +173,63 @@ export class KafkaProbe {
       });
     }
     return out;
+  }
+
+  /** One call in the worker process; a worker that died is replaced and the call asked again, once. */
+  private async ask(method: 'offsetGap' | 'groupMembers', args: string[], retry = true): Promise<unknown> {
+    const worker = this.startWorker();
+    const id = this.nextId++;
+    try {
+      return await new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          worker.kill('SIGKILL');
+          reject(new Error(`the probe worker did not answer ${method} in ${CALL_TIMEOUT_MS} ms`));
+        }, CALL_TIMEOUT_MS);
+        this.pending.set(id, {
+          resolve: (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
+        worker.send({ id, method, args });
+      });
+    } catch (err) {
+      if (retry && (err as { workerDied?: boolean }).workerDied) return this.ask(method, args, false);
+      throw err;
+    }
+  }
+
+  private startWorker(): ChildProcess {
+    if (this.worker) return this.worker;
+    const worker = fork(WORKER, [this.bootstrapServers], {
+      cwd: REPO,
+      execArgv: ['--conditions=source', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    LIVE_WORKERS.add(worker);
+    worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+      const call = this.pending.get(message.id);
+      if (!call) return;
+      this.pending.delete(message.id);
+      if (message.error !== undefined) call.reject(new Error(message.error));
+      else call.resolve(message.result);
+    });
+    worker.once('exit', (code, signal) => {
+      LIVE_WORKERS.delete(worker);
+      if (this.worker === worker) this.worker = undefined;
+      if (signal === 'SIGSEGV' || signal === 'SIGABRT' || code === 139) this.workerCrashes += 1;
+      for (const [id, call] of this.pending) {
+        this.pending.delete(id);
+        call.reject(Object.assign(new Error(`the probe worker exited (${signal ?? code})`), { workerDied: true }));
+      }
+    });
+    this.worker = worker;
+    return worker;
   }
 
   private async withAdmin<T>(use: (admin: KafkaJS.Admin) => Promise<T>): Promise<T> {

@@ -27,6 +27,7 @@ export async function runChaos(options: ChaosOptions, scenarios: readonly ChaosS
   const stopLoad = startCpuLoad(options.cpuLoad);
   if (options.cpuLoad > 0) options.progress(`${options.cpuLoad} busy process(es) load the machine during the run`);
   const results: ScenarioResult[] = [];
+  let probe: KafkaProbe | undefined;
   const oracles = new Map<DeliveryMode, Oracle>();
   const reportFile = join(options.runDir, 'report.json');
   try {
@@ -39,7 +40,7 @@ export async function runChaos(options: ChaosOptions, scenarios: readonly ChaosS
     });
     const rulesFile = join(options.runDir, 'chaos-rules.yaml');
     writeFileSync(rulesFile, workload.rulesYaml);
-    const probe = new KafkaProbe(broker.bootstrapServers);
+    probe = new KafkaProbe(broker.bootstrapServers);
     await probe.warmUp(options.waitTimeoutMs);
     const env: ScenarioEnvironment = {
       options,
@@ -71,6 +72,9 @@ export async function runChaos(options: ChaosOptions, scenarios: readonly ChaosS
       writeFileSync(reportFile, `${JSON.stringify({ seed: options.seed, results }, null, 2)}\n`);
     }
   } finally {
+    if (probe?.workerCrashes)
+      options.progress(`the probe's Kafka client crashed ${probe.workerCrashes} time(s); asked again`);
+    probe?.close();
     stopLoad();
     await broker.stop();
     rmSync(join(brokerDir, 'logs'), { recursive: true, force: true });
