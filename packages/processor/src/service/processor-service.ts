@@ -89,6 +89,7 @@ export class ProcessorService {
   /** When the transaction under way started (exactly-once); undefined when none. */
   private transactionSinceMs: number | undefined;
   private lastCommitVerifyMs = 0;
+  private everAssigned = false;
   private committing = false;
 
   constructor(options: ProcessorServiceOptions) {
@@ -105,7 +106,10 @@ export class ProcessorService {
   readiness(): ReadinessReport {
     const nowMs = Date.now();
     const idleMs = this.holdingNoneSinceMs === undefined ? 0 : nowMs - this.holdingNoneSinceMs;
-    const noPartitions = idleMs > this.o.noPartitionsGraceMs;
+    // before its first assignment an instance is not doing its job yet; later, a rebalance may leave it
+    // briefly without partitions
+    const noPartitions =
+      this.holdingNoneSinceMs !== undefined && (!this.everAssigned || idleMs > this.o.noPartitionsGraceMs);
     const oldest = this.transactionSinceMs ?? this.inFlight.find((b) => !b.settled)?.startedMs;
     const stalledMs = oldest === undefined ? 0 : nowMs - oldest;
     const stalled = stalledMs > this.o.outputStallMs || this.producer?.fatalError !== undefined;
@@ -283,6 +287,7 @@ export class ProcessorService {
       }),
     );
     for (const p of partitions) this.rebuilding.delete(p.partition);
+    this.everAssigned = true;
     this.updatePartitionGauges();
   }
 
