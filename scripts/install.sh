@@ -19,7 +19,9 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- system packages -------------------------------------------------------------------------------
 # librdkafka build (the Kafka client's native addon is built from source when its prebuilt binary can't be
 # fetched), a JRE and Maven for the local broker, Python + venv for the downstream-consumer example, and a
-# compose implementation (Debian's docker-compose) when the docker client has no compose plugin.
+# compose implementation (Debian's docker-compose) when the docker client has no compose plugin, and
+# Prometheus Alertmanager (Debian's prometheus-alertmanager), which the alerting tests start on a port of
+# their own as the real receiver of `type: alertmanager`.
 need=()
 for pkg in build-essential python3 python3-venv zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev liblz4-dev libsasl2-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
@@ -27,6 +29,7 @@ done
 command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])' || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 if ! { command -v docker >/dev/null && docker compose version >/dev/null 2>&1; } && ! command -v docker-compose >/dev/null; then
   need+=(docker-compose)
 fi
@@ -34,6 +37,11 @@ if [ ${#need[@]} -gt 0 ]; then
   step "installing system packages: ${need[*]}"
   sudo_ apt-get update -qq
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # the package enables a system service on :9093; the tests start their own instances, so a fresh install
+  # leaves it off (an Alertmanager that was already installed is not touched)
+  if [[ " ${need[*]} " == *" prometheus-alertmanager "* ]] && command -v systemctl >/dev/null; then
+    sudo_ systemctl disable --now prometheus-alertmanager >/dev/null 2>&1 || true
+  fi
 else
   step "system packages present"
 fi
