@@ -10,7 +10,6 @@ export * from './delivery/classify-response.js';
 export * from './delivery/dedup-window.js';
 export * from './delivery/delivery-error.js';
 export * from './delivery/keyed-work-queue.js';
-export * from './delivery/offset-tracker.js';
 export * from './delivery/parse-retry-after.js';
 export * from './delivery/retry-schedule.js';
 export * from './delivery/webhook-sender.js';

@@ -17,6 +17,7 @@ export * from './kafka/dlq-headers.js';
 export * from './kafka/ensure-topics.js';
 export * from './kafka/kafka-clients.js';
 export * from './kafka/librdkafka-error.js';
+export * from './kafka/offset-tracker.js';
 export * from './kafka/raw-consumer.js';
 export * from './kafka/raw-producer.js';
 export * from './kafka/read-partition-range.js';

@@ -16,11 +16,11 @@ import {
   ensureTopics,
   type KafkaSettings,
   type Logger,
+  OffsetTracker,
   type ReadinessReport,
   topicNamesFromEnv,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
-import { OffsetTracker } from '../delivery/offset-tracker.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
