@@ -18,8 +18,8 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------------------------------
 # librdkafka build (the Kafka client's native addon is built from source when its prebuilt binary can't be
-# fetched), a JRE and Maven for the local broker, Python + venv for the downstream-consumer example, and a
-# compose implementation (Debian's docker-compose) when the docker client has no compose plugin, and
+# fetched), a JRE and Maven for the local broker, Python + venv for the downstream-consumer example, promtool,
+# Chromium, a compose implementation (Debian's docker-compose) when the docker client has no compose plugin, and
 # Prometheus Alertmanager (Debian's prometheus-alertmanager), which the alerting tests start on a port of
 # their own as the real receiver of `type: alertmanager`.
 need=()
@@ -30,6 +30,10 @@ command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|[2
 command -v mvn >/dev/null || need+=(maven)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# promtool (Debian's prometheus) checks and unit-tests the Prometheus rules; Debian's chromium is the browser the
+# web console's tests drive through playwright-core (no browser is downloaded).
+command -v promtool >/dev/null || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if ! { command -v docker >/dev/null && docker compose version >/dev/null 2>&1; } && ! command -v docker-compose >/dev/null; then
   need+=(docker-compose)
 fi
