@@ -1,5 +1,5 @@
 /**
- * Creates the pipeline's topics (see pipeline-topics.ts) on a broker and checks the ones that already
+ * Creates the pipeline's topics (the layout in shared's topic-layout.ts) on a broker and checks the ones that already
  * exist: a partition count other than the layout's is reported, and an alert-state topic whose partition
  * count differs from the readings topic's is an error, because the processor co-partitions its state with
  * the readings and would restore the wrong sensors' state. Used by the `topics` command (compose's one-shot

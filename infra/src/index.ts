@@ -6,4 +6,3 @@ export { type LauncherOptions, runPipeline } from './launcher/run-pipeline.js';
 export { parseSinkLine, type SinkEvent } from './launcher/sink-events.js';
 export * from './local-kafka.js';
 export * from './pipeline-services.js';
-export * from './pipeline-topics.js';

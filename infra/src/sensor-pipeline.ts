@@ -16,6 +16,9 @@ import {
   exitStatusOf,
   kafkaSettingsFromEnv,
   parseDuration,
+  pipelineTopicSpecs,
+  TOPIC_LAYOUT,
+  TOPIC_ROLES,
   topicNamesFromEnv,
   UsageError,
 } from '@sensor-pipeline/shared';
@@ -24,7 +27,6 @@ import { plainView, ttyView } from './launcher/live-view.js';
 import { runPipeline } from './launcher/run-pipeline.js';
 import { parseUpOptions, UP_USAGE } from './launcher/up-options.js';
 import { DEFAULT_PORTS, pipelineServices } from './pipeline-services.js';
-import { pipelineTopicSpecs, TOPIC_LAYOUT, TOPIC_ROLES } from './pipeline-topics.js';
 import { TAIL_TOPICS, type TailTopic } from './tail/record-formatter.js';
 import { tailTopic } from './tail/tail-topic.js';
 

@@ -19,6 +19,7 @@ import {
   createLogger,
   type KafkaSettings,
   type Logger,
+  pipelineTopicSpecs,
   StartupError,
   topicNamesFromEnv,
 } from '@sensor-pipeline/shared';
@@ -34,7 +35,6 @@ import {
   START_ORDER,
   STOP_ORDER,
 } from '../pipeline-services.js';
-import { pipelineTopicSpecs } from '../pipeline-topics.js';
 import { demoSinkSecret } from './demo-sink-secret.js';
 import { LineFollower } from './line-follower.js';
 import type { LiveView, ServiceState } from './live-view.js';

@@ -21,6 +21,7 @@ export * from './kafka/offset-tracker.js';
 export * from './kafka/raw-consumer.js';
 export * from './kafka/raw-producer.js';
 export * from './kafka/read-partition-range.js';
+export * from './kafka/topic-layout.js';
 export * from './kafka/topics.js';
 export * from './logger.js';
 export * from './ops/on-shutdown.js';

@@ -1,7 +1,9 @@
 /**
- * Creates the processor's output topics that are missing (alerts, stats, readings DLQ, alert state) and
- * checks that the state topic is co-partitioned with the readings: state for readings partition p lives in
- * state partition p, so it needs at least as many partitions.
+ * Creates the processor's topics that are missing (alerts, stats, readings DLQ, alert state, and the
+ * readings topic itself) from the pipeline's topic layout in shared — the same partitions, retention and
+ * cleanup policy as the launcher and compose create — and checks that the state topic is co-partitioned with
+ * the readings: state for readings partition p lives in state partition p, so it needs at least as many
+ * partitions (an existing readings topic's count wins over the layout's).
  */
 import {
   createAdmin,
@@ -9,6 +11,7 @@ import {
   type KafkaSettings,
   type Logger,
   PipelineError,
+  pipelineTopicSpecs,
   type TopicNames,
 } from '@sensor-pipeline/shared';
 
@@ -16,18 +19,16 @@ export async function ensureOutputTopics(kafka: KafkaSettings, topics: TopicName
   const admin = createAdmin(kafka, logger);
   await admin.connect();
   try {
+    const layout = new Map(pipelineTopicSpecs(topics).map((spec) => [spec.topic, spec]));
+    const specOf = (topic: string) => layout.get(topic)!;
     const [readings] = await admin.fetchTopicMetadata({ topics: [topics.readings] }).catch(() => [undefined]);
-    const partitions = readings?.partitions.length ?? 6;
-    if (!readings) await ensureTopics(admin, [{ topic: topics.readings, numPartitions: partitions }]);
+    const partitions = readings?.partitions.length ?? specOf(topics.readings).numPartitions ?? 6;
+    if (!readings) await ensureTopics(admin, [specOf(topics.readings)]);
     await ensureTopics(admin, [
-      { topic: topics.alerts, numPartitions: 3 },
-      { topic: topics.readingsDlq, numPartitions: 1 },
-      { topic: topics.stats, numPartitions: 3, config: { 'retention.ms': String(6 * 3_600_000) } },
-      {
-        topic: topics.alertState,
-        numPartitions: partitions,
-        config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
-      },
+      specOf(topics.alerts),
+      specOf(topics.readingsDlq),
+      specOf(topics.stats),
+      { ...specOf(topics.alertState), numPartitions: partitions },
     ]);
     const [state] = await admin.fetchTopicMetadata({ topics: [topics.alertState] });
     if (state && state.partitions.length < partitions) {

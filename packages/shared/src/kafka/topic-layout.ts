@@ -1,7 +1,7 @@
 /**
  * The pipeline's topics in one place: partition counts, retention and cleanup policy per topic role.
- * The `topics` command (run by the launcher and by compose's one-shot initializer) creates them from here,
- * so a laptop and a deployment get the same layout.
+ * The `topics` command (run by the launcher and by compose's one-shot initializer) and the processor (for
+ * the output topics it creates when missing) read them from here, so a laptop and a deployment get the same layout.
  *
  * Why these numbers: readings carry the volume and set the processor's parallelism (6 partitions, one
  * day of replay); alert state is compacted and co-partitioned with the readings (the processor restores a
@@ -9,7 +9,8 @@
  * partitions; alerts are a log of events (FIRING and RESOLVED are both facts downstream teams read), kept
  * a week and never compacted; DLQs are small and kept long enough for someone to look at them.
  */
-import { type TopicNames, type TopicRole, type TopicSpec, topicNamesFromEnv } from '@sensor-pipeline/shared';
+import type { TopicSpec } from './ensure-topics.js';
+import { type TopicNames, type TopicRole, topicNamesFromEnv } from './topics.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -1,6 +1,5 @@
-import { DEFAULT_TOPICS } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { pipelineTopicSpecs, READINGS_PARTITIONS, TOPIC_LAYOUT, TOPIC_ROLES } from '../src/pipeline-topics.js';
+import { DEFAULT_TOPICS, pipelineTopicSpecs, READINGS_PARTITIONS, TOPIC_LAYOUT, TOPIC_ROLES } from '../src/index.js';
 
 describe('pipeline topics', () => {
   const specs = pipelineTopicSpecs(DEFAULT_TOPICS);
