@@ -181,6 +181,42 @@ describe('alerting CLI process', () => {
         ],
         /alerting\.yaml:3:10 receivers\[0\]\.url: host 10\.1\.2\.3 is a private address: refused to prevent SSRF/,
       ],
+      [
+        'a duration without a unit, and one over its bound',
+        [
+          'receivers:',
+          '  - name: hooks',
+          '    url: https://hooks.example.com/',
+          '    timeout: 5000',
+          '    retry: { maxDelay: 100000000h }',
+          'route: { receiver: hooks }',
+        ],
+        /alerting\.yaml:4:14 receivers\[0\]\.timeout: a bare number is not a duration[^\n]*\n.*alerting\.yaml:5:24 receivers\[0\]\.retry\.maxDelay: expected a duration of at most 1d/,
+      ],
+      [
+        'an invalid glob',
+        [
+          'receivers:',
+          '  - name: hooks',
+          '    url: https://hooks.example.com/',
+          'route:',
+          '  receiver: hooks',
+          '  routes:',
+          '    - match: { device: "site-[a/**" }',
+        ],
+        /alerting\.yaml:7:24 route\.routes\[0\]\.match\.device: invalid glob "site-\[a\/\*\*"/,
+      ],
+      [
+        'an alias bomb',
+        [
+          'a: &a [x, x, x, x, x, x, x, x, x]',
+          ...Array.from({ length: 8 }, (_, i) => {
+            const [prev, name] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+            return `${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`;
+          }),
+        ],
+        /alerting\.yaml:2:8: YAML aliases expand more than 100 times/,
+      ],
     ];
     it.each(cases)('%s', async (_name, lines, expected) => {
       const file = configFile(lines.join('\n'));
@@ -190,6 +226,18 @@ describe('alerting CLI process', () => {
       expect(run.output()).toMatch(expected);
       expect(run.output()).not.toMatch(/kafka|broker/i);
       expect(Date.now() - started).toBeLessThan(15_000);
+    });
+
+    it('a config path that is not a file, and a file that is not UTF-8', async () => {
+      const endless = track(spawnCli(['run', '--config', '/dev/zero'], env));
+      expect(await endless.exited).toEqual({ code: 2, signal: null });
+      expect(endless.output()).toContain('/dev/zero: cannot read config file: it is a character device');
+      const dir = mkdtempSync(join(tmpdir(), 'alerting-cli-'));
+      const latin1 = join(dir, 'alerting.yaml');
+      writeFileSync(latin1, Buffer.concat([Buffer.from('receivers:\n  - name: caf'), Buffer.from([0xe9, 0x0a])]));
+      const run = track(spawnCli(['run', '--config', latin1], env));
+      expect(await run.exited).toEqual({ code: 2, signal: null });
+      expect(run.output()).toContain(`${latin1}:2:14: not UTF-8 text: byte 0xe9`);
     });
   });
 });
