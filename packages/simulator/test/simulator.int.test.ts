@@ -246,6 +246,18 @@ describe('simulator against Kafka', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('CLI: an endless scenario path and a duration without a unit exit 2, located, before touching Kafka', async () => {
+    const endless = await runCli(['--scenario', '/dev/urandom', '--bootstrap-servers', '127.0.0.1:1']);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toContain('/dev/urandom: cannot read config file: it is a character device');
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-cli-')), 'bare.yaml');
+    writeFileSync(file, 'name: bare\ninterval: 1000\nfleet:\n  sites:\n    - name: site-a\n      devices: 2\n');
+    const bare = await runCli(['--scenario', file, '--bootstrap-servers', '127.0.0.1:1']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(`${file}:2:11 interval: a bare number is not a duration`);
+    expect(bare.stdout).not.toContain('starting simulator');
+  });
+
   it('CLI: counts and logs readings the broker refuses, and exits 1', async () => {
     // a topic that takes no record batch bigger than 100 bytes: the broker refuses every batch, for good
     const [topic] = await createTopics([
