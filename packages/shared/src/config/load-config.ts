@@ -12,7 +12,7 @@
  * `/dev/zero` or a growing file ends at once), UTF-8 text (the first invalid byte is located), and YAML
  * whose aliases expand at most `maxAliasCount` times (an alias bomb is refused, not expanded).
  */
-import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -58,12 +58,18 @@ export function readConfigText(file: string, options: { readonly maxBytes?: numb
   };
   let bytes: Buffer;
   try {
-    // stat before opening: opening a FIFO would wait for a writer
-    const kind = fileKind(statSync(file));
-    if (kind !== 'file') refuse(`cannot read config file: it is ${kind}, not a regular file`);
-    const fd = openSync(file, 'r');
+    // stat before opening (devices are never opened), and open without blocking: a FIFO swapped in
+    // between would otherwise wait for a writer; what was opened is checked again
+    const notRegular = (stats: Stats) => {
+      const kind = fileKind(stats);
+      if (kind !== 'file') refuse(`cannot read config file: it is ${kind}, not a regular file`);
+    };
+    notRegular(statSync(file));
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (fstatSync(fd).size > maxBytes) refuse(tooLarge(maxBytes));
+      const stats = fstatSync(fd);
+      notRegular(stats);
+      if (stats.size > maxBytes) refuse(tooLarge(maxBytes));
       bytes = readAtMost(fd, maxBytes + 1); // the file may grow, or report no size (/proc)
     } finally {
       closeSync(fd);
