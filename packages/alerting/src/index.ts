@@ -6,6 +6,7 @@
  */
 export * from './config/alerting-config.js';
 export * from './config/load-alerting-config.js';
+export * from './config/receiver-kind.js';
 export * from './delivery/classify-response.js';
 export * from './delivery/dedup-window.js';
 export * from './delivery/delivery-error.js';
@@ -19,6 +20,7 @@ export * from './format/format-payload.js';
 export * from './format/format-slack.js';
 export * from './format/go-time.js';
 export * from './format/payload-format.js';
+export * from './format/postable-alerts.js';
 export * from './routing/alert-matcher.js';
 export * from './routing/route-tree.js';
 export * from './service/alerting-metrics.js';

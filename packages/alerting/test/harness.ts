@@ -22,7 +22,10 @@ export function receiverConfig(
   const { secret, ...rest } = overrides;
   return {
     name,
-    url,
+    type: 'webhook',
+    url: rest.targets?.[0] ?? url,
+    targets: [url],
+    resendIntervalMs: 60_000,
     format: 'native',
     signingKeys: secret ? new SigningKeys(parseWebhookSecrets(secret)) : SigningKeys.none,
     timeoutMs: 2_000,

@@ -37,12 +37,20 @@ import type { RouteSpec } from '../routing/route-tree.js';
 import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
 import { SigningKeys } from '../signing/signing-keys.js';
 import { classifyAddress, isIpAddress } from '../ssrf/classify-address.js';
+import { checkReceiverKind, type ReceiverType, receiverKindFields, receiverTargets } from './receiver-kind.js';
 
 export type QueueFullPolicy = 'pause' | 'dead-letter';
 
 export interface ReceiverConfig {
   readonly name: string;
+  /** `webhook`: one formatted request per alert; `alertmanager`: postable alerts to Alertmanager's API. */
+  readonly type: ReceiverType;
+  /** The first of `targets`. */
   readonly url: string;
+  /** Where requests go: the webhook URL, or each Alertmanager's `/api/v2/alerts` (each gets every alert). */
+  readonly targets: readonly string[];
+  /** `alertmanager`: how often firing alerts are re-sent (their `endsAt` is 4 intervals ahead). */
+  readonly resendIntervalMs: number;
   readonly format: PayloadFormat;
   /** Standard Webhooks keys; none → requests are not signed. */
   readonly signingKeys: SigningKeys;
@@ -176,7 +184,8 @@ const receiverSchema = z.strictObject({
     pattern: NAME,
     patternMessage: 'expected a name of letters, digits, ".", "_" or "-" (at most 100)',
   }),
-  url: urlField,
+  url: urlField.optional(),
+  ...receiverKindFields,
   format: enumField(PAYLOAD_FORMATS).default(DEFAULTS.receiver.format),
   secret: stringField({ max: LIMITS.secretFileBytes }).optional(),
   secretFile: stringField({ min: 1, max: 4_096 }).optional(),
@@ -330,6 +339,7 @@ function checkReceiver(
   issue: Issue,
 ): SigningKeys | undefined {
   const at = (field: string): (string | number)[] => ['receivers', index, field];
+  checkReceiverKind(r, at, issue);
   let signingKeys: SigningKeys | undefined;
   if (r.secret !== undefined && r.secretFile !== undefined) {
     issue(at('secretFile'), 'set either secret (from ${ENV_VAR}) or secretFile, not both');
@@ -368,22 +378,28 @@ function checkReceiver(
   }
 
   if (!r.allowPrivateNetwork) {
-    let host: string | undefined;
-    try {
-      host = new URL(r.url).hostname;
-    } catch {
-      host = undefined; // reported by the url field itself
-    }
-    const addresses = host === undefined ? [] : isIpAddress(host) ? [host] : (context.resolvedHosts.get(host) ?? []);
-    for (const address of addresses) {
-      const verdict = classifyAddress(address);
-      if (verdict.blocked) {
-        const via = address === host ? '' : ` resolves to ${address} and`;
-        issue(
-          at('url'),
-          `host ${host}${via} is a ${verdict.range} address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service`,
-        );
-        break;
+    const urls: [string | undefined, (string | number)[]][] = [[r.url, at('url')]];
+    r.urls?.forEach((u, i) => {
+      urls.push([u, [...at('urls'), i]]);
+    });
+    for (const [url, path] of urls) {
+      let host: string | undefined;
+      try {
+        host = new URL(url ?? '').hostname;
+      } catch {
+        host = undefined; // reported by the url field itself
+      }
+      const addresses = host === undefined ? [] : isIpAddress(host) ? [host] : (context.resolvedHosts.get(host) ?? []);
+      for (const address of addresses) {
+        const verdict = classifyAddress(address);
+        if (verdict.blocked) {
+          const via = address === host ? '' : ` resolves to ${address} and`;
+          issue(
+            path,
+            `host ${host}${via} is a ${verdict.range} address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service`,
+          );
+          break;
+        }
       }
     }
   }
@@ -391,9 +407,13 @@ function checkReceiver(
 }
 
 function toReceiver(r: FileConfig['receivers'][number], signingKeys: SigningKeys): ReceiverConfig {
+  const targets = receiverTargets(r);
   return {
     name: r.name,
-    url: r.url,
+    type: r.type,
+    url: targets[0] ?? '',
+    targets,
+    resendIntervalMs: r.resendInterval,
     format: r.format,
     signingKeys,
     timeoutMs: r.timeout,

@@ -60,12 +60,16 @@ export async function parseAlertingConfig(
   const hosts = new Set<string>();
   for (const receiver of receiversOf(raw)) {
     const allow = receiver['allowPrivateNetwork'];
-    if (allow === true || allow === 'true' || typeof receiver['url'] !== 'string') continue;
-    try {
-      const host = new URL(receiver['url']).hostname;
-      if (host && !isIpAddress(host)) hosts.add(host);
-    } catch {
-      // reported by pass 3
+    if (allow === true || allow === 'true') continue;
+    const urls = Array.isArray(receiver['urls']) ? receiver['urls'] : [receiver['url']];
+    for (const url of urls) {
+      if (typeof url !== 'string') continue;
+      try {
+        const host = new URL(url).hostname;
+        if (host && !isIpAddress(host)) hosts.add(host);
+      } catch {
+        // reported by pass 3
+      }
     }
   }
   const resolve = options.resolveHost ?? resolveHostAddresses;

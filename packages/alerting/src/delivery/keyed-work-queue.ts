@@ -63,6 +63,11 @@ export class KeyedWorkQueue<J> {
     return this.waiting;
   }
 
+  /** True while a job of `key` is queued, running or waiting to retry. */
+  hasKey(key: string): boolean {
+    return this.lanes.has(key);
+  }
+
   push(job: J): void {
     if (this.closed) throw new Error('queue is closed');
     const key = this.options.keyOf(job);

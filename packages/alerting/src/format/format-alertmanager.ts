@@ -98,7 +98,8 @@ export function labelSetString(labels: Readonly<Record<string, string>>): string
   return `{${parts.join(', ')}}`;
 }
 
-function renderGeneratorURL(template: string, alert: Alert): string {
+/** The `links.generatorURL` template filled in for one alert (URL-encoded values); empty without a template. */
+export function renderGeneratorURL(template: string, alert: Alert): string {
   if (!template) return '';
   const values: Record<string, string> = {
     rule: alert.rule,

@@ -29,6 +29,7 @@ import { retryDelayMs } from '../delivery/retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { formatPayload } from '../format/format-payload.js';
 import type { FormatContext } from '../format/payload-format.js';
+import { formatPostableAlerts } from '../format/postable-alerts.js';
 import { compileRoutes, type RouteNode, routeAlert } from '../routing/route-tree.js';
 import { signWebhook } from '../signing/sign-webhook.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
@@ -57,6 +58,8 @@ export const DELIVERY_HEADERS = {
   lastStatus: 'delivery.last-status',
   /** `retries-exhausted`, `not-retriable` or `queue-full`. */
   outcome: 'delivery.outcome',
+  /** The URL, when the receiver has several (an Alertmanager HA pair). */
+  target: 'delivery.target',
 } as const;
 
 export interface DeliveryPipelineOptions {
@@ -75,23 +78,31 @@ export interface DeliveryPipelineOptions {
 }
 
 interface Job {
+  /** `deliver`: an alert from the topic; `resend`: a firing alert re-sent to an Alertmanager (best effort). */
+  readonly kind: 'deliver' | 'resend';
   readonly receiver: ReceiverRuntime;
   readonly alert: Alert;
   readonly source: SourceRecord;
-  readonly body: string;
+  /** The request body, fixed for webhooks; Alertmanager bodies are rendered per attempt (endsAt moves on). */
+  readonly body: string | undefined;
   readonly acceptedAtMs: number;
   attempts: number;
   /** Completion callbacks of every record waiting on this delivery (the first and any redeliveries). */
   readonly waiters: (() => void)[];
 }
 
+/** One target of a receiver: its URL (an Alertmanager of an HA pair is one target), queue, pool and dedup. */
 interface ReceiverRuntime {
+  /** The receiver's name, with `#n` when it has several targets: the label of its metrics and queue depth. */
+  readonly id: string;
   readonly config: ReceiverConfig;
   readonly context: FormatContext;
   readonly queue: KeyedWorkQueue<Job>;
   readonly sender: WebhookSender;
   readonly dedup: DedupWindow;
   readonly inflight: Map<string, Job>;
+  /** `alertmanager`: the firing alerts by fingerprint, re-sent every resend interval. */
+  readonly firing: Map<string, Alert>;
   readonly log: Logger;
 }
 
@@ -99,7 +110,9 @@ export class DeliveryPipeline {
   private readonly options: DeliveryPipelineOptions;
   private readonly log: Logger;
   private readonly routes: RouteNode;
-  private readonly receivers = new Map<string, ReceiverRuntime>();
+  /** Receiver name → its targets (one, or one per Alertmanager). */
+  private readonly receivers = new Map<string, ReceiverRuntime[]>();
+  private readonly resendTimers: NodeJS.Timeout[] = [];
   private readonly codec: AvroCodec<Alert>;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -114,51 +127,65 @@ export class DeliveryPipeline {
     this.codec = options.codec ?? alertCodec();
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    for (const config of options.config.receivers) {
-      const runtime: ReceiverRuntime = {
-        config,
-        context: {
-          receiver: config.name,
-          externalURL: options.config.links.externalURL,
-          generatorURL: options.config.links.generatorURL,
-        },
-        queue: new KeyedWorkQueue<Job>({
-          concurrency: config.concurrency,
-          keyOf: (job) => job.alert.fingerprint,
-          run: (job) => this.attempt(job),
-          onError: (err, job) =>
-            this.log.error(
-              { err, receiver: config.name, eventId: job.alert.eventId },
-              'delivery job failed unexpectedly',
-            ),
-          onFinished: () => {
-            this.options.metrics?.queueDepth.set({ receiver: config.name }, runtime.queue.depth);
-            this.options.onProgress?.();
-          },
-        }),
-        sender: (options.createSender ?? createWebhookSender)(config),
-        dedup: new DedupWindow({
-          windowMs: options.config.dedup.windowMs,
-          maxEntries: options.config.dedup.maxEntries,
-        }),
-        inflight: new Map(),
-        log: this.log.child({ receiver: config.name }),
-      };
-      this.receivers.set(config.name, runtime);
-      options.metrics?.queueDepth.set({ receiver: config.name }, 0);
+    for (const receiver of options.config.receivers) {
+      const runtimes = receiver.targets.map((url, i) => {
+        const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
+        const runtime = this.createRuntime(id, { ...receiver, url });
+        options.metrics?.queueDepth.set({ receiver: id }, 0);
+        if (receiver.type === 'alertmanager') {
+          const timer = setInterval(() => this.resend(runtime), receiver.resendIntervalMs);
+          timer.unref();
+          this.resendTimers.push(timer);
+        }
+        return runtime;
+      });
+      this.receivers.set(receiver.name, runtimes);
     }
+  }
+
+  private createRuntime(id: string, config: ReceiverConfig): ReceiverRuntime {
+    const options = this.options;
+    const runtime: ReceiverRuntime = {
+      id,
+      config,
+      context: {
+        receiver: config.name,
+        externalURL: options.config.links.externalURL,
+        generatorURL: options.config.links.generatorURL,
+      },
+      queue: new KeyedWorkQueue<Job>({
+        concurrency: config.concurrency,
+        keyOf: (job) => job.alert.fingerprint,
+        run: (job) => this.attempt(job),
+        onError: (err, job) =>
+          this.log.error({ err, receiver: id, eventId: job.alert.eventId }, 'delivery job failed unexpectedly'),
+        onFinished: () => {
+          options.metrics?.queueDepth.set({ receiver: id }, runtime.queue.depth);
+          options.onProgress?.();
+        },
+      }),
+      sender: (options.createSender ?? createWebhookSender)(config),
+      dedup: new DedupWindow({
+        windowMs: options.config.dedup.windowMs,
+        maxEntries: options.config.dedup.maxEntries,
+      }),
+      inflight: new Map(),
+      firing: new Map(),
+      log: this.log.child(config.targets.length > 1 ? { receiver: id, url: config.url } : { receiver: id }),
+    };
+    return runtime;
   }
 
   /** True when a receiver that pauses on a full queue has `queueSize` alerts or more. */
   get overloaded(): boolean {
-    for (const r of this.receivers.values())
+    for (const r of this.runtimes())
       if (r.config.onQueueFull === 'pause' && r.queue.depth >= r.config.queueSize) return true;
     return false;
   }
 
   /** True when every receiver that pauses on a full queue is down to half its `queueSize`. */
   get relieved(): boolean {
-    for (const r of this.receivers.values())
+    for (const r of this.runtimes())
       if (r.config.onQueueFull === 'pause' && r.queue.depth > Math.floor(r.config.queueSize / 2)) return false;
     return true;
   }
@@ -166,8 +193,12 @@ export class DeliveryPipeline {
   /** Alerts not finished per receiver (queued, in flight, waiting to retry). */
   depths(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, r] of this.receivers) out[name] = r.queue.depth;
+    for (const r of this.runtimes()) out[r.id] = r.queue.depth;
     return out;
+  }
+
+  private *runtimes(): Iterable<ReceiverRuntime> {
+    for (const list of this.receivers.values()) yield* list;
   }
 
   /**
@@ -187,8 +218,13 @@ export class DeliveryPipeline {
     }
     const alert = decoded.value;
     this.options.metrics?.records.inc({ result: 'routed' });
-    const names = routeAlert(this.routes, alert);
-    let remaining = names.length;
+    const targets = routeAlert(this.routes, alert).flatMap((name) => {
+      const runtimes = this.receivers.get(name);
+      // compileRoutes only yields configured receivers; keep the invariant loud
+      if (!runtimes) this.log.error({ receiver: name }, 'route names an unknown receiver');
+      return runtimes ?? [];
+    });
+    let remaining = targets.length;
     const one = (): void => {
       remaining -= 1;
       if (remaining === 0) onDone();
@@ -198,14 +234,9 @@ export class DeliveryPipeline {
       return;
     }
     const nowMs = this.now();
-    for (const name of names) {
-      const receiver = this.receivers.get(name);
-      if (!receiver) {
-        // compileRoutes only yields configured receivers; keep the invariant loud
-        this.log.error({ receiver: name }, 'route names an unknown receiver');
-        one();
-        continue;
-      }
+    for (const receiver of targets) {
+      const name = receiver.id;
+      if (receiver.config.type === 'alertmanager') trackFiring(receiver.firing, alert);
       const eventId = alert.eventId;
       if (receiver.dedup.has(eventId, nowMs)) {
         this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'duplicate' });
@@ -231,7 +262,7 @@ export class DeliveryPipeline {
           record,
           error,
           'alerting/deliver',
-          deliveryHeaders(receiver.config.name, eventId, 0, 'queue-full', undefined),
+          deliveryHeaders(receiver, eventId, 0, 'queue-full', undefined),
           () => {
             receiver.dedup.remember(eventId, this.now());
             this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'dead_lettered' });
@@ -242,10 +273,14 @@ export class DeliveryPipeline {
         continue;
       }
       const job: Job = {
+        kind: 'deliver',
         receiver,
         alert,
         source: record,
-        body: formatPayload(receiver.config.format, alert, receiver.context),
+        body:
+          receiver.config.type === 'webhook'
+            ? formatPayload(receiver.config.format, alert, receiver.context)
+            : undefined,
         acceptedAtMs: nowMs,
         attempts: 0,
         waiters: [one],
@@ -259,8 +294,9 @@ export class DeliveryPipeline {
   /** Resolves when nothing is queued, in flight, waiting to retry or being dead-lettered. */
   async idle(): Promise<void> {
     for (;;) {
-      await Promise.all([...[...this.receivers.values()].map((r) => r.queue.idle()), ...this.direct]);
-      if (this.direct.size === 0 && [...this.receivers.values()].every((r) => r.queue.depth === 0)) return;
+      const runtimes = [...this.runtimes()];
+      await Promise.all([...runtimes.map((r) => r.queue.idle()), ...this.direct]);
+      if (this.direct.size === 0 && runtimes.every((r) => r.queue.depth === 0)) return;
     }
   }
 
@@ -270,23 +306,55 @@ export class DeliveryPipeline {
    */
   async close(): Promise<void> {
     this.closing = true;
-    for (const r of this.receivers.values()) r.queue.close();
-    await Promise.all([...this.receivers.values()].map((r) => r.sender.close()));
+    for (const timer of this.resendTimers) clearInterval(timer);
+    const runtimes = [...this.runtimes()];
+    for (const r of runtimes) r.queue.close();
+    await Promise.all(runtimes.map((r) => r.sender.close()));
+  }
+
+  /**
+   * Re-sends every firing alert to one Alertmanager, each behind whatever its fingerprint has queued (so a
+   * RESOLVED is never overtaken by an older FIRING), skipping fingerprints with work already queued (that
+   * work carries a fresh endsAt itself). Best effort: a failed resend is logged and left to the next one.
+   */
+  private resend(receiver: ReceiverRuntime): void {
+    if (this.closing) return;
+    let queued = 0;
+    for (const alert of receiver.firing.values()) {
+      if (receiver.queue.hasKey(alert.fingerprint)) continue;
+      receiver.queue.push({
+        kind: 'resend',
+        receiver,
+        alert,
+        source: RESEND_SOURCE,
+        body: undefined,
+        acceptedAtMs: this.now(),
+        attempts: 0,
+        waiters: [],
+      });
+      queued += 1;
+    }
+    if (queued > 0) {
+      this.options.metrics?.queueDepth.set({ receiver: receiver.id }, receiver.queue.depth);
+      receiver.log.debug({ alerts: queued }, 're-sending firing alerts');
+    }
   }
 
   /** One attempt of one job: sign → send → classify → finish, retry later, or dead-letter. */
   private async attempt(job: Job): Promise<JobStep> {
     const { receiver, alert } = job;
-    const name = receiver.config.name;
+    const name = receiver.id;
     job.attempts += 1;
+    const nowMs = this.now();
+    const body = job.body ?? formatPostableAlerts([alert], receiver.context, nowMs, receiver.config.resendIntervalMs);
     const headers = signWebhook({
       id: alert.eventId,
-      timestampSeconds: Math.floor(this.now() / 1_000),
-      body: job.body,
+      timestampSeconds: Math.floor(nowMs / 1_000),
+      body,
       keys: receiver.config.signingKeys.reveal(),
     });
     const startedAt = performance.now();
-    const result = await receiver.sender.send(job.body, headers);
+    const result = await receiver.sender.send(body, headers);
     this.options.metrics?.requestDuration.observe({ receiver: name }, (performance.now() - startedAt) / 1_000);
     const verdict: AttemptVerdict =
       result.kind === 'response'
@@ -294,6 +362,14 @@ export class DeliveryPipeline {
         : { kind: 'failed', error: result.error };
     this.options.metrics?.attempts.inc({ receiver: name, result: attemptResult(verdict) });
 
+    if (job.kind === 'resend') {
+      if (verdict.kind !== 'delivered')
+        receiver.log.info(
+          { eventId: alert.eventId, code: verdict.error.code, status: verdict.error.status },
+          're-sending a firing alert failed; the next resend tries again',
+        );
+      return undefined;
+    }
     if (verdict.kind === 'delivered') {
       this.options.metrics?.deliveries.inc({ receiver: name, outcome: 'delivered' });
       this.options.metrics?.deliveryLatency.observe(
@@ -339,7 +415,7 @@ export class DeliveryPipeline {
       job.source,
       error,
       'alerting/deliver',
-      deliveryHeaders(name, alert.eventId, job.attempts, outcome, error.status),
+      deliveryHeaders(receiver, alert.eventId, job.attempts, outcome, error.status),
       alert.deviceId,
     );
     if (!written) return { retryInMs: 0 }; // shutting down before the DLQ acknowledged
@@ -406,15 +482,25 @@ export class DeliveryPipeline {
   }
 }
 
+/** A resend is not a record of the alerts topic: it has no source and is never dead-lettered. */
+const RESEND_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
+
+/** Keeps an Alertmanager target's firing set: the newest FIRING per fingerprint, gone once RESOLVED. */
+function trackFiring(firing: Map<string, Alert>, alert: Alert): void {
+  if (alert.status === 'RESOLVED') firing.delete(alert.fingerprint);
+  else firing.set(alert.fingerprint, alert);
+}
+
 function deliveryHeaders(
-  receiver: string,
+  receiver: ReceiverRuntime,
   eventId: string,
   attempts: number,
   outcome: string,
   status: number | undefined,
 ): Record<string, string> {
   return {
-    [DELIVERY_HEADERS.receiver]: receiver,
+    [DELIVERY_HEADERS.receiver]: receiver.config.name,
+    ...(receiver.config.targets.length > 1 ? { [DELIVERY_HEADERS.target]: receiver.config.url } : {}),
     [DELIVERY_HEADERS.eventId]: eventId,
     [DELIVERY_HEADERS.attempts]: String(attempts),
     [DELIVERY_HEADERS.outcome]: outcome,
