@@ -14,7 +14,7 @@ import { defineConfig } from 'vitest/config';
  * `resolve.conditions: ['source']` makes workspace packages resolve to their TypeScript sources, so tests
  * never run against a stale build (tests that start the CLIs run `dist/`: `pnpm build` first).
  */
-const packages = ['shared', 'simulator', 'processor', 'alerting', 'infra'];
+const packages = ['shared', 'simulator', 'processor', 'alerting', 'console', 'infra'];
 const dirOf = (name: string) => (name === 'infra' ? 'infra' : `packages/${name}`);
 const kafkaGlobalSetup = fileURLToPath(new URL('./test/kafka-global-setup.ts', import.meta.url));
 const unitTierGuard = fileURLToPath(new URL('./test/unit-tier-guard.ts', import.meta.url));
