@@ -179,6 +179,12 @@ describe('hostile and broken files', () => {
     const small = file('small.yaml', 'a: 12345\n');
     expect(refusal(small, { maxBytes: 5 }).message).toContain('larger than 5 bytes');
     expect(loadConfigFile(small, z.unknown(), { maxBytes: 9 })).toEqual({ a: 12_345 });
+    // text handed in directly gets the same limit (in bytes: é is two)
+    expect(() => parseConfig(`a: ${'x'.repeat(MAX_CONFIG_BYTES)}`, 'text.yaml', z.unknown())).toThrow(
+      'text.yaml: config file is larger than 1 MiB',
+    );
+    expect(() => parseConfig('a: éé', 'text.yaml', z.unknown(), { maxBytes: 6 })).toThrow('larger than 6 bytes');
+    expect(parseConfig('a: éé', 'text.yaml', z.unknown(), { maxBytes: 7 })).toEqual({ a: 'éé' });
   });
 
   it.each(['/dev/zero', '/dev/urandom'])('refuses %s (endless) as a config path', (path) => {

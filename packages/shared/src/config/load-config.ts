@@ -175,6 +175,11 @@ export function parseConfig<S extends z.ZodType>(
   options: LoadConfigOptions = {},
 ): z.output<S> {
   const env = options.env ?? process.env;
+  // text handed in directly (parseRules, parseAlertingConfig...) gets the same limit as a file
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES;
+  if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) {
+    throw new ConfigError([{ file, message: tooLarge(maxBytes) }]);
+  }
   const lineCounter = new LineCounter();
   const deep = flowDepthOverflow(text, MAX_YAML_FLOW_DEPTH);
   if (deep !== undefined) {
