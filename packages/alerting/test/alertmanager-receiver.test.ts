@@ -1,6 +1,6 @@
 import { ConfigError } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { parseAlertingConfig } from '../src/config/load-alerting-config.js';
+import { loadAlertingConfig, parseAlertingConfig } from '../src/config/load-alerting-config.js';
 import { alertmanagerAlertsUrl } from '../src/config/receiver-kind.js';
 import { formatPostableAlerts, postableAlert } from '../src/format/postable-alerts.js';
 import { STARTS_AT, sampleAlert } from './alert-fixture.js';
@@ -137,6 +137,26 @@ describe('alertmanager receiver config', () => {
     );
     expect(found).toEqual([
       'alerting.yaml:4:12 receivers[0].urls[0]: host 10.0.0.9 is a private address: refused to prevent SSRF; set allowPrivateNetwork: true on this receiver if it really targets an internal service',
+    ]);
+  });
+});
+
+describe('config/alerting.alertmanager.yaml', () => {
+  it('loads, with both Alertmanagers of the pair as targets', async () => {
+    const config = await loadAlertingConfig(
+      new URL('../../../config/alerting.alertmanager.yaml', import.meta.url).pathname,
+      { env: { FACILITIES_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }, resolveHost: publicDns },
+    );
+    expect(config.receivers.map((r) => [r.name, r.type, r.targets])).toEqual([
+      [
+        'alertmanager',
+        'alertmanager',
+        [
+          'http://alertmanager-1.monitoring.svc:9093/api/v2/alerts',
+          'http://alertmanager-2.monitoring.svc:9093/api/v2/alerts',
+        ],
+      ],
+      ['facilities', 'webhook', ['https://facilities.example.com/hooks/sensors']],
     ]);
   });
 });
