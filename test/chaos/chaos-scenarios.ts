@@ -67,36 +67,42 @@ const SHAPES: readonly ScenarioShape[] = [
   },
   {
     fault: 'broker-restart',
-    description: () => 'a clean broker restart (SIGTERM, same data directory) mid-stream',
-    run: async (ctx) => {
+    description: (n) => `clean broker restarts (SIGTERM, same data directory) ${n}× mid-stream`,
+    run: async (ctx, n) => {
       await ctx.start('a');
-      const [at] = ctx.points(1, 0.3, 0.6);
-      await ctx.waitProgress(at!);
-      await ctx.restartBroker('clean');
+      for (const share of ctx.points(n, 0.25, 0.8)) {
+        await ctx.waitProgress(share);
+        await ctx.restartBroker('clean');
+      }
     },
   },
   {
     fault: 'broker-kill9',
-    description: () => 'the broker killed with SIGKILL mid-stream and started again on its data directory',
-    run: async (ctx) => {
+    description: (n) =>
+      `the broker killed with SIGKILL ${n}× mid-stream, each time started again on its data directory`,
+    run: async (ctx, n) => {
       await ctx.start('a');
-      const [at] = ctx.points(1, 0.3, 0.6);
-      await ctx.waitProgress(at!);
-      await ctx.restartBroker('kill -9');
+      for (const share of ctx.points(n, 0.25, 0.8)) {
+        await ctx.waitProgress(share);
+        await ctx.restartBroker('kill -9');
+      }
     },
   },
   {
     fault: 'rebalance',
-    description: () => 'a second instance added mid-stream, then the first removed with SIGTERM (two rebalances)',
-    run: async (ctx) => {
-      const a = await ctx.start('a');
-      const [addAt, removeAt] = ctx.points(2, 0.25, 0.75);
-      await ctx.waitProgress(addAt!);
-      await ctx.scaleOut('b');
-      await ctx.waitMembers(2);
-      await ctx.waitProgress(removeAt!);
-      await ctx.remove(a);
-      await ctx.waitMembers(1);
+    description: (n) =>
+      `${n} rounds of scaling out and in mid-stream: an instance added, then the oldest removed with SIGTERM`,
+    run: async (ctx, n) => {
+      const live = [await ctx.start('a')];
+      const shares = ctx.points(2 * n, 0.2, 0.85);
+      for (let round = 0; round < n; round++) {
+        await ctx.waitProgress(shares[2 * round]!);
+        live.push(await ctx.scaleOut(String.fromCharCode(98 + round))); // b, c, d, …
+        await ctx.waitMembers(2);
+        await ctx.waitProgress(shares[2 * round + 1]!);
+        await ctx.remove(live.shift()!);
+        await ctx.waitMembers(1);
+      }
     },
   },
   {
@@ -123,7 +129,7 @@ const MODES: readonly { suffix: string; delivery: DeliveryMode }[] = [
   { suffix: 'eos', delivery: 'exactly-once' },
 ];
 
-/** Every scenario; `repeats` is how many times the SIGKILL and SIGTERM scenarios kill. */
+/** Every scenario; `repeats` is how many times the processor and broker scenarios inject their fault. */
 export function chaosScenarios(repeats = 3): ChaosScenario[] {
   return SHAPES.flatMap((shape) =>
     MODES.map(({ suffix, delivery }) => ({

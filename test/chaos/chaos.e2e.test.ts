@@ -1,6 +1,6 @@
 /**
  * The fault-injection suite's CI subset: a few short scenarios against the built processor CLI and the suite's
- * own broker — SIGKILL twice in each delivery mode and a clean broker restart at-least-once. Each waits on
+ * own broker — SIGKILL twice in each delivery mode and two clean broker restarts at-least-once. Each waits on
  * conditions (committed progress, /readyz, committed offsets at the end of the readings), never on elapsed
  * time; the deadlines are last-resort failure messages. `pnpm chaos` runs every scenario.
  */

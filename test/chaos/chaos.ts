@@ -24,7 +24,7 @@ const USAGE = `usage: pnpm chaos [options]
   --scenario NAME           run only this scenario; repeatable; a fault name (sigkill) picks both modes
   --mode alo|eos            only at-least-once or only exactly-once scenarios
   --seed N                  workload and fault points (default ${DEFAULT_CHAOS_OPTIONS.seed})
-  --repeats N               kills in the SIGKILL and SIGTERM scenarios (default 3)
+  --repeats N               how often the sigkill, sigterm, broker and rebalance scenarios inject their fault (default 3)
   --devices N               devices in the workload, 2 sensors each (default ${DEFAULT_CHAOS_OPTIONS.devices})
   --seconds N               event-time seconds of the workload (default ${DEFAULT_CHAOS_OPTIONS.workloadSeconds})
   --rate N                  readings/s produced alongside the faults (default ${DEFAULT_CHAOS_OPTIONS.produceRatePerS})
