@@ -84,6 +84,19 @@ export function decodeReadings(
   return setAside;
 }
 
+/**
+ * Drops the envelopes' references to the records' key and value bytes once the pipeline has run them (a
+ * late reading's dead letter holds its own): windows keep envelopes for their whole span, and the bytes
+ * would otherwise stay alive with them — most of the memory per reading held.
+ */
+export function releaseRecordBytes(envelopes: readonly ReadingEnvelope[]): void {
+  for (const e of envelopes) {
+    const held = e as { key: Buffer | null; value: Buffer | null };
+    held.key = null;
+    held.value = null;
+  }
+}
+
 function keyBuffer(key: Buffer | string | null | undefined): Buffer | null {
   if (key === undefined || key === null) return null;
   return typeof key === 'string' ? Buffer.from(key) : key;

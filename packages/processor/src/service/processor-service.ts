@@ -35,7 +35,7 @@ import {
 } from '@sensor-pipeline/shared';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { BatchOutput } from './batch-output.js';
-import { decodeReadings } from './decode-readings.js';
+import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { OutputRecords } from './output-records.js';
@@ -401,6 +401,7 @@ export class ProcessorService {
         out,
       );
       state.pipeline.run(envelopes, out, true);
+      releaseRecordBytes(envelopes);
       const lastOffset = messages[end - 1]!.offset;
       state.nextOffset = lastOffset + 1;
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });

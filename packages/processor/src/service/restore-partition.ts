@@ -15,7 +15,7 @@ import { type KafkaSettings, type Logger, readPartitionRange, sensorReadingCodec
 import { AlertStateFolder } from '../state/alert-state-records.js';
 import { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import { BatchOutput } from './batch-output.js';
-import { decodeReadings } from './decode-readings.js';
+import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { PartitionPipeline, type ReadingEnvelope } from './partition-pipeline.js';
 import type { PartitionState } from './partition-state.js';
 import type { ResolvedProcessorOptions } from './processor-options.js';
@@ -135,6 +135,7 @@ export async function restorePartition(
         for (const e of envelopes) if (e.evaluate) caughtUp++;
         // outputs discarded: alerts and state of these readings were published when they were first processed
         pipeline.run(envelopes, new BatchOutput(), false);
+        releaseRecordBytes(envelopes);
       },
     });
   }
