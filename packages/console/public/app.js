@@ -375,7 +375,7 @@ function renderHealth(h) {
       width: widthOf(rates),
       height: 200,
       scales: { x: { time: true } },
-      axes: [axisStyle, { ...axisStyle, label: 'readings/s' }],
+      axes: [axisStyle, { ...axisStyle, label: 'readings/s', size: 70 }],
       series: [
         {},
         { label: 'produced', stroke: COLORS.produced, width: 2 },
@@ -392,7 +392,7 @@ function renderHealth(h) {
       width: widthOf(lag),
       height: 160,
       scales: { x: { time: true } },
-      axes: [axisStyle, { ...axisStyle, label: 'readings' }],
+      axes: [axisStyle, { ...axisStyle, label: 'readings', size: 70 }],
       series: [{}, { label: 'lag', stroke: COLORS.lag, width: 2, fill: `${COLORS.lag}33` }],
     }),
     [xs, h.history.map((p) => p.lag)],

@@ -74,6 +74,7 @@ export async function startConsole(
         metrics.scrapes.inc({ target: target.name, result: 'samples' in result ? 'ok' : 'failed' });
         view.applyScrape(target.name, target.url, result, nowMs);
       },
+      onRound: (nowMs) => view.recordHealth(nowMs),
     });
   } catch (err) {
     await server.close();

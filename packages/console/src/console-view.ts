@@ -289,6 +289,12 @@ export class ConsoleView {
       previous: previous && previous.up ? { atMs: previous.atMs, samples: previous.samples } : previous?.previous,
     });
     this.health = pipelineHealth([...this.scrapes.values()]);
+    this.version += 1;
+  }
+
+  /** Adds the health now to the history behind the health charts: once per round of scrapes. */
+  recordHealth(nowMs: number): void {
+    this.health ??= pipelineHealth([...this.scrapes.values()]);
     this.healthHistory.push({
       t: nowMs,
       produced: this.health.producedPerSecond ?? null,

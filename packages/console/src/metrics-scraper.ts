@@ -15,6 +15,8 @@ export interface MetricsScraperOptions {
   readonly logger: Logger;
   readonly clock?: () => number;
   readonly onScrape: (target: ScrapeTarget, result: { samples: Sample[] } | { error: string }, nowMs: number) => void;
+  /** After every target of a round answered or failed. */
+  readonly onRound?: (nowMs: number) => void;
 }
 
 export interface MetricsScraper {
@@ -73,6 +75,7 @@ export function startMetricsScraper(options: MetricsScraperOptions): MetricsScra
         }
       }),
     );
+    options.onRound?.(clock());
   };
   const tick = () => {
     if (inFlight) return;

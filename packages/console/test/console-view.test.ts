@@ -141,8 +141,10 @@ alerting_delivery_attempts_total{receiver="ops",result="5xx"} 4
   it('computes rates from its own consecutive scrapes, sums lag, and counts DLQ and deliveries', () => {
     const view = new ConsoleView(DEFAULT_CONSOLE_OPTIONS);
     view.applyScrape('all', 'http://x/metrics', { samples: parsePrometheusText(text(100, 50, 9)) }, 10_000);
+    view.recordHealth(10_000);
     expect(view.healthSnapshot().producedPerSecond).toBeUndefined();
     view.applyScrape('all', 'http://x/metrics', { samples: parsePrometheusText(text(600, 300, 19)) }, 15_000);
+    view.recordHealth(15_000);
     const h = view.healthSnapshot();
     expect(h.producedPerSecond).toBe(100);
     expect(h.processedPerSecond).toBe(50);
