@@ -1,10 +1,10 @@
 /**
  * A webhook receiver for demos and tests: an HTTP server that verifies Standard Webhooks signatures
  * (401 for missing, bad or stale ones — default tolerance five minutes), prints each accepted alert as a
- * line (human or JSON), keeps counts (accepted, unique ids, duplicates, rejected) and answers `/healthz`
- * and `/stats`. A body over `maxBodyBytes` is answered 413 at once and the connection closed, without
- * reading the rest. Accepts POSTs on any path, so one sink can stand in for several receivers
- * (`/webhook`, `/alertmanager`, ...). Started in-process by tests and the launcher, or by `alerting sink`.
+ * line (human or JSON), keeps counts (accepted, unique ids, duplicates, rejected) and answers `/healthz`,
+ * `/stats` and Prometheus `/metrics`. A body over `maxBodyBytes` is answered 413 at once and the connection
+ * closed, without reading the rest. Accepts POSTs on any path, so one sink can stand in for several
+ * receivers (`/webhook`, `/alertmanager`, ...). Started in-process by tests and the launcher, or by `alerting sink`.
  *
  * The human line (`<time> <path> <format> <STATUS> <severity> <rule> device=<id> ...`) is parsed by the
  * launcher (infra/src/launcher/sink-events.ts): change both together.
@@ -15,6 +15,7 @@ import type { Logger } from '@sensor-pipeline/shared';
 import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
 import { DEFAULT_TOLERANCE_MS, verifyWebhook } from '../signing/verify-webhook.js';
 import { describePayload, type PayloadSummary } from './describe-payload.js';
+import { SINK_METRICS_CONTENT_TYPE, sinkMetricsText } from './sink-metrics.js';
 
 export interface WebhookSinkOptions {
   /** 0 (default) picks a free port. */
@@ -91,7 +92,12 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return json(200, { status: 'ok' });
     if (req.method === 'GET' && path === '/stats')
       return json(200, { accepted, unique: seen.size, duplicates, rejected });
-    if (req.method !== 'POST') return json(405, { error: 'POST webhooks here; GET /healthz, /readyz or /stats' });
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': SINK_METRICS_CONTENT_TYPE });
+      return res.end(sinkMetricsText({ accepted, unique: seen.size, duplicates, rejected }));
+    }
+    if (req.method !== 'POST')
+      return json(405, { error: 'POST webhooks here; GET /healthz, /readyz, /stats or /metrics' });
 
     readBody(req, maxBodyBytes).then(
       async (body) => {
