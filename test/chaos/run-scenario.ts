@@ -50,6 +50,7 @@ export function scenarioTopics(prefix: string): TopicNames {
     readingsDlq: `${unique}-readings-dlq`,
     alertState: `${unique}-alert-state`,
     deliveriesDlq: `${unique}-deliveries-dlq`,
+    deliveriesRetry: `${unique}-deliveries-retry`,
   };
 }
 

@@ -59,6 +59,7 @@ async function measure(rate: number): Promise<Record<string, number>> {
     readingsDlq: `lat-dlq-${run}`,
     alertState: `lat-state-${run}`,
     deliveriesDlq: `lat-ddlq-${run}`,
+    deliveriesRetry: `lat-dretry-${run}`,
   };
   const admin = createAdmin(kafka, logger);
   await admin.connect();

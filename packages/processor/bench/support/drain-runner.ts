@@ -7,7 +7,13 @@
  *   --path raw-floor      the lower-level client: KafkaConsumer.consume(1000) in a loop, every record decoded
  *   --path kafkajs-floor  the client's KafkaJS-compatible layer: consumer.run({eachBatch}), every record decoded
  *   --path processor      ProcessorService with the rules file (windows, rules, alerts, commits)
+ *   --path processor-cli  the processor CLI (`--workers N`: a supervisor and N worker processes), progress read
+ *                         from its /metrics; CPU and peak RSS summed over its process tree from /proc
  */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import rdkafka from '@confluentinc/kafka-javascript';
 import {
@@ -139,6 +145,7 @@ async function processor(): Promise<Record<string, unknown>> {
     readingsDlq: `${topic}-dlq-${run}`,
     alertState: `${topic}-state-${run}`,
     deliveriesDlq: `${topic}-ddlq-${run}`,
+    deliveriesRetry: `${topic}-dretry-${run}`,
   };
   const registry = createMetricsRegistry('bench');
   const workers = Number(values.workers);
@@ -178,10 +185,132 @@ async function processor(): Promise<Record<string, unknown>> {
   return { ...result, outputTopics: Object.values(topics).filter((t) => t !== topic) };
 }
 
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** CPU seconds and resident MiB of `root` and all its descendants, from /proc (Linux). */
+function treeUsage(root: number): { cpuSeconds: number; rssMiB: number } {
+  const parent = new Map<number, number>();
+  const stats = new Map<number, string[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+      parent.set(Number(entry), Number(fields[1]));
+      stats.set(Number(entry), fields);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let cpuTicks = 0;
+  let rssPages = 0;
+  for (const [pid, fields] of stats) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p > 1 && p !== root) p = parent.get(p);
+    if (p !== root) continue;
+    cpuTicks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    rssPages += Number(fields[21]);
+  }
+  return { cpuSeconds: cpuTicks / 100, rssMiB: (rssPages * 4096) / 1_048_576 };
+}
+
+async function processorCli(): Promise<Record<string, unknown>> {
+  const run = values.run;
+  const port = await freePort();
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const outputs = {
+    ALERTS_TOPIC: `${topic}-alerts-${run}`,
+    STATS_TOPIC: `${topic}-stats-${run}`,
+    READINGS_DLQ_TOPIC: `${topic}-dlq-${run}`,
+    ALERT_STATE_TOPIC: `${topic}-state-${run}`,
+  };
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      cli,
+      '--rules',
+      values.rules!,
+      '--group-id',
+      `bench-processor-cli-${run}`,
+      '--workers',
+      values.workers!,
+      '--metrics-port',
+      String(port),
+    ],
+    {
+      env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', READINGS_TOPIC: topic, ...outputs },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const pid = child.pid!;
+  const metric = async (name: string): Promise<number> => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n'))
+        if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+          sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    } catch {
+      return 0; // not serving yet
+    }
+  };
+  let peakRssMiB = 0;
+  let cpuAtStart = 0;
+  let startedMs = 0;
+  const sampler = setInterval(() => (peakRssMiB = Math.max(peakRssMiB, treeUsage(pid).rssMiB)), 100);
+  const startCalled = performance.now();
+  let done = 0;
+  try {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      done = await metric('processor_readings_total');
+      if (done > 0 && !startedMs) {
+        startedMs = performance.now();
+        cpuAtStart = treeUsage(pid).cpuSeconds;
+      }
+      if (done >= count) break;
+      if (child.exitCode !== null) throw new Error(`processor CLI exited with ${child.exitCode}`);
+      if (performance.now() - startCalled > 900_000) throw new Error(`processor drained only ${done} in 15 minutes`);
+    }
+    const usage = treeUsage(pid);
+    peakRssMiB = Math.max(peakRssMiB, usage.rssMiB);
+    return {
+      readings: done,
+      seconds: (performance.now() - startedMs) / 1_000,
+      cpuSeconds: usage.cpuSeconds - cpuAtStart,
+      alerts: await metric('processor_alerts_total'),
+      workers: Number(values.workers),
+      startSeconds: (startedMs - startCalled) / 1_000,
+      peakRssMiB: Math.round(peakRssMiB),
+      outputTopics: Object.values(outputs),
+    };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 const runners: Record<string, () => Promise<Record<string, unknown>>> = {
   'raw-floor': rawFloor,
   'kafkajs-floor': kafkajsFloor,
   processor,
+  'processor-cli': processorCli,
 };
 const runner = path === undefined ? undefined : runners[path];
 if (!runner || !topic || !(count > 0)) {
@@ -190,5 +319,5 @@ if (!runner || !topic || !(count > 0)) {
 }
 const result = await runner();
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`RESULT ${JSON.stringify({ path, ...result, peakRssMiB })}`);
+console.log(`RESULT ${JSON.stringify({ path, peakRssMiB, ...result })}`);
 process.exit(0);

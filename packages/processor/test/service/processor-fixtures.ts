@@ -116,6 +116,7 @@ export function topicsFor(prefix: string): TopicNames {
     readingsDlq: uniqueName(`${prefix}-dlq`),
     alertState: uniqueName(`${prefix}-state`),
     deliveriesDlq: uniqueName(`${prefix}-ddlq`),
+    deliveriesRetry: uniqueName(`${prefix}-dretry`),
   };
 }
 

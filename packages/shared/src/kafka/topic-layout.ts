@@ -58,6 +58,13 @@ export const TOPIC_LAYOUT: { readonly [R in TopicRole]: TopicLayout } = {
     retentionMs: 30 * DAY_MS,
     purpose: 'alerts whose webhook delivery failed: Avro Alert + dlq.* headers',
   },
+  // kept longer than the longest retry horizon (a day by default), so nothing parked expires before its turn
+  deliveriesRetry: {
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    purpose: 'webhook deliveries waiting for a later attempt: Avro Alert + retry.* headers',
+  },
   // co-partitioned with readings: partition p of the state belongs to partition p of the readings
   alertState: {
     partitions: READINGS_PARTITIONS,
@@ -73,6 +80,7 @@ export const TOPIC_ROLES: readonly TopicRole[] = [
   'stats',
   'readingsDlq',
   'deliveriesDlq',
+  'deliveriesRetry',
   'alertState',
 ];
 

@@ -15,6 +15,8 @@ export const DEFAULT_TOPICS = {
   alertState: 'sensor.alert-state',
   /** Alerts whose webhook delivery exhausted its retries or was refused, with `dlq.*` headers. */
   deliveriesDlq: 'sensor.deliveries.dlq',
+  /** Deliveries waiting for a later attempt (non-blocking retries), Avro Alert + `retry.*` headers. */
+  deliveriesRetry: 'sensor.deliveries.retry',
 } as const;
 
 export type TopicRole = keyof typeof DEFAULT_TOPICS;
@@ -27,6 +29,7 @@ export const TOPIC_ENV: { readonly [R in TopicRole]: string } = {
   readingsDlq: 'READINGS_DLQ_TOPIC',
   alertState: 'ALERT_STATE_TOPIC',
   deliveriesDlq: 'DELIVERIES_DLQ_TOPIC',
+  deliveriesRetry: 'DELIVERIES_RETRY_TOPIC',
 };
 
 export function topicNamesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): TopicNames {
