@@ -11,6 +11,7 @@ import {
   createMetricsRegistry,
   exitStatusOf,
   kafkaSettingsFromEnv,
+  type Logger,
   onShutdown,
   parseDuration,
   startOpsServer,
@@ -20,6 +21,7 @@ import {
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
 import { createRulesRuntime } from './service/rules-runtime.js';
+import { serveSupervisor, WORKER_INDEX_ENV, WorkerSupervisor } from './service/worker-supervisor.js';
 
 const USAGE = `usage: processor [options]
 
@@ -34,6 +36,9 @@ const USAGE = `usage: processor [options]
   --instance-id ID          this instance's slot, stable across restarts (env PROCESSOR_INSTANCE_ID, default 0):
                             the transactional id is <group-id>-<instance-id>, so a restarted instance fences the
                             one it replaces; instances of one group running together need different ids
+  --workers N               consumers of the group run by this process, each a worker process with its own
+                            Kafka clients and slot <instance-id>-w<i>; /readyz and /metrics cover them all
+                            (env PROCESSOR_WORKERS, default 1)
   --static-membership       static group membership, group.instance.id = <group-id>-<instance-id>: a restart
                             within the session timeout keeps its partitions (env PROCESSOR_STATIC_MEMBERSHIP=true)
   --metrics-port N          /healthz, /readyz, /metrics (env METRICS_PORT, default 9102; 0 = any free port)
@@ -57,6 +62,7 @@ function main(): void {
         'commit-interval': { type: 'string', default: env['PROCESSOR_COMMIT_INTERVAL'] ?? '1s' },
         'replay-extra': { type: 'string', default: env['PROCESSOR_REPLAY_EXTRA'] ?? '60s' },
         'instance-id': { type: 'string', default: env['PROCESSOR_INSTANCE_ID'] },
+        workers: { type: 'string', default: env['PROCESSOR_WORKERS'] ?? '1' },
         'static-membership': { type: 'boolean', default: env['PROCESSOR_STATIC_MEMBERSHIP'] === 'true' },
         'metrics-port': { type: 'string', default: env['METRICS_PORT'] ?? '9102' },
         check: { type: 'boolean', default: false },
@@ -102,7 +108,15 @@ function main(): void {
     process.exit(0);
   }
 
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    usageError(`--workers must be a whole number from 1 to 64, got "${values.workers}"`);
+
   const logger = createLogger({ service: 'processor' });
+  if (workers > 1 && env[WORKER_INDEX_ENV] === undefined) {
+    superviseWorkers(workers, values['instance-id'] ?? '0', metricsPort, logger);
+    return;
+  }
   const kafka = {
     ...kafkaSettingsFromEnv('processor'),
     ...(values['bootstrap-servers'] ? { bootstrapServers: values['bootstrap-servers'] } : {}),
@@ -130,10 +144,48 @@ function main(): void {
   );
 
   void (async () => {
-    const ops = await startOpsServer({ port: metricsPort, registry, logger, readiness: () => service.readiness() });
-    shutdown.add('ops server', () => ops.close());
+    if (env[WORKER_INDEX_ENV] !== undefined) {
+      // a worker: its supervisor serves /readyz and /metrics and asks it over IPC
+      serveSupervisor(() => service.readiness(), registry);
+    } else {
+      const ops = await startOpsServer({ port: metricsPort, registry, logger, readiness: () => service.readiness() });
+      shutdown.add('ops server', () => ops.close());
+    }
     shutdown.add('processor', () => service.stop());
     await service.start();
+  })().catch((err: unknown) => {
+    logger.error({ err }, 'processor failed to start');
+    void shutdown.shutdown('start failed', 1);
+  });
+}
+
+/** Runs `workers` copies of this command as worker processes and serves the ops endpoints for all of them. */
+function superviseWorkers(workers: number, instanceId: string, metricsPort: number, logger: Logger): void {
+  const args: string[] = [];
+  const own = new Set(['--workers', '--metrics-port', '--instance-id']);
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=')[0]!;
+    if (own.has(name)) {
+      if (!arg.includes('=')) i++; // skip the value too
+      continue;
+    }
+    args.push(arg);
+  }
+  const supervisor = new WorkerSupervisor({ workers, script: process.argv[1]!, args, instanceId, logger });
+  const shutdown = onShutdown(logger, { timeoutMs: 40_000 });
+  void (async () => {
+    const ops = await startOpsServer({
+      port: metricsPort,
+      registry: supervisor.registry(),
+      logger,
+      readiness: () => supervisor.readiness(),
+    });
+    shutdown.add('ops server', () => ops.close());
+    shutdown.add('workers', () => supervisor.stop());
+    supervisor.start();
+    logger.info({ workers }, 'processor workers started');
   })().catch((err: unknown) => {
     logger.error({ err }, 'processor failed to start');
     void shutdown.shutdown('start failed', 1);

@@ -1,0 +1,177 @@
+/**
+ * `--workers N`: runs N processor workers of the same consumer group under one supervisor, so one
+ * deployment unit uses a multi-core machine. Each worker is a child process running the processor CLI with
+ * its own Kafka clients and instance slot `<instanceId>-w<i>` (so each has its own stable transactional id).
+ * Child processes rather than worker threads: the Kafka client's native addon can be loaded by one thread per
+ * process only ("Module did not self-register" in a second thread).
+ *
+ * The supervisor serves /healthz, /readyz and /metrics for all of them: readiness is every worker ready
+ * (asked over IPC every `pollIntervalMs`, answered from the last replies), metrics are the workers' registries
+ * summed with prom-client's AggregatorRegistry. A worker that exits unexpectedly is started again in its
+ * slot (its restart fences what it left open); `stop()` sends SIGTERM to all and waits for them.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import type { Logger, ReadinessReport } from '@sensor-pipeline/shared';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Messages between the supervisor and a worker over the IPC channel. */
+export type WorkerRequest = { readonly type: 'readiness' | 'metrics'; readonly id: number };
+export type WorkerReply =
+  | { readonly type: 'readiness'; readonly id: number; readonly report: ReadinessReport }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: MetricsJson };
+
+/** The environment variable that tells a processor CLI it is worker `i` of a supervisor. */
+export const WORKER_INDEX_ENV = 'PROCESSOR_WORKER_INDEX';
+
+export interface WorkerSupervisorOptions {
+  readonly workers: number;
+  /** The CLI script to fork and its arguments (the supervisor's own, minus --workers and --metrics-port). */
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly pollIntervalMs?: number;
+  /** How long to wait before starting a worker that exited unexpectedly, ms. */
+  readonly restartDelayMs?: number;
+}
+
+interface Slot {
+  readonly index: number;
+  child: ChildProcess | undefined;
+  report: ReadinessReport | undefined;
+}
+
+export class WorkerSupervisor {
+  private readonly slots: Slot[];
+  private readonly log: Logger;
+  private readonly pending = new Map<number, (reply: WorkerReply) => void>();
+  private nextId = 1;
+  private poller: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: WorkerSupervisorOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
+    this.log = options.logger.child({ component: 'worker-supervisor' });
+    this.slots = Array.from({ length: options.workers }, (_, index) => ({
+      index,
+      child: undefined,
+      report: undefined,
+    }));
+  }
+
+  start(): void {
+    for (const slot of this.slots) this.spawn(slot);
+    this.poller = setInterval(() => void this.pollReadiness(), this.options.pollIntervalMs ?? 1_000);
+    this.poller.unref();
+  }
+
+  /** Ready when every worker said so on its last answer. */
+  readiness(): ReadinessReport {
+    const workers = this.slots.map((s) => ({ worker: s.index, ready: s.report?.ready ?? false, ...s.report?.details }));
+    return { ready: !this.stopping && workers.every((w) => w.ready), details: { workers } };
+  }
+
+  /** A registry-like view for the ops server: the workers' metrics, summed. */
+  registry(): Registry {
+    const view = new Registry();
+    view.metrics = async () => {
+      const all = await Promise.all(
+        this.slots.map((s) =>
+          this.ask(s, 'metrics')
+            .then((r) => (r.type === 'metrics' ? r.metrics : []))
+            .catch(() => []),
+        ),
+      );
+      return AggregatorRegistry.aggregate(all.filter((m) => m.length > 0)).metrics();
+    };
+    return view;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.poller);
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const child = s.child;
+            if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  private spawn(slot: Slot): void {
+    const child = fork(
+      this.options.script,
+      [...this.options.args, '--instance-id', `${this.options.instanceId}-w${slot.index}`],
+      {
+        env: { ...process.env, [WORKER_INDEX_ENV]: String(slot.index) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    slot.child = child;
+    slot.report = undefined;
+    child.on('message', (reply: WorkerReply) => {
+      const resolve = this.pending.get(reply.id);
+      if (!resolve) return;
+      this.pending.delete(reply.id);
+      resolve(reply);
+    });
+    child.on('exit', (code, signal) => {
+      slot.report = undefined;
+      if (this.stopping) return;
+      this.log.error({ worker: slot.index, code, signal }, 'worker exited; starting it again');
+      setTimeout(() => !this.stopping && this.spawn(slot), this.options.restartDelayMs ?? 1_000).unref();
+    });
+    this.log.info({ worker: slot.index, pid: child.pid }, 'worker started');
+  }
+
+  private ask(slot: Slot, type: WorkerRequest['type'], timeoutMs = 5_000): Promise<WorkerReply> {
+    const child = slot.child;
+    if (!child?.connected) return Promise.reject(new Error(`worker ${slot.index} is not running`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`worker ${slot.index} did not answer`));
+      }, timeoutMs);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      child.send({ type, id } satisfies WorkerRequest);
+    });
+  }
+
+  private async pollReadiness(): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s) => {
+        try {
+          const reply = await this.ask(s, 'readiness');
+          if (reply.type === 'readiness') s.report = reply.report;
+        } catch {
+          s.report = undefined;
+        }
+      }),
+    );
+  }
+}
+
+/** Worker side: answers the supervisor's readiness and metrics requests over the IPC channel. */
+export function serveSupervisor(readiness: () => ReadinessReport, registry: Registry): void {
+  process.on('message', (request: WorkerRequest) => {
+    if (request.type === 'readiness') {
+      process.send?.({ type: 'readiness', id: request.id, report: readiness() } satisfies WorkerReply);
+    } else if (request.type === 'metrics') {
+      void registry
+        .getMetricsAsJSON()
+        .then((metrics) => process.send?.({ type: 'metrics', id: request.id, metrics } satisfies WorkerReply));
+    }
+  });
+}
