@@ -286,7 +286,7 @@ export class ConsoleView {
       up: 'samples' in result,
       error: 'error' in result ? result.error : undefined,
       samples: 'samples' in result ? result.samples : [],
-      previous: previous && previous.up ? { atMs: previous.atMs, samples: previous.samples } : previous?.previous,
+      previous: previous?.up ? { atMs: previous.atMs, samples: previous.samples } : previous?.previous,
     });
     this.health = pipelineHealth([...this.scrapes.values()]);
     this.version += 1;

@@ -1,10 +1,30 @@
 /**
  * The service's Prometheus metrics: deliveries by receiver and outcome, attempts by result, delivery and
  * request latency histograms, queue depth, dead letters, consumed records and consumer pauses.
+ *
+ * Every counter is exported at 0 for each label value known in advance — the record results from the start,
+ * and a receiver's outcomes, attempt results and dead-letter codes as soon as the pipeline registers the
+ * receiver (`registerReceiver`) — so `increase()` and `rate()` see the first event instead of a series that
+ * appears with it.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type DeliveryOutcome = 'delivered' | 'dead_lettered' | 'duplicate';
+
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'dead_lettered', 'duplicate'];
+/** The `result` label of an HTTP attempt: the status class, or why there was no status. */
+export const ATTEMPT_RESULTS = ['2xx', '3xx', '4xx', '5xx', 'timeout', 'network', 'blocked'] as const;
+/** The error codes a delivery is dead-lettered with. */
+export const DEAD_LETTER_CODES = [
+  'WEBHOOK_HTTP_STATUS',
+  'WEBHOOK_REDIRECT',
+  'WEBHOOK_TIMEOUT',
+  'WEBHOOK_NETWORK',
+  'WEBHOOK_DESTINATION_BLOCKED',
+  'WEBHOOK_QUEUE_FULL',
+] as const;
+/** The `result` label of a consumed alerts topic record. */
+export const RECORD_RESULTS = ['routed', 'undecodable', 'redelivered'] as const;
 
 export interface AlertingMetrics {
   /** `alerting_deliveries_total{receiver, outcome}`: final outcome per alert and receiver. */
@@ -27,13 +47,15 @@ export interface AlertingMetrics {
   readonly pauses: Counter;
   /** `alerting_committed_offset{partition}`: last committed offset per partition of the alerts topic. */
   readonly committedOffset: Gauge<'partition'>;
+  /** Exports a receiver's series at 0 (queue depth, deliveries, attempts, dead letters); call once per receiver. */
+  registerReceiver(receiver: string): void;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export function createAlertingMetrics(registry: Registry): AlertingMetrics {
   const registers = [registry];
-  return {
+  const metrics: Omit<AlertingMetrics, 'registerReceiver'> = {
     deliveries: new Counter({
       name: 'alerting_deliveries_total',
       help: 'Alert deliveries by receiver and final outcome',
@@ -94,5 +116,16 @@ export function createAlertingMetrics(registry: Registry): AlertingMetrics {
       labelNames: ['partition'],
       registers,
     }),
+  };
+  for (const result of RECORD_RESULTS) metrics.records.inc({ result }, 0);
+  metrics.paused.set(0);
+  return {
+    ...metrics,
+    registerReceiver(receiver) {
+      metrics.queueDepth.set({ receiver }, 0);
+      for (const outcome of DELIVERY_OUTCOMES) metrics.deliveries.inc({ receiver, outcome }, 0);
+      for (const result of ATTEMPT_RESULTS) metrics.attempts.inc({ receiver, result }, 0);
+      for (const code of DEAD_LETTER_CODES) metrics.deadLetters.inc({ receiver, code }, 0);
+    },
   };
 }

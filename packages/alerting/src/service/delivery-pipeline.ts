@@ -77,7 +77,7 @@ export class DeliveryPipeline {
       const targets = receiver.targets.map((url, i) => {
         const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
         const target = this.createTarget(id, { ...receiver, url });
-        options.metrics?.queueDepth.set({ receiver: id }, 0);
+        options.metrics?.registerReceiver(id);
         if (receiver.type === 'alertmanager') {
           const timer = setInterval(() => this.resend(target), receiver.resendIntervalMs);
           timer.unref();

@@ -1,7 +1,9 @@
 /**
  * The simulator's Prometheus metrics, read from the live counters at scrape time (no work per reading):
- * readings produced, acknowledged and failed (counters), in flight, the acknowledged rate over the last
- * scrape interval, the newest event time, and poison records by kind.
+ * readings produced, acknowledged and failed (counters), in flight, the newest event time, and poison records
+ * by kind. Every series is there at 0 from the start. No rate is computed here: a rate per scrape would
+ * change with who scrapes and how often (two scrapers would spoil each other's); Prometheus computes
+ * `rate(simulator_readings_acked_total[1m])`.
  *
  * They are registered as collector objects in prom-client's metric shape (`get()` returning the values),
  * because prom-client itself is a dependency of shared and not importable from this package.
@@ -35,16 +37,11 @@ function collector(
   return metric as unknown as RegisteredMetric;
 }
 
-export function registerSimulatorMetrics(
-  registry: Registry,
-  stats: () => SimulationStats | undefined,
-  clock: () => number = Date.now,
-): void {
+export function registerSimulatorMetrics(registry: Registry, stats: () => SimulationStats | undefined): void {
   const read = (pick: (s: SimulationStats) => number) => () => {
     const s = stats();
     return [{ value: s ? pick(s) : 0 }];
   };
-  let last = { atMs: clock(), acked: 0 };
   registry.registerMetric(
     collector(
       'simulator_readings_produced_total',
@@ -75,21 +72,6 @@ export function registerSimulatorMetrics(
       'Readings produced and not yet acknowledged or failed.',
       'gauge',
       read(inFlight),
-    ),
-  );
-  registry.registerMetric(
-    collector(
-      'simulator_readings_acked_per_second',
-      'Acknowledged readings per second since the previous scrape.',
-      'gauge',
-      () => {
-        const s = stats();
-        const now = clock();
-        const acked = s?.acked ?? 0;
-        const rate = now > last.atMs ? ((acked - last.acked) * 1_000) / (now - last.atMs) : 0;
-        last = { atMs: now, acked };
-        return [{ value: Math.max(0, rate) }];
-      },
     ),
   );
   registry.registerMetric(
