@@ -435,7 +435,9 @@ export class ProcessorService {
         this.metrics.commitFailures.inc();
         if (!(err as PipelineError).retriable) throw err;
         this.log.warn({ err }, 'transaction aborted; rewinding its partitions to the committed offsets');
-        await this.rewind(batches.map((b) => b.state));
+        // partitions revoked meanwhile (a commit refused for a lost generation) are given back, not rewound
+        while (this.rebalances.length > 0) await this.handleRevoke(this.rebalances.shift()!);
+        await this.rewind(batches.map((b) => b.state).filter((s) => this.partitions.get(s.partition) === s));
       } finally {
         this.transactionSinceMs = undefined;
       }
@@ -514,6 +516,7 @@ export class ProcessorService {
    * their state, rebuild it from Kafka, and consume again from the committed offsets.
    */
   private async rewind(states: readonly PartitionState[]): Promise<void> {
+    if (states.length === 0) return;
     const consumer = this.consumer!;
     const tps = states.map((s) => ({ topic: s.topic, partition: s.partition }));
     consumer.client.pause(tps);
@@ -540,8 +543,10 @@ export class ProcessorService {
         );
         this.partitions.set(tp.partition, result.state);
       });
-      await this.untilDone(`seeking ${tp.topic}[${tp.partition}]`, () =>
-        seek(consumer.client, { ...tp, offset: offset ?? -2 }),
+      await this.untilDone(
+        `seeking ${tp.topic}[${tp.partition}]`,
+        () => seek(consumer.client, { ...tp, offset: offset ?? -2 }),
+        10,
       );
       this.rebuilding.delete(tp.partition);
     }
@@ -657,12 +662,16 @@ export class ProcessorService {
   // --- helpers -------------------------------------------------------------------------------------------
 
   /** Runs `step` until it succeeds, waiting with backoff between attempts (a broker outage is waited out). */
-  private async untilDone(what: string, step: () => Promise<void>): Promise<void> {
+  private async untilDone(
+    what: string,
+    step: () => Promise<void>,
+    maxAttempts = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
       } catch (err) {
-        if (this.failed || this.stopping) throw err;
+        if (this.failed || this.stopping || attempt >= maxAttempts) throw err;
         if (err instanceof PipelineError && !err.retriable && err.code !== 'KAFKA_ERROR') throw err;
         const waitMs = Math.min(250 * 2 ** Math.min(attempt, 5), 5_000);
         this.log.warn({ err, attempt, waitMs }, '%s failed; retrying', what);
