@@ -10,12 +10,21 @@
  */
 import { DEFAULT_TOPICS, TOPIC_ENV, type TopicNames, type TopicRole } from '@sensor-pipeline/shared';
 
-export type ServiceName = 'sink' | 'alerting' | 'processor' | 'simulator';
+export type ServiceName = 'sink' | 'alerting' | 'processor' | 'console' | 'simulator';
 
-/** Start order: each service's consumers are up before its producers (sink → alerting → processor → simulator). */
-export const START_ORDER: readonly ServiceName[] = ['sink', 'alerting', 'processor', 'simulator'];
+/**
+ * Start order: each service's consumers are up before its producers (sink → alerting → processor → console →
+ * simulator); the web console watches the alerts and stats topics before the readings start.
+ */
+export const START_ORDER: readonly ServiceName[] = ['sink', 'alerting', 'processor', 'console', 'simulator'];
 /** Stop order: producers first, so everything in flight is consumed and delivered before its consumer stops. */
-export const STOP_ORDER: readonly ServiceName[] = ['simulator', 'processor', 'alerting', 'sink'];
+export const STOP_ORDER: readonly ServiceName[] = ['simulator', 'console', 'processor', 'alerting', 'sink'];
+
+/**
+ * Services only docker compose runs, beside the pipeline: Prometheus (infra/prometheus) and Grafana
+ * (infra/grafana), which the launcher leaves out (they come as container images).
+ */
+export const COMPOSE_ONLY_SERVICES: readonly string[] = ['prometheus', 'grafana'];
 
 /** Config files, relative to the repository root; mounted from `config/` in compose. */
 export const CONFIG_FILES = {
@@ -36,12 +45,14 @@ export const ALERTING_GROUP = 'alerting';
 export const SINK_PATH = '/webhook';
 
 export interface ServicePorts {
-  /** The demo sink's webhook listener (it answers /healthz and /readyz there too; it has no separate ops port). */
+  /** The demo sink's webhook listener (it answers /healthz, /readyz and /metrics there too; no separate ops port). */
   readonly sinkWebhook: number;
   /** Each service's ops port: /healthz, /readyz, /metrics. */
   readonly alertingOps: number;
   readonly processorOps: number;
   readonly simulatorOps: number;
+  /** The web console's pages, with its /healthz, /readyz and /metrics. */
+  readonly console: number;
 }
 
 export const DEFAULT_PORTS: ServicePorts = {
@@ -49,13 +60,20 @@ export const DEFAULT_PORTS: ServicePorts = {
   alertingOps: 9466,
   processorOps: 9465,
   simulatorOps: 9464,
+  console: 9400,
 };
 
-/** Ports from `base` upwards (webhook, then the ops ports in start order): for running beside another pipeline. */
+/** Ports from `base` upwards (webhook, the ops ports, then the console): for running beside another pipeline. */
 export function portsFrom(base: number): ServicePorts {
-  if (!Number.isInteger(base) || base < 1 || base > 65_532)
-    throw new RangeError(`port base must be an integer in 1..65532, got ${base}`);
-  return { sinkWebhook: base, alertingOps: base + 1, processorOps: base + 2, simulatorOps: base + 3 };
+  if (!Number.isInteger(base) || base < 1 || base > 65_531)
+    throw new RangeError(`port base must be an integer in 1..65531, got ${base}`);
+  return {
+    sinkWebhook: base,
+    alertingOps: base + 1,
+    processorOps: base + 2,
+    simulatorOps: base + 3,
+    console: base + 4,
+  };
 }
 
 /** What differs between the laptop and a deployment; everything else is fixed by the spec. */
@@ -83,7 +101,7 @@ export interface ServiceSpec {
   /** argv; `node` is the Node.js binary, paths are relative to the repository root. */
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  /** Port of /healthz, /readyz and /metrics (the sink: its webhook port, with /healthz and /readyz only). */
+  /** Port of /healthz, /readyz and /metrics (the sink: its webhook port; the console: its pages' port). */
   readonly opsPort: number;
   /** What answers 200 once the service does its job. */
   readonly readyPath: '/readyz' | '/healthz';
@@ -104,7 +122,7 @@ function topicEnv(topics: TopicNames, roles: readonly TopicRole[]): Record<strin
   return Object.fromEntries(roles.map((role) => [TOPIC_ENV[role], topics[role]]));
 }
 
-/** The four services for a deployment, in start order. */
+/** The services for a deployment, in start order. */
 export function pipelineServices(d: Deployment): ServiceSpec[] {
   const { ports } = d;
   const sinkUrl = `http://${d.hostOf('sink')}:${ports.sinkWebhook}${SINK_PATH}`;
@@ -112,6 +130,8 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
   const processorTopics: TopicRole[] = ['readings', 'alerts', 'stats', 'readingsDlq', 'alertState'];
   const alertingTopics: TopicRole[] = ['alerts', 'deliveriesDlq'];
   const simulatorTopics: TopicRole[] = ['readings'];
+  const consoleTopics: TopicRole[] = ['alerts', 'stats'];
+  const metricsUrl = (service: ServiceName, port: number) => `${service}=http://${d.hostOf(service)}:${port}/metrics`;
   const processorGroup = d.processorGroup ?? PROCESSOR_GROUP;
   return [
     {
@@ -129,7 +149,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       env: { SINK_SECRET: d.sinkSecret },
       opsPort: ports.sinkWebhook,
       readyPath: '/readyz',
-      metrics: false,
+      metrics: true,
       configFiles: [],
       topics: [],
       mayFinish: false,
@@ -176,6 +196,29 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
       topics: processorTopics,
       consumes: 'readings',
       consumerGroup: processorGroup,
+      mayFinish: false,
+    },
+    {
+      name: 'console',
+      description: 'the web console: alerts firing now, the fleet, sensors, pipeline health',
+      command: ['node', 'packages/console/dist/cli.js', '--rules', CONFIG_FILES.rules],
+      env: {
+        ...kafka,
+        CONSOLE_PORT: String(ports.console),
+        OPS_HOST: d.listenHost,
+        CONSOLE_SCRAPE_TARGETS: [
+          metricsUrl('simulator', ports.simulatorOps),
+          metricsUrl('processor', ports.processorOps),
+          metricsUrl('alerting', ports.alertingOps),
+          metricsUrl('sink', ports.sinkWebhook),
+        ].join(','),
+        ...topicEnv(d.topics, consoleTopics),
+      },
+      opsPort: ports.console,
+      readyPath: '/readyz',
+      metrics: true,
+      configFiles: [CONFIG_FILES.rules],
+      topics: consoleTopics,
       mayFinish: false,
     },
     {

@@ -11,6 +11,7 @@ import { KAFKA_VERSION } from '../src/local-kafka.js';
 import {
   COMPOSE_APP_DIR,
   COMPOSE_BOOTSTRAP_SERVERS,
+  COMPOSE_ONLY_SERVICES,
   composeDeployment,
   pipelineServices,
   SECRET_ENV,
@@ -56,8 +57,10 @@ function normalizeReference(value: string): string {
 }
 
 describe('docker compose matches the launcher', () => {
-  it('has the broker, the topic initializer and every service, nothing else', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'topics', ...START_ORDER].sort());
+  it('has the broker, the topic initializer, every service and Prometheus and Grafana, nothing else', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['kafka', 'topics', ...START_ORDER, ...COMPOSE_ONLY_SERVICES].sort(),
+    );
   });
 
   for (const spec of specs) {

@@ -1,6 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { plainView, statusLines, ttyView, type ViewState } from '../src/launcher/live-view.js';
+import {
+  firingLines,
+  MAX_FIRING_LINES,
+  plainView,
+  statusLines,
+  ttyView,
+  type ViewState,
+} from '../src/launcher/live-view.js';
 
 const state: ViewState = {
   startedAtMs: Date.now() - 65_000,
@@ -46,6 +53,34 @@ describe('live view', () => {
     );
     expect(lines[3]).toMatch(/simulator finished/);
     expect(statusLines({ ...state, snapshot: { atMs: 0, lag: {} }, rates: {} })[0]).toMatch(/–\/s produced \(–\)/);
+  });
+
+  it('lists the alerts firing now under the status, most severe and oldest first, at most a screenful', () => {
+    const alert = (deviceId: string, severity: string, startsAt: number) => ({
+      site: deviceId.split('/')[0]!,
+      severity,
+      rule: severity === 'critical' ? 'temperature-high' : 'cpu-high',
+      deviceId,
+      metric: severity === 'critical' ? 'temperature' : 'cpu',
+      condition: 'above',
+      value: 91.25,
+      threshold: 80,
+      startsAt,
+    });
+    const lines = statusLines({
+      ...state,
+      firingNow: [alert('site-b/dev-2', 'warning', 1_000), alert('site-a/dev-1', 'critical', 2_000)],
+    });
+    expect(lines.slice(4)).toEqual([
+      'firing now critical temperature-high site-a/dev-1 temperature 91.3 > 80 since 00:00:02 (site-a)',
+      '           warning  cpu-high site-b/dev-2 cpu 91.3 > 80 since 00:00:01 (site-b)',
+    ]);
+    expect(statusLines({ ...state, firingNow: [] }).slice(4)).toEqual(['firing now none']);
+    expect(statusLines(state)).toHaveLength(4); // the console did not answer: no list
+    const many = Array.from({ length: MAX_FIRING_LINES + 3 }, (_, i) => alert(`site-a/dev-${i}`, 'warning', i));
+    const manyLines = firingLines(many);
+    expect(manyLines).toHaveLength(MAX_FIRING_LINES + 1);
+    expect(manyLines.at(-1)).toContain('… and 3 more');
   });
 
   it('prints plain lines: news at once, the status at most once per interval', () => {

@@ -100,7 +100,9 @@ describe('pipeline services', () => {
     expect(new Set(specs.map((s) => s.opsPort)).size).toBe(specs.length);
     for (const s of specs) {
       expect(String(s.opsPort)).toBe(
-        s.name === 'sink' ? '9000' : (s.env['METRICS_PORT'] ?? s.command[s.command.indexOf('--metrics-port') + 1]),
+        s.name === 'sink'
+          ? '9000'
+          : (s.env['METRICS_PORT'] ?? s.env['CONSOLE_PORT'] ?? s.command[s.command.indexOf('--metrics-port') + 1]),
       );
       for (const file of s.configFiles) expect(() => readFileSync(new URL(file, repo))).not.toThrow();
     }
@@ -116,7 +118,7 @@ describe('pipeline services', () => {
     const sim = moved.find((s) => s.name === 'simulator')!;
     expect(sim.command).not.toContain('--realtime');
     expect(sim.command.slice(-2)).toEqual(['--duration', '3m']);
-    expect(moved.map((s) => s.opsPort).sort()).toEqual([30_000, 30_001, 30_002, 30_003]);
+    expect(moved.map((s) => s.opsPort).sort()).toEqual([30_000, 30_001, 30_002, 30_003, 30_004]);
     expect(moved.find((s) => s.name === 'alerting')!.env['SINK_URL']).toBe('http://127.0.0.1:30000/webhook');
   });
 
@@ -132,6 +134,20 @@ describe('pipeline services', () => {
       expect(new URL(/\$\{SINK_URL:-([^}]+)\}/.exec(r.url)![1]!).pathname).toBe(SINK_PATH);
       expect(r.secret).toMatch(/\$\{SINK_SECRET\}/);
     }
+  });
+
+  it('starts the web console on 9400, scraping every service and reading the alerts and stats topics', () => {
+    const console = spec('console');
+    expect(console.command).toEqual(['node', 'packages/console/dist/cli.js', '--rules', 'config/rules.yaml']);
+    expect(console.env['CONSOLE_PORT']).toBe('9400');
+    expect(console.env['CONSOLE_SCRAPE_TARGETS']).toBe(
+      'simulator=http://127.0.0.1:9464/metrics,processor=http://127.0.0.1:9465/metrics,' +
+        'alerting=http://127.0.0.1:9466/metrics,sink=http://127.0.0.1:9000/metrics',
+    );
+    expect([console.env['ALERTS_TOPIC'], console.env['STATS_TOPIC']]).toEqual([
+      DEFAULT_TOPICS.alerts,
+      DEFAULT_TOPICS.stats,
+    ]);
   });
 
   it('only lets the simulator finish on its own', () => {

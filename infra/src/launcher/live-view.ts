@@ -4,6 +4,7 @@
  * (CI, a pipe, a file): plain timestamped lines, the status every few seconds and each alert at once.
  */
 import type { ServiceName } from '../pipeline-services.js';
+import type { FiringNow } from './console-alerts.js';
 import type { PipelineRates, PipelineSnapshot } from './pipeline-stats.js';
 import type { SinkEvent } from './sink-events.js';
 
@@ -17,7 +18,14 @@ export interface ViewState {
   readonly snapshot?: PipelineSnapshot;
   readonly rates?: PipelineRates;
   readonly sink: { readonly firing: number; readonly resolved: number; readonly duplicates: number };
+  /** The alerts firing now (from the web console), listed under the status. */
+  readonly firingNow?: readonly FiringNow[];
 }
+
+/** How many firing alerts the status lists; the rest are counted. */
+export const MAX_FIRING_LINES = 8;
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 3, warning: 2, info: 1 };
 
 export interface LiveView {
   /** A line of progress or news (starting, stopping, errors). */
@@ -61,7 +69,25 @@ export function statusLines(state: ViewState): string[] {
     `alerts     ${num(snap?.alertsFiring)} firing · ${num(snap?.alertsResolved)} resolved produced · ${num(snap?.firingNow)} firing now · alerting lag ${num(lag.alerting)}`,
     `webhooks   ${num(snap?.delivered)} delivered · ${num(snap?.retrying)} queued · ${num(snap?.deadLettered)} dead-lettered · sink got ${state.sink.firing} FIRING / ${state.sink.resolved} RESOLVED${state.sink.duplicates ? ` (+${state.sink.duplicates} duplicates)` : ''}`,
     `services   ${services}`,
+    ...firingLines(state.firingNow),
   ];
+}
+
+/** `firing now` and one line per alert, most severe and oldest first, at most `MAX_FIRING_LINES`. */
+export function firingLines(firing: readonly FiringNow[] | undefined): string[] {
+  if (!firing) return [];
+  if (firing.length === 0) return ['firing now none'];
+  const sorted = [...firing].sort(
+    (a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) || a.startsAt - b.startsAt,
+  );
+  const lines = sorted
+    .slice(0, MAX_FIRING_LINES)
+    .map(
+      (a, i) =>
+        `${i === 0 ? 'firing now' : '          '} ${a.severity.padEnd(8)} ${a.rule} ${a.deviceId} ${a.metric} ${num(a.value, 1)} ${a.condition === 'below' ? '<' : a.condition === 'above' ? '>' : a.condition} ${num(a.threshold, 1)} since ${clock(a.startsAt)} (${a.site})`,
+    );
+  if (sorted.length > MAX_FIRING_LINES) lines.push(`           … and ${sorted.length - MAX_FIRING_LINES} more`);
+  return lines;
 }
 
 export function ttyView(out: NodeJS.WriteStream): LiveView {

@@ -35,6 +35,7 @@ import {
   START_ORDER,
   STOP_ORDER,
 } from '../pipeline-services.js';
+import { type FiringNow, fetchFiringNow } from './console-alerts.js';
 import { demoSinkSecret } from './demo-sink-secret.js';
 import { LineFollower } from './line-follower.js';
 import type { LiveView, ServiceState } from './live-view.js';
@@ -102,6 +103,8 @@ export class PipelineRun {
   private sinkFollower: LineFollower | undefined;
   private snapshot: PipelineSnapshot | undefined;
   private rates: PipelineRates | undefined;
+  /** The alerts firing now, from the web console (undefined while it does not answer). */
+  private firingNow: FiringNow[] | undefined;
   private ticking = false;
 
   // --- stopping ----------------------------------------------------------------------------------------------
@@ -164,6 +167,7 @@ export class PipelineRun {
     await this.startServices();
     if (this.stopReason) return false;
     this.view.info(`all services ready; logs in ${this.shownLogDir}/`);
+    this.view.info(`web console: ${this.consoleUrl}`);
     return true;
   }
 
@@ -331,6 +335,7 @@ export class PipelineRun {
       );
       this.rates = ratesBetween(this.snapshot, next);
       this.snapshot = next;
+      this.firingNow = await fetchFiringNow(this.consoleUrl);
       this.render();
     } catch (err) {
       this.logger.debug({ err }, 'live view tick failed');
@@ -348,7 +353,13 @@ export class PipelineRun {
       sink: this.sinkCounts,
       ...(this.snapshot ? { snapshot: this.snapshot } : {}),
       ...(this.rates ? { rates: this.rates } : {}),
+      ...(this.firingNow ? { firingNow: this.firingNow } : {}),
     });
+  }
+
+  /** Where the web console answers on this machine. */
+  private get consoleUrl(): string {
+    return `http://127.0.0.1:${this.options.ports.console}`;
   }
 
   /** Shows and counts what the sink received since the last look. */
@@ -502,6 +513,7 @@ async function preflight(services: readonly ServiceSpec[], repoDir: string, port
     alertingOps: 'alerting ops',
     processorOps: 'processor ops',
     simulatorOps: 'simulator ops',
+    console: 'web console',
   };
   for (const [key, port] of Object.entries(ports) as [keyof ServicePorts, number][]) {
     if (await portOpen(port))

@@ -17,7 +17,7 @@ everything in order. Logs go to <run-dir>/logs/.
   --no-broker                 do not start the local broker; use KAFKA_BOOTSTRAP_SERVERS (or 127.0.0.1:9092)
   --bootstrap-servers H:P     use this broker (same as KAFKA_BOOTSTRAP_SERVERS; implies --no-broker)
   --kafka-port N              the local broker's port (default 9092, or LOCAL_KAFKA_PORT)
-  --port-base N               ports from N: sink webhook N, ops ports N+1..N+3 (default: 9000 and 9464-9466)
+  --port-base N               ports from N: sink webhook N, ops ports N+1..N+3, console N+4 (default: 9000, 9464-9466, 9400)
   --fast                      run the simulator as fast as it can instead of in real time
   --simulator-args "..."      extra simulator arguments, e.g. "--duration 3m" (or SIMULATOR_ARGS)
   --run-dir DIR               logs and run state (default .run)
