@@ -4,6 +4,8 @@
  *   - raw floor: the lower-level client merely consuming and decoding (`KafkaConsumer.consume(1000)` + the codec);
  *   - KafkaJS floor: the client's KafkaJS-compatible layer merely consuming and decoding (`eachBatch`);
  *   - processor: ProcessorService with the rules file (per-sensor windows, rules, alerts, commits);
+ *   - processor CLI (`--paths ...,processor-cli --workers N`, not by default): the CLI with N worker processes,
+ *     CPU and RSS summed over its process tree;
  *   - Python peer: a single-threaded confluent-kafka + fastavro consumer doing the same windows and threshold
  *     rules (peers/python_peer.py; its venv is created under .bench/ on first use).
  * Each path drains the whole topic with a consumer group of its own, in a process of its own: readings/s from
@@ -25,11 +27,13 @@ import { createAdmin, createLogger, kafkaSettingsFromEnv } from '@sensor-pipelin
 import { loadReadings } from './support/load-readings.js';
 import { type DrainPath, type DrainResult, REPO_ROOT, runDrain } from './support/run-drain.js';
 
-const ALL_PATHS: readonly DrainPath[] = ['raw-floor', 'kafkajs-floor', 'processor', 'python-peer'];
+const DEFAULT_PATHS: readonly DrainPath[] = ['raw-floor', 'kafkajs-floor', 'processor', 'python-peer'];
+const ALL_PATHS: readonly DrainPath[] = [...DEFAULT_PATHS, 'processor-cli'];
 const LABELS: Record<DrainPath, string> = {
   'raw-floor': 'raw floor: KafkaConsumer.consume(1000) + decode',
   'kafkajs-floor': 'KafkaJS-layer floor: eachBatch + decode',
   processor: 'processor (windows + rules + outputs)',
+  'processor-cli': 'processor CLI',
   'python-peer': 'Python peer (confluent-kafka + fastavro)',
 };
 
@@ -40,7 +44,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '1' },
     rules: { type: 'string', default: join(REPO_ROOT, 'config/rules.yaml') },
-    paths: { type: 'string', default: ALL_PATHS.join(',') },
+    paths: { type: 'string', default: DEFAULT_PATHS.join(',') },
     workers: { type: 'string', default: '1' },
     topic: { type: 'string' },
     'keep-topic': { type: 'boolean', default: false },
@@ -122,6 +126,7 @@ const rows: Row[] = paths.map((path) => {
   };
 });
 const rate = (path: DrainPath) => rows.find((r) => r.path === path)?.readingsPerSecond;
+const cliRate = rate('processor-cli');
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? null : Number((a / b).toFixed(2));
 const result = {
@@ -146,6 +151,8 @@ const result = {
   processorToRawFloor: ratio(rate('processor'), rate('raw-floor')),
   processorToKafkajsFloor: ratio(rate('processor'), rate('kafkajs-floor')),
   processorToPythonPeer: ratio(rate('processor'), rate('python-peer')),
+  processorCliToRawFloor: ratio(cliRate, rate('raw-floor')),
+  processorCliToPythonPeer: ratio(cliRate, rate('python-peer')),
 };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -158,12 +165,17 @@ console.log('| path | readings/s | CPU s | peak RSS MiB |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) {
   const runs = r.runs > 1 ? ` (${r.readingsPerSecondRuns.map(fmt).join(', ')})` : '';
-  console.log(`| ${LABELS[r.path]} | ${fmt(r.readingsPerSecond)}${runs} | ${r.cpuSeconds} | ${r.peakRssMiB} |`);
+  const label = r.path === 'processor-cli' ? `${LABELS[r.path]}, --workers ${WORKERS}` : LABELS[r.path];
+  console.log(`| ${label} | ${fmt(r.readingsPerSecond)}${runs} | ${r.cpuSeconds} | ${r.peakRssMiB} |`);
 }
 console.log(
   `\nprocessor / raw floor: ${result.processorToRawFloor ?? '-'} (bar ≥ 0.9); processor / KafkaJS floor: ` +
     `${result.processorToKafkajsFloor ?? '-'}; processor / Python peer: ${result.processorToPythonPeer ?? '-'} (bar ≥ 2)`,
 );
+if (cliRate !== undefined)
+  console.log(
+    `processor CLI --workers ${WORKERS} / raw floor: ${result.processorCliToRawFloor ?? '-'}; / Python peer: ${result.processorCliToPythonPeer ?? '-'}`,
+  );
 mkdirSync(join(REPO_ROOT, '.bench'), { recursive: true });
 writeFileSync(join(REPO_ROOT, '.bench', 'processor-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
 
