@@ -1,6 +1,7 @@
 /**
  * The suite's report: a table with one row per scenario (alerts expected and received, lost, duplicated,
- * unexpected, the committed-offset gap, the verdict), then the ids behind every non-zero count.
+ * unexpected, the committed-offset gap, processor crashes and peak RSS, the verdict), then the ids behind
+ * every non-zero count. Crashes and memory are reported, not judged: the verdict is about the alerts.
  */
 import { describeAlert } from './compare-alerts.js';
 import type { ScenarioResult } from './run-scenario.js';
@@ -18,6 +19,8 @@ export function formatReport(results: readonly ScenarioResult[]): string {
     'dup',
     'unexpected',
     'gap',
+    'crashes',
+    'peak RSS',
     'time',
     'result',
   ];
@@ -31,10 +34,14 @@ export function formatReport(results: readonly ScenarioResult[]): string {
     String(r.comparison.duplicated.length),
     String(r.comparison.unexpected.length),
     String(r.offsetGap),
+    String(r.unplannedExits),
+    r.peakRssBytes > 0 ? `${Math.round(r.peakRssBytes / 1_048_576)} MB` : '-',
     `${Math.round(r.durationMs / 1000)}s`,
     r.passed ? 'PASS' : `FAIL (${r.failures.join('; ')})`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (i === 10 ? 0 : row[i]!.length))));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (i === header.length - 1 ? 0 : row[i]!.length))),
+  );
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
@@ -55,7 +62,8 @@ export function formatReport(results: readonly ScenarioResult[]): string {
       details.push(
         `  committed vs end per partition: ${r.gapPartitions.map((p) => `p${p.partition} ${p.committed}/${p.end}`).join(', ')}`,
       );
-    if (r.unplannedExits > 0) details.push(`  processor exits nobody asked for: ${r.unplannedExits}`);
+    if (r.unplannedExits > 0)
+      details.push(`  processor exits nobody asked for (restarted by the suite): ${r.unplannedExits}`);
     if (r.error) details.push(`  error: ${r.error}`);
     if (details.length > 0) out.push('', `${r.name}: ${r.faults.join(' → ')}`, ...details, `  logs: ${r.logDir}`);
   }

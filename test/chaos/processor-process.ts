@@ -175,6 +175,22 @@ export class ProcessorProcess {
     }
   }
 
+  /** The largest resident set size seen on `/metrics` over every start of this instance, bytes. */
+  peakRssBytes = 0;
+
+  /** Reads the process's RSS from `/metrics` (Node's default process metrics) and keeps the peak. */
+  async sampleRss(): Promise<void> {
+    const url = this.url();
+    if (!url || !this.running) return;
+    try {
+      const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3_000) });
+      const match = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(await res.text());
+      if (match) this.peakRssBytes = Math.max(this.peakRssBytes, Number(match[1]));
+    } catch {
+      // stopped, starting or busy: the next sample will tell
+    }
+  }
+
   /** The last lines of the current log, for failure messages. */
   tail(lines = 15): string {
     if (!existsSync(this.logFile)) return '(no log)';

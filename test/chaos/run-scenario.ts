@@ -33,6 +33,8 @@ export interface ScenarioResult {
   readonly gapPartitions: OffsetGap['partitions'];
   /** Processor exits nobody asked for (the suite restarted them). */
   readonly unplannedExits: number;
+  /** The largest RSS of any processor instance, sampled from /metrics every two seconds. */
+  readonly peakRssBytes: number;
   /** A wait that gave up, or the producer failing; fails the scenario. */
   readonly error: string | undefined;
   readonly failures: readonly string[];
@@ -137,6 +139,7 @@ export async function runScenario(
     offsetGap: gap.gap,
     gapPartitions: gap.partitions,
     unplannedExits: ctx.unplannedExits,
+    peakRssBytes: ctx.peakRssBytes,
     error,
     failures,
     passed: failures.length === 0,

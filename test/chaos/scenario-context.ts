@@ -18,6 +18,7 @@ export class ScenarioContext {
   private readonly supervisor: NodeJS.Timeout;
   private restartsBySupervisor = 0;
   private committedAtLastFault = -1;
+  private ticks = 0;
 
   constructor(
     readonly name: string,
@@ -170,7 +171,15 @@ export class ScenarioContext {
     this.note(description);
   }
 
+  /** The largest RSS any instance of the scenario reached, bytes. */
+  get peakRssBytes(): number {
+    let peak = 0;
+    for (const p of this.instances.values()) peak = Math.max(peak, p.peakRssBytes);
+    return peak;
+  }
+
   private supervise(): void {
+    if (this.ticks++ % 8 === 0) for (const p of this.instances.values()) void p.sampleRss();
     for (const p of this.instances.values()) {
       if (!p.needsRestart || this.restartsBySupervisor >= 20) continue;
       this.restartsBySupervisor += 1;
