@@ -328,7 +328,9 @@ export class ProcessorService {
     let backoffMs = 0;
     while (!this.stopping && !this.failed) {
       while (this.rebalances.length > 0) await this.handleRevoke(this.rebalances.shift()!);
-      // bound the batches whose outputs are not yet acknowledged
+      // bound the batches whose outputs are not yet acknowledged (waiting on unsettled ones only: a race
+      // over settled promises would spin on microtasks and starve the delivery reports)
+      this.pruneInFlight();
       while (this.inFlight.length >= this.o.maxInFlightBatches && !this.failed) {
         await Promise.race(this.inFlight.map((b) => b.done)).catch(() => undefined);
         this.pruneInFlight();
@@ -565,9 +567,11 @@ export class ProcessorService {
     this.updateCommitLag(state);
   }
 
+  /** Drops settled batches from the in-flight list, wherever they are (their partitions settle in order). */
   private pruneInFlight(): void {
-    while (this.inFlight.length > 0 && this.inFlight[0]!.settled) this.inFlight.shift();
-    // settled entries behind an unsettled one stay until it settles; the bound counts them, which is fine
+    let kept = 0;
+    for (const b of this.inFlight) if (!b.settled) this.inFlight[kept++] = b;
+    this.inFlight.length = kept;
   }
 
   private updateCommitLag(state: PartitionState): void {
