@@ -78,7 +78,7 @@ describe('sensor-pipeline up', () => {
     const topicEnv = Object.fromEntries(
       (Object.entries(TOPIC_ENV) as [TopicRole, string][]).map(([role, name]) => [name, `${prefix}.${role}`]),
     );
-    const base = await freePortBase(4);
+    const base = await freePortBase(5); // sink webhook, three ops ports, the web console
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...topicEnv,
@@ -182,6 +182,8 @@ describe('sensor-pipeline up', () => {
     expect(output).toMatch(/stopped cleanly/);
     expect(output).toMatch(/readings .*processed \(\d[\d,]*\)/); // the live view's status line
     expect(output).toMatch(/sink received FIRING/);
+    expect(output).toContain(`web console: http://127.0.0.1:${base + 4}`);
+    expect(output).toMatch(/firing now /); // the live view lists the console's firing set
     for (const name of ['simulator', 'processor', 'alerting', 'sink'])
       expect(output).toMatch(new RegExp(`${name} stopped \\(exit code 0`));
     expect(output.indexOf('simulator stopped')).toBeLessThan(output.indexOf('processor stopped'));
