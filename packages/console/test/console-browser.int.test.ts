@@ -5,6 +5,7 @@
  * health page shows what the services' /metrics say, and an undecodable record is skipped and counted.
  * A screenshot of each page is saved to docs/screenshots/ for the README.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -259,5 +260,19 @@ describe('the web console in Chromium', () => {
     const cards = await page.locator('[data-testid="health-card"]').allTextContents();
     expect(cards.join(' ')).toContain('records skipped by the console1');
     await page.screenshot({ path: `${SCREENSHOTS}console-health.png`, fullPage: true });
+  });
+
+  it("its own /metrics pass `promtool check metrics`, with every counter's known series at 0 or more", async () => {
+    const text = await (await fetch(`${running.url}/metrics`)).text();
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(lint.error, "promtool runs (scripts/install.sh installs Debian's prometheus)").toBeUndefined();
+    // prom-client's default Node.js gauges named *_total are its own; everything the console defines is clean
+    const problems = `${lint.stdout}${lint.stderr}`
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !/^nodejs_active_\w+_total non-counter/.test(line));
+    expect(problems).toEqual([]);
+    expect(text).toContain('console_records_total{topic="stats",result="skipped",service="console"} 0');
+    expect(text).toMatch(/console_skipped_records_total\{topic="alerts",code="DECODE_BAD_MAGIC",service="console"\} 1/);
+    expect(text).toMatch(/console_scrapes_total\{target="sink",result="failed",service="console"\} [1-9]/);
   });
 });
