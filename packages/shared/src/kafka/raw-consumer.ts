@@ -44,6 +44,8 @@ export interface RawConsumerOptions {
   readonly maxPartitionFetchBytes?: number;
   /** How long `consume` waits for a first record, ms. */
   readonly consumeTimeoutMs?: number;
+  /** An async commit not answered within this long is reported failed (and can be made again), ms. */
+  readonly commitTimeoutMs?: number;
   readonly extra?: Readonly<KafkaProperties>;
 }
 
@@ -72,6 +74,7 @@ export function createRawConsumer(settings: KafkaSettings, options: RawConsumerO
   const log = options.logger.child({ component: 'raw-consumer', groupId: options.groupId });
   // an async commit is answered through offset_commit_cb with the offsets it carried
   const pendingCommits: { key: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  const commitTimeoutMs = options.commitTimeoutMs ?? 30_000;
   const commitKey = (offsets: readonly RdKafka.TopicPartitionOffset[]) =>
     offsets
       .map((o) => `${o.topic}\u0000${o.partition}\u0000${o.offset}`)
@@ -166,13 +169,36 @@ export function createRawConsumer(settings: KafkaSettings, options: RawConsumerO
       ),
     commit: (offsets) =>
       new Promise<void>((resolve, reject) => {
-        const entry = { key: commitKey(offsets), resolve, reject };
+        const forget = () => {
+          const index = pendingCommits.indexOf(entry);
+          if (index >= 0) pendingCommits.splice(index, 1);
+        };
+        const timer = setTimeout(() => {
+          forget();
+          reject(
+            librdkafkaError('KAFKA_ERROR', 'offset commit not answered', {
+              message: `no answer in ${commitTimeoutMs} ms`,
+              isRetriable: true,
+            }),
+          );
+        }, commitTimeoutMs);
+        const entry = {
+          key: commitKey(offsets),
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        };
         pendingCommits.push(entry);
         try {
           client.commit([...offsets]);
         } catch (err) {
-          pendingCommits.splice(pendingCommits.indexOf(entry), 1);
-          reject(librdkafkaError('KAFKA_ERROR', 'offset commit not accepted', err));
+          forget();
+          entry.reject(librdkafkaError('KAFKA_ERROR', 'offset commit not accepted', err));
         }
       }),
     commitSync: (offsets) => {
