@@ -63,7 +63,10 @@ export function formatReport(results: readonly ScenarioResult[]): string {
         `  committed vs end per partition: ${r.gapPartitions.map((p) => `p${p.partition} ${p.committed}/${p.end}`).join(', ')}`,
       );
     if (r.unplannedExits > 0)
-      details.push(`  processor exits nobody asked for (restarted by the suite): ${r.unplannedExits}`);
+      details.push(
+        `  processor exits nobody asked for (restarted by the suite): ${r.unplannedExits}` +
+          (r.hangs > 0 ? `, of which ${r.hangs} hung (/healthz unanswered for 30 s, killed)` : ''),
+      );
     if (r.error) details.push(`  error: ${r.error}`);
     if (details.length > 0) out.push('', `${r.name}: ${r.faults.join(' → ')}`, ...details, `  logs: ${r.logDir}`);
   }

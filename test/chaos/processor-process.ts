@@ -75,6 +75,8 @@ export class ProcessorProcess {
     this.expectingExit = false;
     this.stopped = false;
     this.needsRestart = false;
+    this.frozen = false;
+    this.lastAliveMs = Date.now();
     const out = openSync(this.logFile, 'a');
     const args = [
       o.cli,
@@ -121,9 +123,21 @@ export class ProcessorProcess {
     );
   }
 
+  /** Stopped with SIGSTOP on purpose: not answering is expected, not a hang. */
+  frozen = false;
+  /** When `/healthz` last answered (or the process started), ms since the epoch. */
+  private lastAliveMs = 0;
+  /** Hung processes the liveness check ended. */
+  hangs = 0;
+
   /** Sends a signal; SIGKILL and SIGTERM are expected to end the process. */
   signal(signal: NodeJS.Signals): void {
     if (!this.child || !this.running) return;
+    if (signal === 'SIGSTOP') this.frozen = true;
+    if (signal === 'SIGCONT') {
+      this.frozen = false;
+      this.lastAliveMs = Date.now();
+    }
     if (signal === 'SIGKILL' || signal === 'SIGTERM') this.expectingExit = true;
     this.child.kill(signal);
   }
@@ -172,6 +186,30 @@ export class ProcessorProcess {
       return res.status === 200;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * A liveness check like an orchestrator's: when `/healthz` has not answered for `timeoutMs` (the event loop
+   * is blocked) and the process is not frozen on purpose, it is killed and counted as a hang; the supervisor
+   * then restarts it like any process that exited on its own.
+   */
+  async checkLiveness(timeoutMs: number): Promise<void> {
+    if (!this.running || this.frozen || this.stopped) return;
+    const url = this.url();
+    if (url) {
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        this.lastAliveMs = Date.now();
+        return;
+      } catch {
+        // not answering: judged below
+      }
+    }
+    if (Date.now() - this.lastAliveMs > timeoutMs && this.running && !this.frozen && !this.stopped) {
+      this.hangs += 1;
+      this.child?.kill('SIGKILL'); // not `signal()`: this exit is unplanned, so the supervisor restarts it
     }
   }
 

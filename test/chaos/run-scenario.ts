@@ -33,6 +33,8 @@ export interface ScenarioResult {
   readonly gapPartitions: OffsetGap['partitions'];
   /** Processor exits nobody asked for (the suite restarted them). */
   readonly unplannedExits: number;
+  /** Of those, instances killed because `/healthz` went unanswered for 30 s (a blocked event loop). */
+  readonly hangs: number;
   /** The largest RSS of any processor instance, sampled from /metrics every two seconds. */
   readonly peakRssBytes: number;
   /** A wait that gave up, or the producer failing; fails the scenario. */
@@ -140,6 +142,7 @@ export async function runScenario(
     gapPartitions: gap.partitions,
     unplannedExits: ctx.unplannedExits,
     peakRssBytes: ctx.peakRssBytes,
+    hangs: ctx.hangs,
     error,
     failures,
     passed: failures.length === 0,

@@ -11,6 +11,9 @@ import type { KafkaProbe } from './kafka-probe.js';
 import { ProcessorProcess } from './processor-process.js';
 import type { SeededRandom } from './seeded-random.js';
 
+/** How long `/healthz` may go unanswered before an instance counts as hung and is killed (30 s). */
+const LIVENESS_TIMEOUT_MS = 30_000;
+
 export class ScenarioContext {
   readonly instances = new Map<string, ProcessorProcess>();
   /** The faults injected, in order, for the report. */
@@ -153,6 +156,13 @@ export class ScenarioContext {
     return this.probe.committedTotal(this.groupId, this.topics.readings).catch(() => -1);
   }
 
+  /** Instances the liveness check ended because `/healthz` stopped answering. */
+  get hangs(): number {
+    let n = 0;
+    for (const p of this.instances.values()) n += p.hangs;
+    return n;
+  }
+
   get unplannedExits(): number {
     let n = 0;
     for (const p of this.instances.values()) n += p.unplannedExits;
@@ -179,11 +189,18 @@ export class ScenarioContext {
   }
 
   private supervise(): void {
-    if (this.ticks++ % 8 === 0) for (const p of this.instances.values()) void p.sampleRss();
+    if (this.ticks++ % 8 === 0) {
+      for (const p of this.instances.values()) {
+        void p.sampleRss();
+        void p.checkLiveness(LIVENESS_TIMEOUT_MS);
+      }
+    }
     for (const p of this.instances.values()) {
       if (!p.needsRestart || this.restartsBySupervisor >= 20) continue;
       this.restartsBySupervisor += 1;
-      this.note(`instance ${p.id} exited on its own; restarting it (its log: ${p.currentLog})`);
+      this.note(
+        `instance ${p.id} exited on its own${p.hangs > 0 ? ' or hung' : ''}; restarting it (its log: ${p.currentLog})`,
+      );
       p.start();
     }
   }
