@@ -33,6 +33,7 @@ export function receiverConfig(
     queueSize: 1_000,
     onQueueFull: 'pause',
     retry: { initialMs: 20, multiplier: 2, maxMs: 100, maxAttempts: 5, jitter: 'none', maxRetryAfterMs: 2_000 },
+    parkedRetry: { scheduleMs: [50], horizonMs: 60_000 },
     headers: {},
     allowPrivateNetwork: true,
     ...rest,

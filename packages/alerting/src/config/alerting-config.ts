@@ -30,6 +30,7 @@ import {
   stringField,
 } from '@sensor-pipeline/shared';
 import { z } from 'zod';
+import { DEFAULT_PARKED_RETRY_POLICY, type ParkedRetryPolicy } from '../delivery/parked-retry-schedule.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../delivery/retry-schedule.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../format/payload-format.js';
 import { type AlertMatch, glob } from '../routing/alert-matcher.js';
@@ -63,6 +64,8 @@ export interface ReceiverConfig {
   /** What a full queue does: pause the consumer (default) or dead-letter new alerts for this receiver. */
   readonly onQueueFull: QueueFullPolicy;
   readonly retry: RetryPolicy;
+  /** After `retry.maxAttempts` quick attempts: the retry topic's schedule and horizon (when the service has one). */
+  readonly parkedRetry: ParkedRetryPolicy;
   /** Extra request headers (e.g. Authorization for a Slack proxy); cannot override the webhook-* ones. */
   readonly headers: Readonly<Record<string, string>>;
   readonly allowPrivateNetwork: boolean;
@@ -124,6 +127,7 @@ export const LIMITS = {
   initialDelayMs: 3_600_000, // one hour
   maxDelayMs: 86_400_000, // one day
   maxRetryAfterMs: 86_400_000, // one day
+  retryHorizonMs: 604_800_000, // seven days (the retry topic keeps records a week)
   commitIntervalMs: 3_600_000, // one hour
   dedupWindowMs: 604_800_000, // seven days
   drainTimeoutMs: 600_000, // ten minutes
@@ -151,6 +155,13 @@ const retrySchema = z
     maxAttempts: intField(1, 1_000).default(DEFAULT_RETRY_POLICY.maxAttempts),
     jitter: enumField(['full', 'equal', 'none']).default(DEFAULT_RETRY_POLICY.jitter),
     maxRetryAfter: durationMs({ max: LIMITS.maxRetryAfterMs }).default(DEFAULT_RETRY_POLICY.maxRetryAfterMs),
+    // non-blocking retries through the retry topic, after maxAttempts (see parked-retry-schedule.ts)
+    schedule: z
+      .array(durationMs({ min: 1, max: LIMITS.maxDelayMs }))
+      .min(1, 'expected at least one delay, e.g. [5m, 30m, 2h]')
+      .max(100)
+      .default([...DEFAULT_PARKED_RETRY_POLICY.scheduleMs]),
+    horizon: durationMs({ max: LIMITS.retryHorizonMs }).default(DEFAULT_PARKED_RETRY_POLICY.horizonMs),
   })
   .superRefine((r, ctx) => {
     if (r.maxDelay < r.initialDelay)
@@ -428,6 +439,7 @@ function toReceiver(r: FileConfig['receivers'][number], signingKeys: SigningKeys
       jitter: r.retry.jitter,
       maxRetryAfterMs: r.retry.maxRetryAfter,
     },
+    parkedRetry: { scheduleMs: r.retry.schedule, horizonMs: r.retry.horizon },
     headers: r.headers,
     allowPrivateNetwork: r.allowPrivateNetwork,
   };

@@ -24,6 +24,7 @@ import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.j
 import type { WebhookSender } from '../delivery/webhook-sender.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
+import { type RetryWorker, startRetryWorker } from './retry-worker.js';
 
 /**
  * Longest wait inside one batch for a full queue to drain. Kept well below the client's cache expiry and
@@ -37,6 +38,11 @@ export interface AlertingTopics {
   readonly alerts: string;
   /** Produced: deliveries that exhausted their retries or were refused. */
   readonly deliveriesDlq: string;
+  /**
+   * Produced and consumed: deliveries waiting for a later attempt (non-blocking retries). Without it a
+   * delivery whose quick attempts are used up is dead-lettered at once.
+   */
+  readonly deliveriesRetry?: string;
 }
 
 export interface AlertingServiceOptions {
@@ -67,13 +73,20 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
   const { config, kafka, metrics } = options;
   const log = options.logger.child({ component: 'alerting-service' });
   const names = topicNamesFromEnv();
-  const topics: AlertingTopics = options.topics ?? { alerts: names.alerts, deliveriesDlq: names.deliveriesDlq };
+  const topics: AlertingTopics = options.topics ?? {
+    alerts: names.alerts,
+    deliveriesDlq: names.deliveriesDlq,
+    deliveriesRetry: names.deliveriesRetry,
+  };
 
   if (options.ensureDlqTopic !== false) {
     const admin = createAdmin(kafka, options.logger);
     await admin.connect();
     try {
-      await ensureTopics(admin, [{ topic: topics.deliveriesDlq }]);
+      await ensureTopics(admin, [
+        { topic: topics.deliveriesDlq },
+        ...(topics.deliveriesRetry ? [{ topic: topics.deliveriesRetry, numPartitions: 3 }] : []),
+      ]);
     } finally {
       await admin.disconnect();
     }
@@ -110,7 +123,28 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         });
       },
       onProgress: () => maybeResume(),
+      ...(topics.deliveriesRetry
+        ? {
+            park: async (record) => {
+              await producer.send({
+                topic: topics.deliveriesRetry!,
+                messages: [{ key: record.key, value: record.value, headers: record.headers }],
+              });
+            },
+          }
+        : {}),
     });
+    let retryWorker: RetryWorker | undefined;
+    if (topics.deliveriesRetry) {
+      retryWorker = await startRetryWorker({
+        kafka,
+        logger: options.logger,
+        topic: topics.deliveriesRetry,
+        groupId: `${config.consumer.groupId}.retry`,
+        deliver: (record, state) => pipeline.deliverParked(record, state),
+        commitIntervalMs: config.consumer.commitIntervalMs,
+      });
+    }
 
     const trackerFor = (partition: number): OffsetTracker => {
       let tracker = trackers.get(partition);
@@ -210,6 +244,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       await consumer.subscribe({ topics: [topics.alerts] });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
+      await retryWorker?.stop().catch(() => undefined);
       throw err;
     }
 
@@ -281,6 +316,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
               ? 'deliveries drained'
               : 'drain deadline passed; unfinished alerts will be redelivered after restart',
           );
+          await retryWorker?.stop();
           await pipeline.close();
           await commit();
           await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));

@@ -15,12 +15,14 @@ import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.j
 import { DedupWindow } from '../delivery/dedup-window.js';
 import { DeliveryError } from '../delivery/delivery-error.js';
 import { type JobStep, KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
+import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
 import { formatStage } from '../stages/format-stage.js';
+import { type ParkedState, parkStage } from '../stages/park-stage.js';
 import { resendStage, trackFiring } from '../stages/resend-stage.js';
 import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
@@ -44,6 +46,20 @@ export interface DeliveryPipelineOptions {
   readonly codec?: AvroCodec<Alert>;
   /** Called whenever an alert finished at a receiver (queues shrank). */
   readonly onProgress?: () => void;
+  /**
+   * Writes one record to the retry topic; resolves when acknowledged. With it, deliveries whose quick
+   * attempts are used up are parked for the retry worker (`deliverParked`) instead of dead-lettered.
+   */
+  readonly park?: (record: DeadLetterRecord) => Promise<void>;
+}
+
+/** What became of one parked attempt: finished (delivered or dead-lettered), or due again at `atMs`. */
+export type ParkedOutcome = { readonly kind: 'done' } | { readonly kind: 'later'; readonly atMs: number };
+
+/** A record of the retry topic as the worker hands it over. */
+export interface ParkedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
 }
 
 export class DeliveryPipeline {
@@ -52,6 +68,7 @@ export class DeliveryPipeline {
   private readonly route: (alert: Alert) => ReceiverTarget[];
   /** Receiver name → its targets (one, or one per Alertmanager). */
   private readonly receivers = new Map<string, ReceiverTarget[]>();
+  private readonly targetsById = new Map<string, ReceiverTarget>();
   private readonly resendTimers: NodeJS.Timeout[] = [];
   private readonly codec: AvroCodec<Alert>;
   private readonly now: () => number;
@@ -77,6 +94,7 @@ export class DeliveryPipeline {
       const targets = receiver.targets.map((url, i) => {
         const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
         const target = this.createTarget(id, { ...receiver, url });
+        this.targetsById.set(id, target);
         options.metrics?.registerReceiver(id);
         if (receiver.type === 'alertmanager') {
           const timer = setInterval(() => this.resend(target), receiver.resendIntervalMs);
@@ -239,6 +257,7 @@ export class DeliveryPipeline {
       }),
       inflight: new Map(),
       firing: new Map(),
+      parked: new Map(),
       log: this.log.child(config.targets.length > 1 ? { receiver: id, url: config.url } : { receiver: id }),
     };
     return target;
@@ -256,6 +275,8 @@ export class DeliveryPipeline {
   /** One attempt of one delivery: format → sign → send → retry decision → finish, retry later, or dead-letter. */
   private async attempt(delivery: Delivery): Promise<JobStep> {
     const { target, alert } = delivery;
+    if (delivery.kind === 'deliver' && this.options.park && (target.parked.get(alert.fingerprint) ?? 0) > 0)
+      return this.parkDelivery(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
     delivery.attempts += 1;
     const nowMs = this.now();
     const body = formatStage(delivery, nowMs);
@@ -297,6 +318,27 @@ export class DeliveryPipeline {
       );
       return { retryInMs: decision.delayMs };
     }
+    if (decision.outcome === 'retries-exhausted' && this.options.park) {
+      const atMs = nextParkedAttemptAtMs(
+        target.config.parkedRetry,
+        0,
+        delivery.acceptedAtMs,
+        this.now(),
+        error.retryAfterMs,
+      );
+      if (atMs !== undefined) {
+        target.log.info(
+          {
+            eventId: alert.eventId,
+            attempts: delivery.attempts,
+            nextAttemptAt: new Date(atMs).toISOString(),
+            code: error.code,
+          },
+          'quick attempts used up; parking the delivery in the retry topic',
+        );
+        return this.parkDelivery(delivery, atMs, error.message, error.status);
+      }
+    }
     target.log.warn(
       {
         eventId: alert.eventId,
@@ -320,6 +362,129 @@ export class DeliveryPipeline {
     this.options.metrics?.deadLetters.inc({ receiver: target.id, code: error.code });
     this.finish(delivery);
     return undefined;
+  }
+
+  /** Writes the delivery to the retry topic; once acknowledged it is finished here (the worker owns it). */
+  private async parkDelivery(
+    delivery: Delivery,
+    atMs: number,
+    reason: string,
+    status: number | undefined,
+  ): Promise<JobStep> {
+    const park = this.options.park!;
+    const record = parkStage(delivery, atMs, reason, status);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await park(record);
+        break;
+      } catch (err) {
+        if (this.closing) return { retryInMs: 0 }; // unfinished: redelivered after the restart
+        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        this.log.error({ err, attempt, delayMs }, 'writing to the retry topic failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    const { target, alert } = delivery;
+    target.parked.set(alert.fingerprint, (target.parked.get(alert.fingerprint) ?? 0) + 1);
+    this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'parked' });
+    this.finish(delivery);
+    return undefined;
+  }
+
+  /**
+   * One attempt of a parked delivery, for the retry worker: delivered, or dead-lettered (a final answer, or
+   * the horizon passed), or due again later on the parked schedule. `state` is updated in place.
+   */
+  async deliverParked(record: ParkedRecord, state: ParkedState): Promise<ParkedOutcome> {
+    const source: SourceRecord = { ...state.source, key: record.key, value: record.value };
+    const target = this.targetsById.get(state.target);
+    const decoded = this.codec.safeDecode(record.value);
+    if (!target || !decoded.ok) {
+      const error = new DeliveryError(
+        'WEBHOOK_NETWORK',
+        !target ? `receiver ${state.target} is no longer configured` : 'parked record is not an alert',
+        { retriable: false },
+      );
+      this.log.warn(
+        { target: state.target, eventId: state.eventId, reason: error.message },
+        'dead-lettering a parked delivery',
+      );
+      const written = await this.deadLetters.write(source, error, 'alerting/retry', {}, record.key);
+      return written ? { kind: 'done' } : { kind: 'later', atMs: this.now() };
+    }
+    const alert = decoded.value;
+    const delivery: Delivery = {
+      kind: 'deliver',
+      target,
+      alert,
+      source,
+      acceptedAtMs: state.firstAttemptAtMs,
+      attempts: state.attempts,
+      waiters: [],
+    };
+    delivery.attempts += 1;
+    state.attempts += 1;
+    const nowMs = this.now();
+    const body = formatStage(delivery, nowMs);
+    const verdict = await sendStage(delivery, body, signStage(delivery, body, nowMs), this.now, this.options.metrics);
+    const unpark = (): void => {
+      const left = (target.parked.get(alert.fingerprint) ?? 1) - 1;
+      if (left > 0) target.parked.set(alert.fingerprint, left);
+      else target.parked.delete(alert.fingerprint);
+    };
+    if (verdict.kind === 'delivered') {
+      this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'delivered' });
+      this.options.metrics?.deliveryLatency.observe(
+        { receiver: target.id },
+        Math.max(0, nowMs - state.firstAttemptAtMs) / 1_000,
+      );
+      target.log.info({ eventId: alert.eventId, attempts: state.attempts }, 'parked delivery delivered');
+      unpark();
+      return { kind: 'done' };
+    }
+    const { error } = verdict;
+    state.lastError = error.message;
+    state.lastStatus = error.status;
+    if (error.retriable) {
+      const atMs = nextParkedAttemptAtMs(
+        target.config.parkedRetry,
+        state.parkedAttempts + 1,
+        state.firstAttemptAtMs,
+        this.now(),
+        error.retryAfterMs,
+      );
+      if (atMs !== undefined) {
+        state.parkedAttempts += 1;
+        state.nextAttemptAtMs = atMs;
+        target.log.info(
+          {
+            eventId: alert.eventId,
+            attempts: state.attempts,
+            nextAttemptAt: new Date(atMs).toISOString(),
+            code: error.code,
+          },
+          'parked delivery failed; will retry',
+        );
+        return { kind: 'later', atMs };
+      }
+    }
+    const outcome = error.retriable ? 'retries-exhausted' : 'not-retriable';
+    target.log.warn(
+      { eventId: alert.eventId, attempts: state.attempts, code: error.code, status: error.status, outcome },
+      'parked delivery failed; dead-lettering',
+    );
+    const written = await this.deadLetters.write(
+      source,
+      error,
+      'alerting/retry',
+      deliveryHeaders(target, alert.eventId, state.attempts, outcome, error.status),
+      alert.deviceId,
+    );
+    if (!written) return { kind: 'later', atMs: this.now() };
+    this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'dead_lettered' });
+    this.options.metrics?.deadLetters.inc({ receiver: target.id, code: error.code });
+    unpark();
+    return { kind: 'done' };
   }
 
   private finish(delivery: Delivery): void {

@@ -33,6 +33,8 @@ export interface ReceiverTarget {
   readonly inflight: Map<string, Delivery>;
   /** `alertmanager`: the firing alerts by fingerprint, re-sent every resend interval. */
   readonly firing: Map<string, Alert>;
+  /** Deliveries of this target waiting in the retry topic, by fingerprint: later alerts of theirs park behind. */
+  readonly parked: Map<string, number>;
   readonly log: Logger;
 }
 
