@@ -207,6 +207,8 @@ export class ProcessorProcess {
         // not answering: judged below
       }
     }
+    // checks overlap (one every two seconds, each up to two): only the first to judge a hang kills
+    if (this.child?.killed) return;
     if (Date.now() - this.lastAliveMs > timeoutMs && this.running && !this.frozen && !this.stopped) {
       this.hangs += 1;
       this.child?.kill('SIGKILL'); // not `signal()`: this exit is unplanned, so the supervisor restarts it
