@@ -4,6 +4,8 @@
  *
  *   alerting [run] [--config FILE] [--metrics-port N]   consume alerts and deliver webhooks (default)
  *   alerting check [--config FILE]                      validate the config and print receivers and routes
+ *   alerting redrive [--config FILE] [--receiver NAME] [--since TIME] [--until TIME] [--id EVENT_ID]... [--dry-run]
+ *                                                       re-send deliveries DLQ records through the retry topic
  *   alerting sink [--port 9000] [--host H] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
  *                                                       a webhook receiver that verifies signatures and prints alerts
  *
@@ -24,10 +26,12 @@ import {
   parseDuration,
   type ReadinessReport,
   startOpsServer,
+  topicNamesFromEnv,
   UsageError,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig } from './config/alerting-config.js';
 import { loadAlertingConfig } from './config/load-alerting-config.js';
+import { redriveDeliveries } from './redrive/redrive-deliveries.js';
 import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
 import { createAlertingMetrics } from './service/alerting-metrics.js';
 import { type AlertingService, startAlertingService } from './service/alerting-service.js';
@@ -36,6 +40,8 @@ import { startWebhookSink } from './sink/webhook-sink.js';
 const USAGE = `usage:
   alerting [run] [--config FILE] [--metrics-port N]
   alerting check [--config FILE]
+  alerting redrive [--config FILE] [--receiver NAME] [--since TIME] [--until TIME] [--id EVENT_ID]... [--dry-run]
+      TIME: an ISO date (2025-01-15T10:00:00Z) or how long ago (2h)
   alerting sink [--port 9000] [--host 127.0.0.1] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
 `;
 
@@ -49,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return check(rest);
     case 'sink':
       return sink(rest);
+    case 'redrive':
+      return redrive(rest);
     case 'help':
       process.stdout.write(USAGE);
       return 0;
@@ -156,6 +164,66 @@ async function check(args: string[]): Promise<number> {
   const unused = config.receivers.filter((r) => !used.has(r.name)).map((r) => r.name);
   if (unused.length > 0) out.push(`warning: receivers no route reaches: ${unused.join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+async function redrive(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      receiver: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const nowMs = Date.now();
+  const time = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+      const ms = Date.parse(text);
+      if (Number.isNaN(ms)) throw new UsageError(`--${flag}: not a date: "${text}"`);
+      return ms;
+    }
+    try {
+      return nowMs - parseDuration(text);
+    } catch (err) {
+      throw new UsageError(`--${flag}: expected an ISO date or how long ago (e.g. 2h): ${(err as Error).message}`);
+    }
+  };
+  const file = values.config ?? process.env['ALERTING_CONFIG'] ?? 'config/alerting.yaml';
+  const config = await loadOrExit(file);
+  if (values.receiver !== undefined && !config.receivers.some((r) => r.name === values.receiver))
+    throw new UsageError(
+      `--receiver: unknown receiver "${values.receiver}"; expected one of: ${config.receivers.map((r) => r.name).join(', ')}`,
+    );
+  const sinceMs = time('since', values.since);
+  const untilMs = time('until', values.until);
+  const names = topicNamesFromEnv();
+  const logger = createLogger({ service: 'alerting-redrive', destination: process.stderr as never, level: 'warn' });
+  const result = await redriveDeliveries({
+    kafka: kafkaSettingsFromEnv('alerting-redrive'),
+    logger,
+    config,
+    topics: { deliveriesDlq: names.deliveriesDlq, deliveriesRetry: names.deliveriesRetry },
+    filter: {
+      ...(values.receiver !== undefined ? { receiver: values.receiver } : {}),
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      ...(untilMs !== undefined ? { untilMs } : {}),
+      ...(values.id ? { eventIds: values.id } : {}),
+    },
+    dryRun: values['dry-run'] ?? false,
+    onProgress: (p) =>
+      process.stderr.write(
+        `${names.deliveriesDlq}[${p.partition}]: scanned ${p.scanned}, matched ${p.matched}, ${values['dry-run'] ? 'would redrive' : 'redriven'} ${p.redriven}\n`,
+      ),
+  });
+  process.stdout.write(
+    `${values['dry-run'] ? 'dry run: ' : ''}scanned ${result.scanned} dead letters, matched ${result.matched}, ${values['dry-run'] ? 'would write' : 'wrote'} ${result.redriven} to ${names.deliveriesRetry}${result.unknownReceiver > 0 ? `, ${result.unknownReceiver} skipped (receiver no longer configured)` : ''}\n`,
+  );
   return 0;
 }
 

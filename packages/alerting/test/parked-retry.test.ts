@@ -57,6 +57,7 @@ describe('retry records', () => {
       lastError: 'HTTP 503',
       lastStatus: 503,
       source: { topic: 'alerts', partition: 2, offset: '41' },
+      redrive: false,
     });
     expect(readParkedState({ 'retry.target': 'x' })).toBeUndefined();
   });

@@ -20,6 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../../test/kafka.js';
+import { redriveDeliveries } from '../src/redrive/redrive-deliveries.js';
 import { startAlertingService } from '../src/service/alerting-service.js';
 import { sampleAlert } from './alert-fixture.js';
 import { alertingConfig, receiverConfig } from './harness.js';
@@ -137,5 +138,56 @@ describe('non-blocking retries through the retry topic (real broker)', () => {
     await service.stop();
     const dead = await consumeMessages(dlq!, { idleMs: 1_000, timeoutMs: 10_000 });
     expect(dead).toEqual([]);
+  });
+
+  it('redrive delivers what a 400-answering receiver refused, once it is fixed, with progress', async () => {
+    let fixed = false;
+    const picky = await receiver(() => (fixed ? 200 : 400));
+    const other = await receiver(() => 200);
+    const [alertsTopic, dlq, retry] = await createTopics(
+      [uniqueName('alerts'), uniqueName('deliveries-dlq'), uniqueName('deliveries-retry')],
+      { partitions: 2 },
+    );
+    const groupId = uniqueName('alerting');
+    const config = alertingConfig([receiverConfig('picky', picky.url), receiverConfig('other', other.url)], {
+      receiver: 'picky',
+      routes: [{ receiver: 'other', continue: true }, { receiver: 'picky' }],
+    });
+    const service = await startAlertingService({
+      config: { ...config, consumer: { ...config.consumer, groupId } },
+      kafka: kafkaSettings('alerting-redrive-test'),
+      logger: testLogger,
+      topics: { alerts: alertsTopic!, deliveriesDlq: dlq!, deliveriesRetry: retry! },
+    });
+    cleanups.push(() => service.stop());
+    const list = Array.from({ length: 6 }, (_, i) =>
+      sampleAlert({ eventId: `refused-${i}`, fingerprint: `fp-${i}`, deviceId: `site-b/dev-${i}` }),
+    );
+    await produceRaw(
+      alertsTopic!,
+      list.map((a) => ({ key: a.deviceId, value: codec.encode(a) })),
+    );
+    const dead = await consumeMessages(dlq!, { count: list.length, timeoutMs: 60_000 });
+    expect(dead.map((d) => d.headers['delivery.receiver'])).toEqual(list.map(() => 'picky'));
+    expect(picky.accepted).toEqual([]);
+
+    fixed = true;
+    const progress: number[] = [];
+    const result = await redriveDeliveries({
+      kafka: kafkaSettings('alerting-redrive-cli'),
+      logger: testLogger,
+      config,
+      topics: { deliveriesDlq: dlq!, deliveriesRetry: retry! },
+      filter: { receiver: 'picky', sinceMs: Date.now() - 3_600_000 },
+      onProgress: (p) => progress.push(p.scanned),
+    });
+    expect(result).toEqual({ scanned: list.length, matched: list.length, redriven: list.length, unknownReceiver: 0 });
+    expect(progress.length).toBeGreaterThan(0);
+    await waitFor(() => new Set(picky.accepted.map((r) => r.id)).size === list.length, {
+      timeoutMs: 60_000,
+      message: () => `picky receiver got ${picky.accepted.length} of ${list.length} after the redrive`,
+    });
+    expect(picky.accepted.map((r) => r.id).sort()).toEqual(list.map((a) => a.eventId).sort());
+    expect(other.accepted).toHaveLength(list.length); // the healthy receiver is not sent anything again
   });
 });

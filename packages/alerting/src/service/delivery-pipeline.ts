@@ -428,6 +428,7 @@ export class DeliveryPipeline {
     const body = formatStage(delivery, nowMs);
     const verdict = await sendStage(delivery, body, signStage(delivery, body, nowMs), this.now, this.options.metrics);
     const unpark = (): void => {
+      if (state.redrive) return;
       const left = (target.parked.get(alert.fingerprint) ?? 1) - 1;
       if (left > 0) target.parked.set(alert.fingerprint, left);
       else target.parked.delete(alert.fingerprint);

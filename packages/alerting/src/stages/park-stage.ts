@@ -27,6 +27,8 @@ export const RETRY_HEADERS = {
   sourceTopic: 'retry.source.topic',
   sourcePartition: 'retry.source.partition',
   sourceOffset: 'retry.source.offset',
+  /** `1` on records `alerting redrive` wrote (not parked by the pipeline, so no series waits behind them). */
+  redrive: 'retry.redrive',
 } as const;
 
 /** A parked delivery as the retry worker holds it. */
@@ -41,6 +43,7 @@ export interface ParkedState {
   lastError: string;
   lastStatus: number | undefined;
   readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly redrive: boolean;
 }
 
 export function parkedKey(target: string, alert: Pick<Alert, 'fingerprint'>): string {
@@ -115,5 +118,6 @@ export function readParkedState(headers: Readonly<Record<string, string | undefi
       partition: int(RETRY_HEADERS.sourcePartition) ?? -1,
       offset: text(RETRY_HEADERS.sourceOffset) ?? '-1',
     },
+    redrive: text(RETRY_HEADERS.redrive) === '1',
   };
 }

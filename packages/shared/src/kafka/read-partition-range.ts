@@ -13,6 +13,8 @@ export interface RangeMessage {
   readonly value: Buffer | null;
   /** The record's Kafka timestamp (producer create time), ms. */
   readonly timestamp: number | undefined;
+  /** The record's headers, as the client hands them over (one object per header). */
+  readonly headers?: readonly RdKafka.MessageHeader[] | undefined;
 }
 
 export interface ReadRangeOptions {
@@ -81,6 +83,7 @@ export async function readPartitionRange(settings: KafkaSettings, options: ReadR
           key: (m.key as Buffer | undefined) ?? null,
           value: m.value,
           timestamp: m.timestamp,
+          headers: m.headers,
         });
         next = m.offset + 1;
       }
