@@ -76,6 +76,7 @@ export class ProcessorProcess {
     this.stopped = false;
     this.needsRestart = false;
     this.frozen = false;
+    this.killedAsHung = false;
     this.lastAliveMs = Date.now();
     const out = openSync(this.logFile, 'a');
     const args = [
@@ -129,6 +130,7 @@ export class ProcessorProcess {
   private lastAliveMs = 0;
   /** Hung processes the liveness check ended. */
   hangs = 0;
+  private killedAsHung = false;
 
   /** Sends a signal; SIGKILL and SIGTERM are expected to end the process. */
   signal(signal: NodeJS.Signals): void {
@@ -208,8 +210,9 @@ export class ProcessorProcess {
       }
     }
     // checks overlap (one every two seconds, each up to two): only the first to judge a hang kills
-    if (this.child?.killed) return;
+    if (this.killedAsHung) return;
     if (Date.now() - this.lastAliveMs > timeoutMs && this.running && !this.frozen && !this.stopped) {
+      this.killedAsHung = true;
       this.hangs += 1;
       this.child?.kill('SIGKILL'); // not `signal()`: this exit is unplanned, so the supervisor restarts it
     }
