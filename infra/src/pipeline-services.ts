@@ -128,7 +128,7 @@ export function pipelineServices(d: Deployment): ServiceSpec[] {
   const sinkUrl = `http://${d.hostOf('sink')}:${ports.sinkWebhook}${SINK_PATH}`;
   const kafka = { KAFKA_BOOTSTRAP_SERVERS: d.bootstrapServers };
   const processorTopics: TopicRole[] = ['readings', 'alerts', 'stats', 'readingsDlq', 'alertState'];
-  const alertingTopics: TopicRole[] = ['alerts', 'deliveriesDlq'];
+  const alertingTopics: TopicRole[] = ['alerts', 'deliveriesDlq', 'deliveriesRetry'];
   const simulatorTopics: TopicRole[] = ['readings'];
   const consoleTopics: TopicRole[] = ['alerts', 'stats'];
   const metricsUrl = (service: ServiceName, port: number) => `${service}=http://${d.hostOf(service)}:${port}/metrics`;
