@@ -1,0 +1,142 @@
+/**
+ * Alertmanager's aggregation groups as a pure state machine, time passed in: alerts routed to a receiver
+ * are grouped by the values of its `group_by` labels (`['...']`: every label, so each series is its own
+ * group; `[]`: one group for everything). A new group is notified `group_wait` after its first alert; from
+ * then on it is looked at every `group_interval` and notified when something changed since the last
+ * notification (a new firing alert, or one resolved) or, while alerts still fire, once `repeat_interval`
+ * has passed. A notification carries every alert of the group; resolved alerts leave the group once they
+ * were notified, and an empty group is gone.
+ *
+ * The shell calls `add` for each alert and `due(now)` when `nextDueMs()` comes.
+ */
+import type { Alert } from '@sensor-pipeline/shared';
+import { labelSetString } from '../format/format-alertmanager.js';
+
+export interface GroupPolicy {
+  /** Label names the groups are made of; `['...']` = all labels, `[]` = one group. */
+  readonly by: readonly string[];
+  readonly waitMs: number;
+  readonly intervalMs: number;
+  readonly repeatMs: number;
+}
+
+export interface GroupNotification {
+  /** Alertmanager's `groupKey`: `{}:{label="value", ...}`. */
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Every alert of the group: firing first, then the newly resolved, each in arrival order. */
+  readonly alerts: readonly Alert[];
+  /** Event ids this notification is the first to carry (their records finish with it). */
+  readonly newEventIds: readonly string[];
+  readonly atMs: number;
+}
+
+interface Group {
+  readonly key: string;
+  readonly labels: Record<string, string>;
+  /** Latest alert per fingerprint. */
+  readonly alerts: Map<string, Alert>;
+  /** Event ids added since the last notification. */
+  pending: string[];
+  nextFlushMs: number;
+  /** Fingerprints that were firing in the last notification, and when it went out. */
+  notifiedFiring: Set<string>;
+  notifiedAtMs: number | undefined;
+}
+
+/** The labels an alert is grouped by: its own labels plus alertname, severity, device, metric. */
+export function groupingLabels(alert: Alert): Record<string, string> {
+  return {
+    ...alert.labels,
+    alertname: alert.rule,
+    severity: alert.severity,
+    device: alert.deviceId,
+    metric: alert.metric,
+  };
+}
+
+export function groupKeyOf(labels: Readonly<Record<string, string>>): string {
+  return `{}:${labelSetString(labels)}`;
+}
+
+export class GroupState {
+  private readonly policy: GroupPolicy;
+  private readonly groups = new Map<string, Group>();
+
+  constructor(policy: GroupPolicy) {
+    for (const [name, ms] of [
+      ['waitMs', policy.waitMs],
+      ['intervalMs', policy.intervalMs],
+      ['repeatMs', policy.repeatMs],
+    ] as const)
+      if (!(ms >= 0)) throw new RangeError(`${name} must be ≥ 0, got ${ms}`);
+    this.policy = policy;
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Adds (or updates) an alert; returns its group's key. */
+  add(alert: Alert, nowMs: number): string {
+    const all = groupingLabels(alert);
+    const labels: Record<string, string> = {};
+    if (this.policy.by.includes('...')) Object.assign(labels, all);
+    else for (const name of this.policy.by) if (all[name] !== undefined && all[name] !== '') labels[name] = all[name];
+    const key = groupKeyOf(labels);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = {
+        key,
+        labels,
+        alerts: new Map(),
+        pending: [],
+        nextFlushMs: nowMs + this.policy.waitMs,
+        notifiedFiring: new Set(),
+        notifiedAtMs: undefined,
+      };
+      this.groups.set(key, group);
+    }
+    group.alerts.set(alert.fingerprint, alert);
+    group.pending.push(alert.eventId);
+    return key;
+  }
+
+  /** When the next group is due (epoch ms), or undefined with no groups. */
+  nextDueMs(): number | undefined {
+    let next: number | undefined;
+    for (const g of this.groups.values()) if (next === undefined || g.nextFlushMs < next) next = g.nextFlushMs;
+    return next;
+  }
+
+  /** The notifications due at `nowMs`; each due group's next look is one group_interval later. */
+  due(nowMs: number): GroupNotification[] {
+    const out: GroupNotification[] = [];
+    for (const group of [...this.groups.values()]) {
+      if (group.nextFlushMs > nowMs) continue;
+      group.nextFlushMs = nowMs + this.policy.intervalMs;
+      const firing = [...group.alerts.values()].filter((a) => a.status !== 'RESOLVED');
+      const resolved = [...group.alerts.values()].filter((a) => a.status === 'RESOLVED');
+      const changed =
+        firing.some((a) => !group.notifiedFiring.has(a.fingerprint)) ||
+        resolved.some((a) => group.notifiedFiring.has(a.fingerprint) || group.pending.includes(a.eventId));
+      const repeat =
+        firing.length > 0 && group.notifiedAtMs !== undefined && nowMs - group.notifiedAtMs >= this.policy.repeatMs;
+      if (changed || repeat || group.pending.length > 0) {
+        out.push({
+          key: group.key,
+          labels: { ...group.labels },
+          alerts: [...firing, ...resolved],
+          newEventIds: group.pending,
+          atMs: nowMs,
+        });
+        group.pending = [];
+        group.notifiedFiring = new Set(firing.map((a) => a.fingerprint));
+        group.notifiedAtMs = nowMs;
+      }
+      for (const a of resolved) group.alerts.delete(a.fingerprint);
+      if (group.alerts.size === 0) this.groups.delete(group.key);
+    }
+    return out;
+  }
+}
