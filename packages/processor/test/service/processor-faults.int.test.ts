@@ -1,6 +1,14 @@
 import { createServer } from 'node:net';
+import { createRawProducer } from '@sensor-pipeline/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { committedTotal, createTopics, produceRaw, uniqueName, waitFor } from '../../../../test/kafka.js';
+import {
+  committedTotal,
+  createTopics,
+  kafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../../test/kafka.js';
 import { loadRules } from '../../src/rules/index.js';
 import { createRulesRuntime } from '../../src/service/rules-runtime.js';
 import {
@@ -8,6 +16,7 @@ import {
   fleet,
   GRACE_MS,
   key,
+  produceRecords,
   readAlertsUntilSentinel,
   readingCodec,
   rep,
@@ -76,18 +85,21 @@ describe('processor under faults', () => {
     // a short session so the killed member's partitions move on quickly; the same slot fences its producer
     const env = { KAFKA_CONFIG_SESSION_TIMEOUT_MS: '6000', KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS: '1000' };
     const args = ['--delivery', 'exactly-once'];
+    const [third, split] = [Math.floor(encoded.length * 0.3), Math.floor(encoded.length * 0.6)];
+    // input first: the test's own producer gets its producer id before the broker's transaction coordinator
+    // starts loading (the first transactional producer creates it)
+    await produceRecords(topics.readings, encoded.slice(0, third));
     const first = startCli(topics, groupId, rules, 'slot-a', args, env);
-    const split = Math.floor(encoded.length * 0.6);
-    // keep input flowing while the first instance is killed, so transactions are open when it dies
-    const feeding = produceRaw(topics.readings, encoded.slice(0, split));
     await waitFor(async () => (await committedTotal(groupId, topics.readings)) > 0, {
       timeoutMs: 60_000,
       message: 'first transactions committed',
     });
+    // keep input flowing while the first instance is killed, so transactions are open when it dies
+    const feeding = produceRecords(topics.readings, encoded.slice(third, split));
     first.kill('SIGKILL');
     await feeding;
     startCli(topics, groupId, rules, 'slot-a', args, env);
-    await produceRaw(topics.readings, [...encoded.slice(split), ...sentinelRecords(2, 300)]);
+    await produceRecords(topics.readings, [...encoded.slice(split), ...sentinelRecords(2, 300)]);
 
     const got = await readAlertsUntilSentinel(topics.alerts, 2, 110_000);
     const want = expected.map(key).sort();
@@ -97,6 +109,45 @@ describe('processor under faults', () => {
     expect({ missing, unexpected }).toEqual({ missing: [], unexpected: [] });
     // each once, and each id once: nothing duplicated, nothing republished under a new id
     expect(gotKeys).toEqual(want);
+    expect(new Set(got.map((a: Alert) => a.eventId)).size).toBe(got.length);
+  });
+
+  it('exactly-once: a processor fenced by a newer producer of its slot stops (exit 1) with nothing left open; its successor publishes each reference alert once', async () => {
+    const topics = topicsFor('eos-fenced');
+    await createTopics([topics.readings], { partitions: 2 });
+    await createTopics([topics.alerts], { partitions: 1 });
+    const { expected, encoded } = busyFleet(6);
+    const rules = rulesFile(false);
+    const groupId = uniqueName('eos-fenced-group');
+    const env = { KAFKA_CONFIG_SESSION_TIMEOUT_MS: '6000', KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS: '1000' };
+    const args = ['--delivery', 'exactly-once'];
+    const half = Math.floor(encoded.length / 2);
+    // input first: the test's own producer gets its producer id before the transaction coordinator loads
+    await produceRecords(topics.readings, encoded.slice(0, half));
+    const first = startCli(topics, groupId, rules, 'slot-f', args, env);
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    await waitFor(async () => (await committedTotal(groupId, topics.readings)) > 0, {
+      timeoutMs: 60_000,
+      message: 'first transactions committed',
+    });
+    // a producer with the same transactional id: the running processor is fenced
+    const usurper = createRawProducer(kafkaSettings('usurper'), {
+      logger: testLogger,
+      transactionalId: `${groupId}-slot-f`,
+    });
+    await usurper.connect();
+    try {
+      await usurper.initTransactions();
+    } finally {
+      await usurper.disconnect();
+    }
+    await produceRecords(topics.readings, encoded.slice(half, half + 50));
+    expect(await exited).toBe(1);
+
+    startCli(topics, groupId, rules, 'slot-f', args, env);
+    await produceRecords(topics.readings, [...encoded.slice(half + 50), ...sentinelRecords(2, 300)]);
+    const got = await readAlertsUntilSentinel(topics.alerts, 2, 110_000);
+    expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     expect(new Set(got.map((a: Alert) => a.eventId)).size).toBe(got.length);
   });
 
@@ -110,15 +161,15 @@ describe('processor under faults', () => {
     const a = startInProcess(topics, groupId, rules, 'at-least-once', { ...extra, instanceId: 'a' });
     await a.start();
     const third = Math.floor(encoded.length / 3);
-    await produceRaw(topics.readings, encoded.slice(0, third));
+    await produceRecords(topics.readings, encoded.slice(0, third));
     // members joining and leaving while commits are being made every 20 ms
     const b = startInProcess(topics, groupId, rules, 'at-least-once', { ...extra, instanceId: 'b' });
     await b.start();
-    await produceRaw(topics.readings, encoded.slice(third, 2 * third));
+    await produceRecords(topics.readings, encoded.slice(third, 2 * third));
     const c = startInProcess(topics, groupId, rules, 'at-least-once', { ...extra, instanceId: 'c' });
     await c.start();
     await b.stop();
-    await produceRaw(topics.readings, encoded.slice(2 * third));
+    await produceRecords(topics.readings, encoded.slice(2 * third));
     // while the instances still run (no final commit on stop), the group's offsets reach the end
     let committed = 0;
     await waitFor(async () => (committed = await committedTotal(groupId, topics.readings)) === encoded.length, {
@@ -132,7 +183,7 @@ describe('processor under faults', () => {
     const topics = topicsFor('readyz');
     await createTopics([topics.readings], { partitions: 1 });
     const { encoded } = busyFleet(3);
-    await produceRaw(topics.readings, encoded);
+    await produceRecords(topics.readings, encoded);
     const runtime = createRulesRuntime(loadRules(rulesFile(false)));
     const seenDuringRebuild: boolean[] = [];
     let service: ReturnType<typeof startInProcess> | undefined;

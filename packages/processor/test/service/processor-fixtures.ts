@@ -10,6 +10,7 @@ import {
   type Alert,
   alertCodec,
   createMetricsRegistry,
+  createRawProducer,
   type SensorReading,
   sensorReadingCodec,
   type TopicNames,
@@ -246,6 +247,24 @@ export async function readAlertsUntilSentinel(topic: string, partitions: number,
     const seen = new Set(decoded.filter((a) => a.deviceId.startsWith(SENTINEL_DEVICE)).map((a) => a.deviceId));
     if (seen.size >= partitions) return decoded.filter((a) => !a.deviceId.startsWith(SENTINEL_DEVICE));
     count = messages.length + 1;
+  }
+}
+
+/** Produces records (idempotent, acks=all) through the raw producer and waits for every acknowledgement. */
+export async function produceRecords(topic: string, records: readonly RawMessage[]): Promise<void> {
+  const producer = createRawProducer(kafkaSettings('test-records'), { logger: testLogger, lingerMs: 1 });
+  await producer.connect();
+  try {
+    await producer.produceBatch(
+      records.map((r) => ({
+        topic,
+        key: r.key ?? null,
+        value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value,
+        ...(r.partition !== undefined ? { partition: r.partition } : {}),
+      })),
+    );
+  } finally {
+    await producer.disconnect();
   }
 }
 
