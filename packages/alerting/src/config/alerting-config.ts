@@ -38,6 +38,7 @@ import type { RouteSpec } from '../routing/route-tree.js';
 import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
 import { SigningKeys } from '../signing/signing-keys.js';
 import { classifyAddress, isIpAddress } from '../ssrf/classify-address.js';
+import { type ReceiverGroupConfig, receiverGroupSchema, toGroupConfig } from './receiver-group.js';
 import { checkReceiverKind, type ReceiverType, receiverKindFields, receiverTargets } from './receiver-kind.js';
 
 export type QueueFullPolicy = 'pause' | 'dead-letter';
@@ -52,6 +53,8 @@ export interface ReceiverConfig {
   readonly targets: readonly string[];
   /** `alertmanager`: how often firing alerts are re-sent (their `endsAt` is 4 intervals ahead). */
   readonly resendIntervalMs: number;
+  /** Webhooks: Alertmanager-style grouping; absent = one request per alert. */
+  readonly group?: ReceiverGroupConfig | undefined;
   readonly format: PayloadFormat;
   /** Standard Webhooks keys; none → requests are not signed. */
   readonly signingKeys: SigningKeys;
@@ -197,6 +200,7 @@ const receiverSchema = z.strictObject({
   }),
   url: urlField.optional(),
   ...receiverKindFields,
+  group: receiverGroupSchema.optional(),
   format: enumField(PAYLOAD_FORMATS).default(DEFAULTS.receiver.format),
   secret: stringField({ max: LIMITS.secretFileBytes }).optional(),
   secretFile: stringField({ min: 1, max: 4_096 }).optional(),
@@ -351,6 +355,8 @@ function checkReceiver(
 ): SigningKeys | undefined {
   const at = (field: string): (string | number)[] => ['receivers', index, field];
   checkReceiverKind(r, at, issue);
+  if (r.group !== undefined && r.type === 'alertmanager')
+    issue(at('group'), 'an Alertmanager groups alerts itself (its route); group is for webhook receivers');
   let signingKeys: SigningKeys | undefined;
   if (r.secret !== undefined && r.secretFile !== undefined) {
     issue(at('secretFile'), 'set either secret (from ${ENV_VAR}) or secretFile, not both');
@@ -425,6 +431,7 @@ function toReceiver(r: FileConfig['receivers'][number], signingKeys: SigningKeys
     url: targets[0] ?? '',
     targets,
     resendIntervalMs: r.resendInterval,
+    ...(r.group ? { group: toGroupConfig(r.group) } : {}),
     format: r.format,
     signingKeys,
     timeoutMs: r.timeout,

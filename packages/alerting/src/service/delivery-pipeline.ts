@@ -17,6 +17,7 @@ import { DeliveryError } from '../delivery/delivery-error.js';
 import { type JobStep, KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
+import { GroupState } from '../grouping/group-state.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
@@ -61,6 +62,9 @@ export interface ParkedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
 }
+
+/** The source of a group notification whose records are gone (never dead-lettered from). */
+const NO_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
 
 export class DeliveryPipeline {
   private readonly options: DeliveryPipelineOptions;
@@ -169,6 +173,16 @@ export class DeliveryPipeline {
         one();
       } else if (dedup.kind === 'joined') {
         dedup.delivery.waiters.push(one);
+      } else if (target.grouping) {
+        const waiting = target.grouping.waiters.get(alert.eventId);
+        if (waiting) {
+          waiting.push(one); // redelivered while its group notification is pending: finishes with it
+          continue;
+        }
+        target.grouping.state.add(alert, nowMs);
+        target.grouping.waiters.set(alert.eventId, [one]);
+        target.grouping.sources.set(alert.eventId, record);
+        this.scheduleGroups(target);
       } else if (target.config.onQueueFull === 'dead-letter' && target.queue.depth >= target.config.queueSize) {
         const error = new DeliveryError(
           'WEBHOOK_QUEUE_FULL',
@@ -221,6 +235,7 @@ export class DeliveryPipeline {
     this.closing = true;
     for (const timer of this.resendTimers) clearInterval(timer);
     const targets = [...this.targets()];
+    for (const t of targets) if (t.grouping) clearTimeout(t.grouping.timer);
     for (const t of targets) t.queue.close();
     await Promise.all(targets.map((t) => t.sender.close()));
   }
@@ -241,7 +256,7 @@ export class DeliveryPipeline {
       },
       queue: new KeyedWorkQueue<Delivery>({
         concurrency: config.concurrency,
-        keyOf: (delivery) => delivery.alert.fingerprint,
+        keyOf: (delivery) => delivery.notification?.key ?? delivery.alert.fingerprint,
         run: (delivery) => this.attempt(delivery),
         onError: (err, delivery) =>
           this.log.error({ err, receiver: id, eventId: delivery.alert.eventId }, 'delivery job failed unexpectedly'),
@@ -258,9 +273,57 @@ export class DeliveryPipeline {
       inflight: new Map(),
       firing: new Map(),
       parked: new Map(),
+      ...(config.group && config.type === 'webhook'
+        ? {
+            grouping: {
+              state: new GroupState(config.group),
+              waiters: new Map<string, (() => void)[]>(),
+              sources: new Map<string, SourceRecord>(),
+              timer: undefined,
+            },
+          }
+        : {}),
       log: this.log.child(config.targets.length > 1 ? { receiver: id, url: config.url } : { receiver: id }),
     };
     return target;
+  }
+
+  /** Arms the target's group timer for its next due group. */
+  private scheduleGroups(target: ReceiverTarget): void {
+    const grouping = target.grouping;
+    if (!grouping || this.closing) return;
+    clearTimeout(grouping.timer);
+    const next = grouping.state.nextDueMs();
+    if (next === undefined) return;
+    grouping.timer = setTimeout(() => this.flushGroups(target), Math.max(0, next - this.now()));
+  }
+
+  /** Queues a notification for every due group; its records finish once it is delivered or dead-lettered. */
+  private flushGroups(target: ReceiverTarget): void {
+    const grouping = target.grouping;
+    if (!grouping || this.closing) return;
+    for (const notification of grouping.state.due(this.now())) {
+      const first = notification.alerts[0];
+      if (!first) continue;
+      const waiters = notification.newEventIds.map((id) => () => {
+        for (const waiter of grouping.waiters.get(id) ?? []) waiter();
+        grouping.waiters.delete(id);
+        grouping.sources.delete(id);
+      });
+      target.queue.push({
+        kind: 'deliver',
+        target,
+        alert: first,
+        source: grouping.sources.get(notification.newEventIds[0] ?? '') ?? NO_SOURCE,
+        acceptedAtMs: this.now(),
+        attempts: 0,
+        waiters,
+        notification,
+      });
+      this.options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
+      target.log.debug({ groupKey: notification.key, alerts: notification.alerts.length }, 'group notification queued');
+    }
+    this.scheduleGroups(target);
   }
 
   private resend(target: ReceiverTarget): void {
@@ -275,7 +338,12 @@ export class DeliveryPipeline {
   /** One attempt of one delivery: format → sign → send → retry decision → finish, retry later, or dead-letter. */
   private async attempt(delivery: Delivery): Promise<JobStep> {
     const { target, alert } = delivery;
-    if (delivery.kind === 'deliver' && this.options.park && (target.parked.get(alert.fingerprint) ?? 0) > 0)
+    if (
+      delivery.kind === 'deliver' &&
+      !delivery.notification &&
+      this.options.park &&
+      (target.parked.get(alert.fingerprint) ?? 0) > 0
+    )
       return this.parkDelivery(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
     delivery.attempts += 1;
     const nowMs = this.now();
@@ -318,7 +386,7 @@ export class DeliveryPipeline {
       );
       return { retryInMs: decision.delayMs };
     }
-    if (decision.outcome === 'retries-exhausted' && this.options.park) {
+    if (decision.outcome === 'retries-exhausted' && this.options.park && !delivery.notification) {
       const atMs = nextParkedAttemptAtMs(
         target.config.parkedRetry,
         0,
@@ -350,14 +418,23 @@ export class DeliveryPipeline {
       },
       'delivery failed; dead-lettering',
     );
-    const written = await this.deadLetters.write(
-      delivery.source,
-      error,
-      'alerting/deliver',
-      deliveryHeaders(target, alert.eventId, delivery.attempts, decision.outcome, error.status),
-      alert.deviceId,
-    );
-    if (!written) return { retryInMs: 0 }; // shutting down before the DLQ acknowledged
+    // a group notification dead-letters each alert it was the first to carry, from its own record
+    const letters: [string, SourceRecord, Buffer | string | null][] = delivery.notification
+      ? delivery.notification.newEventIds.flatMap((id) => {
+          const source = target.grouping?.sources.get(id);
+          return source ? [[id, source, source.key] as [string, SourceRecord, Buffer | null]] : [];
+        })
+      : [[alert.eventId, delivery.source, alert.deviceId]];
+    for (const [eventId, source, key] of letters) {
+      const written = await this.deadLetters.write(
+        source,
+        error,
+        'alerting/deliver',
+        deliveryHeaders(target, eventId, delivery.attempts, decision.outcome, error.status),
+        key,
+      );
+      if (!written) return { retryInMs: 0 }; // shutting down before the DLQ acknowledged
+    }
     this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'dead_lettered' });
     this.options.metrics?.deadLetters.inc({ receiver: target.id, code: error.code });
     this.finish(delivery);
@@ -490,8 +567,12 @@ export class DeliveryPipeline {
 
   private finish(delivery: Delivery): void {
     const { target, alert } = delivery;
-    target.inflight.delete(alert.eventId);
-    target.dedup.remember(alert.eventId, this.now());
+    if (delivery.notification) {
+      for (const id of delivery.notification.newEventIds) target.dedup.remember(id, this.now());
+    } else {
+      target.inflight.delete(alert.eventId);
+      target.dedup.remember(alert.eventId, this.now());
+    }
     for (const waiter of delivery.waiters) waiter();
   }
 

@@ -9,6 +9,7 @@ import type { DedupWindow } from '../delivery/dedup-window.js';
 import type { KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
 import type { FormatContext } from '../format/payload-format.js';
+import type { GroupNotification, GroupState } from '../grouping/group-state.js';
 
 /** A record of the alerts topic, as consumed. */
 export interface SourceRecord {
@@ -35,6 +36,13 @@ export interface ReceiverTarget {
   readonly firing: Map<string, Alert>;
   /** Deliveries of this target waiting in the retry topic, by fingerprint: later alerts of theirs park behind. */
   readonly parked: Map<string, number>;
+  /** Grouped webhooks: the aggregation groups, and the records waiting on each event id until notified. */
+  readonly grouping?: {
+    readonly state: GroupState;
+    readonly waiters: Map<string, (() => void)[]>;
+    readonly sources: Map<string, SourceRecord>;
+    timer: NodeJS.Timeout | undefined;
+  };
   readonly log: Logger;
 }
 
@@ -50,4 +58,6 @@ export interface Delivery {
   attempts: number;
   /** Completion callbacks of every record waiting on this delivery (the first and any redeliveries). */
   readonly waiters: (() => void)[];
+  /** A group notification (grouped webhooks): every alert of the group in one request. */
+  readonly notification?: GroupNotification;
 }
