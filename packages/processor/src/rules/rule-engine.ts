@@ -152,6 +152,11 @@ export class RuleEngine {
     return n;
   }
 
+  /** Whether the sensor (deviceId, metric) has been seen (is held) already. */
+  hasSensor(deviceId: string, metric: Metric): boolean {
+    return this.devices.get(deviceId)?.sensors[metric] !== undefined;
+  }
+
   /** The sensor (deviceId, metric) with its rules and state; created on first sight. */
   sensor(deviceId: string, metric: Metric, labels: Labels): Sensor {
     let device = this.devices.get(deviceId);

@@ -17,7 +17,12 @@ export class AtLeastOnceSink {
 
   async send(batches: readonly PartitionBatch[]): Promise<void> {
     const outputs: RawRecord[] = [];
-    for (const b of batches) this.records.appendOutputs(b.out, outputs);
+    for (const b of batches)
+      this.records.appendOutputs(b.out, outputs, {
+        topic: b.state.topic,
+        partition: b.state.partition,
+        offset: String(b.lastOffset),
+      });
     await this.producer.produceBatch(outputs);
     const state: RawRecord[] = [];
     for (const b of batches) {

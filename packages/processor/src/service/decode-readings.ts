@@ -50,7 +50,9 @@ export function decodeReadings(
     const record = records[i]!;
     const offset = record.offset;
     const decoded = ctx.codec.safeDecode(record.value);
-    const invalid = decoded.ok ? validateReading(decoded.value, ctx.nowMs, ctx.limits) : decoded.error;
+    const invalid = decoded.ok
+      ? validateReading(decoded.value, ctx.nowMs, ctx.limits, record.key ?? null)
+      : decoded.error;
     if (invalid || !decoded.ok) {
       setAside++;
       if (out && ctx.deadLetterAfter !== undefined && offset > ctx.deadLetterAfter) {

@@ -51,7 +51,11 @@ export class ExactlyOnceSink {
     const records: RawRecord[] = [];
     const offsets: RdKafka.TopicPartitionOffset[] = [];
     for (const b of batches) {
-      this.records.appendOutputs(b.out, records);
+      this.records.appendOutputs(b.out, records, {
+        topic: b.state.topic,
+        partition: b.state.partition,
+        offset: String(b.lastOffset),
+      });
       this.records.appendState(b.state.topic, b.state.partition, b.out, b.lastOffset, b.replayFrom, records);
       offsets.push({ topic: b.state.topic, partition: b.state.partition, offset: b.lastOffset + 1 });
     }

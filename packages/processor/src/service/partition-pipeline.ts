@@ -18,6 +18,8 @@ import { type SlidingWindowOperator, slidingWindow, type WindowEvent } from '../
 import type { WindowOptions } from '../window/window-options.js';
 import type { WindowStats } from '../window/window-stats.js';
 import type { BatchOutput } from './batch-output.js';
+import { DEFAULT_READING_LIMITS } from './reading-validation.js';
+import type { SensorBudget } from './sensor-budget.js';
 
 export interface ReadingEnvelope {
   readonly reading: SensorReading;
@@ -45,6 +47,8 @@ export interface PartitionRules {
   usesWindow(envelope: ReadingEnvelope, windowKey: string): boolean;
   /** New stats of `windowKey` for the envelope's sensor: evaluate its rules. */
   onStats(envelope: ReadingEnvelope, windowKey: string, stats: WindowStats, out: BatchOutput): void;
+  /** Whether the reading's sensor (deviceId, metric) is held already (a new one needs a slot of the budget). */
+  holds(reading: SensorReading): boolean;
   /** Event time advanced to `watermarkMs` on this partition: absence rules. */
   tick(watermarkMs: number, out: BatchOutput): void;
   readonly firing: number;
@@ -64,6 +68,13 @@ export interface PartitionPipelineOptions {
   readonly idleEvictMs: number;
   /** Publish window stats at most once per this much event time per sensor and window; 0 = never. */
   readonly statsIntervalMs: number;
+  /**
+   * The partition's event clock never runs ahead of the wall clock (`now`) plus this, ms: whatever arrives, one
+   * reading stamped hours ahead cannot make every other sensor look silent. Default: the readings' limit.
+   */
+  readonly maxFutureSkewMs?: number;
+  /** Sensors this instance may still take (shared by its partitions); undefined = no cap. */
+  readonly sensorBudget?: SensorBudget;
   readonly now: () => number;
 }
 
@@ -74,6 +85,8 @@ export class PartitionPipeline {
   private readonly lastStatsBucket = new Map<string, number>();
   private out: BatchOutput | undefined;
   private watermarkMs = -Infinity;
+  /** Slots of the sensor budget taken by this partition, given back on close. */
+  private sensorsTaken = 0;
 
   constructor(private readonly options: PartitionPipelineOptions) {
     const { rules } = options;
@@ -99,18 +112,32 @@ export class PartitionPipeline {
    * Runs a batch (in offset order) through rules and windows; outputs go to `out`. With `tick`, the absence
    * clock advances after every reading — not per batch, so whether a silence is seen never depends on how
    * the input was batched (false while replaying: that input was judged before). O(1) per reading until a
-   * deadline may have passed.
+   * deadline may have passed. The event clock is capped at the wall clock plus `maxFutureSkewMs`. A reading of
+   * a new sensor when the sensor budget is spent is refused (dead-lettered when live) and touches nothing.
+   * Returns how many readings were refused so.
    */
-  run(envelopes: readonly ReadingEnvelope[], out: BatchOutput, tick: boolean): void {
+  run(envelopes: readonly ReadingEnvelope[], out: BatchOutput, tick: boolean): number {
     this.out = out;
-    const { rules } = this.options;
+    const { rules, sensorBudget } = this.options;
+    const clockCapMs = this.options.now() + (this.options.maxFutureSkewMs ?? DEFAULT_READING_LIMITS.maxFutureSkewMs);
+    let refused = 0;
     for (const envelope of envelopes) {
+      if (sensorBudget && !rules.holds(envelope.reading)) {
+        if (!sensorBudget.take()) {
+          refused++;
+          this.refuseNewSensor(envelope, sensorBudget, out);
+          continue;
+        }
+        this.sensorsTaken++;
+      }
       rules.observe(envelope, out);
       this.input.next(envelope);
-      if (envelope.reading.timestamp > this.watermarkMs) this.watermarkMs = envelope.reading.timestamp;
+      const eventMs = Math.min(envelope.reading.timestamp, clockCapMs);
+      if (eventMs > this.watermarkMs) this.watermarkMs = eventMs;
       if (tick && envelope.evaluate) rules.tick(this.watermarkMs, out);
     }
     this.out = undefined;
+    return refused;
   }
 
   get windowsHeld(): number {
@@ -124,6 +151,29 @@ export class PartitionPipeline {
     this.input.complete();
     for (const s of this.subscriptions) s.unsubscribe();
     this.lastStatsBucket.clear();
+    this.options.sensorBudget?.release(this.sensorsTaken);
+    this.sensorsTaken = 0;
+  }
+
+  private refuseNewSensor(envelope: ReadingEnvelope, budget: SensorBudget, out: BatchOutput): void {
+    // replayed, or re-consumed at or below the restored checkpoint: its dead letter is already out
+    if (!envelope.live || !envelope.evaluate) return;
+    const { deviceId, metric } = envelope.reading;
+    const code = 'READING_SENSOR_LIMIT';
+    out.deadLetters.push({
+      key: envelope.key,
+      value: envelope.value,
+      code,
+      headers: dlqHeaders(
+        { topic: this.options.topic, partition: this.options.partition, offset: String(envelope.offset) },
+        {
+          code,
+          message: `new sensor ${JSON.stringify(deviceId)}/${metric} refused: this instance holds ${budget.held} sensors, its limit (maxSensors ${budget.maxSensors})`,
+        },
+        'processor/sensors',
+        this.options.now(),
+      ),
+    });
   }
 
   private onWindowEvent(windowKey: string, event: WindowEvent<ReadingEnvelope>): void {

@@ -1,11 +1,20 @@
 /**
  * The processor's Prometheus metrics. Counters are totals (rates come from `rate()`); gauges describe now.
  */
+import { ERROR_CODES } from '@sensor-pipeline/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * Every reason a record can be set aside to the DLQ: decoding, validation, lateness, the sensor cap, an output
+ * too large. Their counter series exist at 0 from the start, so `increase()` sees the first one.
+ */
+export const DEAD_LETTER_CODES: readonly string[] = Object.keys(ERROR_CODES).filter(
+  (code) => code.startsWith('DECODE_') || code.startsWith('READING_') || code === 'OUTPUT_TOO_LARGE',
+);
 
 export function createProcessorMetrics(registry: Registry) {
   const registers = [registry];
-  return {
+  const metrics = {
     readings: new Counter({
       name: 'processor_readings_total',
       help: 'Readings consumed, by outcome: processed (windowed), dead_lettered (undecodable/invalid), late (beyond grace), replayed (rebuilding windows)',
@@ -86,7 +95,25 @@ export function createProcessorMetrics(registry: Registry) {
       help: 'Offset commits (or transactions) completed',
       registers,
     }),
+    sensorsHeld: new Gauge({
+      name: 'processor_sensors_held',
+      help: 'Sensors (device × metric) held by this instance, over its partitions',
+      registers,
+    }),
+    sensorsLimit: new Gauge({
+      name: 'processor_sensors_limit',
+      help: 'Most sensors this instance holds (maxSensors); readings of new sensors past it go to the DLQ',
+      registers,
+    }),
+    sensorsRefused: new Counter({
+      name: 'processor_sensor_limit_refused_total',
+      help: 'Readings of new sensors refused because the instance holds maxSensors sensors (READING_SENSOR_LIMIT)',
+      registers,
+    }),
   };
+  for (const code of DEAD_LETTER_CODES) metrics.deadLettered.inc({ code }, 0);
+  metrics.sensorsRefused.inc(0);
+  return metrics;
 }
 
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

@@ -5,7 +5,8 @@
 import type { KafkaSettings, Logger, TopicNames } from '@sensor-pipeline/shared';
 import type { Registry } from 'prom-client';
 import type { PartitionRules, WindowPlan } from './partition-pipeline.js';
-import { DEFAULT_READING_LIMITS, type ReadingLimits } from './reading-validation.js';
+import { checkReadingLimits, DEFAULT_READING_LIMITS, type ReadingLimits } from './reading-validation.js';
+import { SensorBudget } from './sensor-budget.js';
 
 export type DeliveryMode = 'at-least-once' | 'exactly-once';
 
@@ -58,25 +59,47 @@ export interface ProcessorServiceOptions {
   readonly queuedMaxKbytes?: number;
   /** Create output topics that are missing (alerts, stats, DLQ, state). */
   readonly createTopics?: boolean;
-  readonly limits?: ReadingLimits;
+  /** Limits a reading must meet (lengths, label counts, value ranges, clock skew); unset ones keep their defaults. */
+  readonly limits?: Partial<ReadingLimits>;
+  /**
+   * Most sensors (deviceId × metric) this instance holds, over all its partitions; readings of new sensors past
+   * it are dead-lettered (READING_SENSOR_LIMIT). Default 200,000: a few hundred MB of windows at 1 Hz.
+   */
+  readonly maxSensors?: number;
+  /**
+   * Largest output record (key, value and headers) handed to the producer, bytes; a larger one is set aside
+   * (OUTPUT_TOO_LARGE) instead of failing the batch. Keep it at or below the producer's and the broker's
+   * message size limits (librdkafka's `message.max.bytes`, default 1,000,000).
+   */
+  readonly maxOutputRecordBytes?: number;
   readonly now?: () => number;
   /** Called when the service cannot go on (a produce failed after all retries): exit without committing. */
   readonly onFatal?: (err: Error) => void;
 }
 
 export type ResolvedProcessorOptions = Required<
-  Omit<ProcessorServiceOptions, 'onFatal' | 'instanceId'> & { instanceId: string }
+  Omit<ProcessorServiceOptions, 'onFatal' | 'instanceId' | 'limits'> & { instanceId: string; limits: ReadingLimits }
 > &
   Pick<ProcessorServiceOptions, 'onFatal'> & {
     /** Event time replayed on rebuild: the rules' lookback plus `replayExtraMs`. */
     readonly replaySpanMs: number;
     /** `<groupId>-<instanceId>`: the transactional id, and the group instance id with static membership. */
     readonly memberId: string;
+    /** Sensors held by this instance against `maxSensors`, shared by its partitions. */
+    readonly sensorBudget: SensorBudget;
   };
 
 export function resolveProcessorOptions(options: ProcessorServiceOptions): ResolvedProcessorOptions {
   const instanceId = options.instanceId ?? '0';
   const replayExtraMs = options.replayExtraMs ?? 60_000; // one minute for lagging device clocks
+  const limits: ReadingLimits = { ...DEFAULT_READING_LIMITS, ...options.limits };
+  checkReadingLimits(limits);
+  const maxSensors = options.maxSensors ?? 200_000;
+  if (!Number.isSafeInteger(maxSensors) || maxSensors < 1)
+    throw new RangeError(`maxSensors must be a positive whole number, got ${options.maxSensors}`);
+  const maxOutputRecordBytes = options.maxOutputRecordBytes ?? 1_000_000; // librdkafka's message.max.bytes
+  if (!Number.isSafeInteger(maxOutputRecordBytes) || maxOutputRecordBytes < 1_024)
+    throw new RangeError(`maxOutputRecordBytes must be a whole number ≥ 1024, got ${options.maxOutputRecordBytes}`);
   return {
     ...options,
     delivery: options.delivery ?? 'at-least-once',
@@ -93,7 +116,10 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
     queuedMaxKbytes: options.queuedMaxKbytes ?? 8_192, // 8 MB per partition
     createTopics: options.createTopics ?? true,
-    limits: options.limits ?? DEFAULT_READING_LIMITS,
+    limits,
+    maxSensors,
+    maxOutputRecordBytes,
+    sensorBudget: new SensorBudget(maxSensors),
     now: options.now ?? Date.now,
     replaySpanMs: options.rules.lookbackMs + replayExtraMs,
     memberId: `${options.groupId}-${instanceId}`,

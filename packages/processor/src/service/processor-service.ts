@@ -96,7 +96,10 @@ export class ProcessorService {
     this.o = resolveProcessorOptions(options);
     this.log = options.logger.child({ component: 'processor' });
     this.metrics = createProcessorMetrics(options.registry);
-    this.outputRecords = new OutputRecords(options.topics);
+    this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, () =>
+      this.metrics.deadLettered.inc({ code: 'OUTPUT_TOO_LARGE' }),
+    );
+    this.metrics.sensorsLimit.set(this.o.maxSensors);
   }
 
   /**
@@ -402,14 +405,15 @@ export class ProcessorService {
         envelopes,
         out,
       );
-      state.pipeline.run(envelopes, out, true);
+      const refused = state.pipeline.run(envelopes, out, true);
       releaseRecordBytes(envelopes);
       const lastOffset = messages[end - 1]!.offset;
       state.nextOffset = lastOffset + 1;
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      processed += envelopes.length - out.lateCount;
+      processed += envelopes.length - out.lateCount - refused;
       late += out.lateCount;
-      deadLettered += setAside;
+      deadLettered += setAside + refused;
+      if (refused) this.metrics.sensorsRefused.inc(refused);
       this.observeOutputs(state, out, lastOffset);
       i = end;
     }
@@ -521,7 +525,12 @@ export class ProcessorService {
     if (states.length === 0) return;
     const consumer = this.consumer!;
     const tps = states.map((s) => ({ topic: s.topic, partition: s.partition }));
-    consumer.client.pause(tps);
+    try {
+      consumer.client.pause(tps);
+    } catch (err) {
+      // not assigned any more (revoked or leaving): nothing is consumed from them to hold back
+      this.log.warn({ err, partitions: tps }, 'pausing partitions to rewind failed');
+    }
     for (const s of states) {
       s.pipeline.close();
       this.partitions.delete(s.partition);
@@ -552,7 +561,11 @@ export class ProcessorService {
       );
       this.rebuilding.delete(tp.partition);
     }
-    consumer.client.resume(tps);
+    try {
+      consumer.client.resume(tps);
+    } catch (err) {
+      this.log.warn({ err, partitions: tps }, 'resuming rewound partitions failed');
+    }
   }
 
   // --- committing (at-least-once) ------------------------------------------------------------------------
@@ -692,6 +705,7 @@ export class ProcessorService {
       firing += state.rules.firing;
     }
     this.metrics.windowsHeld.set(windows);
+    this.metrics.sensorsHeld.set(this.o.sensorBudget.held);
     this.metrics.alertsFiring.set(firing);
   }
 

@@ -86,6 +86,8 @@ export async function restorePartition(
     rules,
     idleEvictMs: options.replaySpanMs,
     statsIntervalMs: options.statsIntervalMs,
+    maxFutureSkewMs: options.limits.maxFutureSkewMs,
+    sensorBudget: options.sensorBudget,
     now: options.now,
   });
   const checkpoints = new ReplayCheckpoints(options.replaySpanMs);

@@ -96,6 +96,9 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
           if (envelope.evaluate) collect(engine.observe(sensor, reading.timestamp), out);
           else engine.warm(sensor, reading.timestamp);
         },
+        holds(reading) {
+          return engine.hasSensor(reading.deviceId, reading.metric);
+        },
         usesWindow(envelope: ReadingEnvelope, windowKey: string) {
           return indexOf(envelope.sensorRef as Sensor).has(windowKey);
         },

@@ -78,6 +78,43 @@ describe('decodeReadings', () => {
     expect(checkpoints.replayFrom()).toBe(10);
   });
 
+  it('dead-letters each hostile record with its own reason and the dlq.* headers', () => {
+    const good = reading(0);
+    const encoded = codec.encode(good);
+    // a valid header and body whose labels map claims 2^31 entries (the empty map's 0x00 replaced)
+    const labelsBomb = Buffer.concat([
+      encoded.subarray(0, encoded.length - 1),
+      Buffer.from([0xfe, 0xff, 0xff, 0xff, 0x0f]),
+    ]);
+    const hostile: [string, Buffer | string | null, Buffer][] = [
+      ['DECODE_BAD_LENGTH', 'site/dev-1', labelsBomb],
+      ['READING_DEVICE_ID_TOO_LONG', 'x', codec.encode({ ...good, deviceId: 'x'.repeat(900_000) })],
+      ['READING_TIMESTAMP_IN_FUTURE', 'site/dev-1', codec.encode({ ...good, timestamp: NOW + 23 * 3_600_000 })],
+      ['READING_KEY_MISMATCH', 'site/dev-2', encoded],
+      ['READING_KEY_MISMATCH', null, encoded],
+      ['READING_VALUE_OUT_OF_RANGE', 'site/dev-1', codec.encode({ ...good, value: 150 })],
+      [
+        'READING_TOO_MANY_LABELS',
+        'site/dev-1',
+        codec.encode({ ...good, labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${i}`, 'v'])) }),
+      ],
+      ['DECODE_TRUNCATED', 'site/dev-1', encoded.subarray(0, encoded.length - 3)],
+      ['DECODE_BAD_MAGIC', 'site/dev-1', Buffer.from('{"deviceId":"site/dev-1"}')],
+    ];
+    const recs = hostile.map(([, key, value], i) => ({ offset: 100 + i, key, value }));
+    const envelopes: ReadingEnvelope[] = [];
+    const out = new BatchOutput();
+    expect(decodeReadings(recs, 0, recs.length, context(), envelopes, out)).toBe(hostile.length);
+    expect(envelopes).toEqual([]);
+    expect(out.deadLetters.map((d) => d.code)).toEqual(hostile.map(([code]) => code));
+    for (const [i, d] of out.deadLetters.entries()) {
+      expect(d.headers[DLQ_HEADERS.errorCode]).toBe(hostile[i]![0]);
+      expect(d.headers[DLQ_HEADERS.sourceOffset]).toBe(String(100 + i));
+      expect(d.headers[DLQ_HEADERS.sourceTopic]).toBe('readings');
+      expect(d.headers[DLQ_HEADERS.errorMessage]!.length).toBeLessThanOrEqual(2_000);
+    }
+  });
+
   it('releaseRecordBytes lets go of key and value once the batch has run', () => {
     const envelopes: ReadingEnvelope[] = [];
     decodeReadings(records, 0, 1, context(), envelopes, new BatchOutput());

@@ -82,6 +82,18 @@ export const ERROR_CODES = {
   // --- readings that decode but cannot be used (dead-lettered) ---------------------------------------------
   READING_EMPTY_DEVICE_ID: { meaning: 'the reading has an empty deviceId', retriable: false },
   READING_NON_FINITE_VALUE: { meaning: 'the value is NaN or infinite', retriable: false },
+  READING_DEVICE_ID_TOO_LONG: { meaning: 'the deviceId is longer than the configured limit', retriable: false },
+  READING_KEY_MISMATCH: { meaning: "the record key is not the reading's deviceId", retriable: false },
+  READING_TOO_MANY_LABELS: { meaning: 'the reading has more labels than the configured limit', retriable: false },
+  READING_LABEL_TOO_LONG: { meaning: 'a label key or value is longer than the configured limit', retriable: false },
+  READING_VALUE_OUT_OF_RANGE: {
+    meaning: "the value is outside its metric's range (cpu, memory 0–100 %; temperature as configured)",
+    retriable: false,
+  },
+  READING_SENSOR_LIMIT: {
+    meaning: 'a new sensor past the number of sensors one processor instance may hold',
+    retriable: false,
+  },
   READING_BAD_TIMESTAMP: { meaning: 'the timestamp is not a safe integer', retriable: false },
   READING_INVALID_TIMESTAMP: { meaning: 'a window refused the timestamp', retriable: false },
   READING_TIMESTAMP_IN_FUTURE: {
@@ -101,6 +113,10 @@ export const ERROR_CODES = {
   // --- processor --------------------------------------------------------------------------------------------
   WINDOW_OPTIONS_INVALID: {
     meaning: 'window options that cannot work (non-positive size, fractional count...)',
+    retriable: false,
+  },
+  OUTPUT_TOO_LARGE: {
+    meaning: "an output record (alert, stats) larger than the producer's message limit; set aside, not produced",
     retriable: false,
   },
   ALERT_STATE_INVALID: { meaning: 'an alert-state record that cannot be read back', retriable: false },
