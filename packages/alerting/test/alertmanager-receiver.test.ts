@@ -158,5 +158,12 @@ describe('config/alerting.alertmanager.yaml', () => {
       ],
       ['facilities', 'webhook', ['https://facilities.example.com/hooks/sensors']],
     ]);
+    expect(config.receivers[1]!.group).toEqual({
+      by: ['alertname', 'site'],
+      waitMs: 30_000,
+      intervalMs: 300_000,
+      repeatMs: 14_400_000,
+      maxAlerts: 100,
+    });
   });
 });
