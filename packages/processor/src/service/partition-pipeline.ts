@@ -18,7 +18,6 @@ import { type SlidingWindowOperator, slidingWindow, type WindowEvent } from '../
 import type { WindowOptions } from '../window/window-options.js';
 import type { WindowStats } from '../window/window-stats.js';
 import type { BatchOutput } from './batch-output.js';
-import { DEFAULT_READING_LIMITS } from './reading-validation.js';
 import type { SensorBudget } from './sensor-budget.js';
 
 export interface ReadingEnvelope {
@@ -52,6 +51,8 @@ export interface PartitionRules {
   /** Event time advanced to `watermarkMs` on this partition: absence rules. */
   tick(watermarkMs: number, out: BatchOutput): void;
   readonly firing: number;
+  /** Alerts firing now on this partition, by rule (rules with none may be absent). */
+  readonly firingByRule?: ReadonlyMap<string, number>;
 }
 
 export interface WindowPlan {
@@ -69,10 +70,11 @@ export interface PartitionPipelineOptions {
   /** Publish window stats at most once per this much event time per sensor and window; 0 = never. */
   readonly statsIntervalMs: number;
   /**
-   * The partition's event clock never runs ahead of the wall clock (`now`) plus this, ms: whatever arrives, one
-   * reading stamped hours ahead cannot make every other sensor look silent. Default: the readings' limit.
+   * How far the partition's event clock (which drives absence) may run ahead of the wall clock (`now`), ms;
+   * default 0. Readings may be stamped up to the readings' skew limit ahead, but silence is judged against the
+   * wall clock: one reading stamped minutes or hours ahead cannot make every other sensor look silent.
    */
-  readonly maxFutureSkewMs?: number;
+  readonly maxClockAheadMs?: number;
   /** Sensors this instance may still take (shared by its partitions); undefined = no cap. */
   readonly sensorBudget?: SensorBudget;
   readonly now: () => number;
@@ -112,14 +114,14 @@ export class PartitionPipeline {
    * Runs a batch (in offset order) through rules and windows; outputs go to `out`. With `tick`, the absence
    * clock advances after every reading — not per batch, so whether a silence is seen never depends on how
    * the input was batched (false while replaying: that input was judged before). O(1) per reading until a
-   * deadline may have passed. The event clock is capped at the wall clock plus `maxFutureSkewMs`. A reading of
+   * deadline may have passed. The event clock is capped at the wall clock (plus `maxClockAheadMs`). A reading of
    * a new sensor when the sensor budget is spent is refused (dead-lettered when live) and touches nothing.
    * Returns how many readings were refused so.
    */
   run(envelopes: readonly ReadingEnvelope[], out: BatchOutput, tick: boolean): number {
     this.out = out;
     const { rules, sensorBudget } = this.options;
-    const clockCapMs = this.options.now() + (this.options.maxFutureSkewMs ?? DEFAULT_READING_LIMITS.maxFutureSkewMs);
+    const clockCapMs = this.options.now() + (this.options.maxClockAheadMs ?? 0);
     let refused = 0;
     for (const envelope of envelopes) {
       if (sensorBudget && !rules.holds(envelope.reading)) {

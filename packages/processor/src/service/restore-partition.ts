@@ -86,7 +86,6 @@ export async function restorePartition(
     rules,
     idleEvictMs: options.replaySpanMs,
     statsIntervalMs: options.statsIntervalMs,
-    maxFutureSkewMs: options.limits.maxFutureSkewMs,
     sensorBudget: options.sensorBudget,
     now: options.now,
   });
