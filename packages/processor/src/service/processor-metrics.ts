@@ -1,5 +1,11 @@
 /**
  * The processor's Prometheus metrics. Counters are totals (rates come from `rate()`); gauges describe now.
+ *
+ * Counters are exported at 0 for each label value known in advance — reading outcomes, dead-letter codes and
+ * late reasons from the start, alert statuses per rule once the rules are registered — so `increase()` sees
+ * the first event. The firing gauge is per rule. Consumer lag is asked of the broker at scrape time (each
+ * assigned partition's high watermark minus the next offset to process), so it grows while the processor
+ * stalls instead of keeping the last batch's value.
  */
 import { ERROR_CODES } from '@sensor-pipeline/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -12,8 +18,23 @@ export const DEAD_LETTER_CODES: readonly string[] = Object.keys(ERROR_CODES).fil
   (code) => code.startsWith('DECODE_') || code.startsWith('READING_') || code === 'OUTPUT_TOO_LARGE',
 );
 
+/** The `outcome` label of `processor_readings_total`. */
+export const READING_OUTCOMES = ['processed', 'dead_lettered', 'late', 'replayed'] as const;
+/** The `reason` label of `processor_late_readings_total`. */
+export const LATE_REASONS: readonly string[] = DEAD_LETTER_CODES.filter((c) => c.startsWith('READING_LATE_')).map((c) =>
+  c.slice('READING_LATE_'.length).toLowerCase(),
+);
+
+/** One assigned partition's lag, as the lag source reports it. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
+}
+
 export function createProcessorMetrics(registry: Registry) {
   const registers = [registry];
+  let lagSource: (() => Promise<readonly PartitionLag[] | undefined>) | undefined;
   const metrics = {
     readings: new Counter({
       name: 'processor_readings_total',
@@ -47,14 +68,21 @@ export function createProcessorMetrics(registry: Registry) {
     windowsHeld: new Gauge({ name: 'processor_windows_held', help: 'Per-sensor windows held in memory', registers }),
     alertsFiring: new Gauge({
       name: 'processor_alerts_firing',
-      help: 'Alerts currently firing on the partitions this instance owns',
+      help: 'Alerts currently firing on the partitions this instance owns, by rule',
+      labelNames: ['rule'] as const,
       registers,
     }),
     lag: new Gauge({
       name: 'processor_consumer_lag',
-      help: 'Readings behind the end of the partition at the last batch',
+      help: "Readings between each assigned partition's high watermark, asked of the broker at scrape time, and the next offset to process",
       labelNames: ['topic', 'partition'] as const,
       registers,
+      async collect() {
+        const lags = await lagSource?.().catch(() => undefined);
+        if (!lags) return; // no source yet, or the broker did not answer: keep the last values
+        this.reset();
+        for (const l of lags) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+      },
     }),
     partitions: new Gauge({
       name: 'processor_assigned_partitions',
@@ -113,7 +141,22 @@ export function createProcessorMetrics(registry: Registry) {
   };
   for (const code of DEAD_LETTER_CODES) metrics.deadLettered.inc({ code }, 0);
   metrics.sensorsRefused.inc(0);
-  return metrics;
+  for (const outcome of READING_OUTCOMES) metrics.readings.inc({ outcome }, 0);
+  for (const reason of LATE_REASONS) metrics.lateReadings.inc({ reason }, 0);
+  return {
+    ...metrics,
+    /** Exports each rule's alert counters and firing gauge at 0; call once with the rules' names. */
+    registerRules(rules: readonly string[]): void {
+      for (const rule of rules) {
+        for (const status of ['FIRING', 'RESOLVED']) metrics.alerts.inc({ status, rule }, 0);
+        metrics.alertsFiring.set({ rule }, 0);
+      }
+    },
+    /** Where `processor_consumer_lag` comes from at scrape time (undefined: the broker did not answer). */
+    setLagSource(source: () => Promise<readonly PartitionLag[] | undefined>): void {
+      lagSource = source;
+    },
+  };
 }
 
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

@@ -15,6 +15,8 @@ export interface RulesRuntime {
   readonly windows: readonly WindowPlan[];
   /** Longest span of event time any rule looks back (window + grace, absence duration). */
   readonly lookbackMs: number;
+  /** Every rule's name, so its metrics are exported at 0 from the start. */
+  readonly ruleNames?: readonly string[];
   createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules;
 }
 

@@ -41,7 +41,7 @@ import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { InFlightMark, PartitionBatch, PartitionState } from './partition-state.js';
-import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
+import { createProcessorMetrics, type PartitionLag, type ProcessorMetrics } from './processor-metrics.js';
 import {
   type ProcessorServiceOptions,
   type ResolvedProcessorOptions,
@@ -63,6 +63,9 @@ interface InFlightBatch {
   settled: boolean;
 }
 
+/** How long a scrape waits for the broker's high watermarks, ms. */
+const LAG_QUERY_TIMEOUT_MS = 2_000;
+
 export class ProcessorService {
   private readonly o: ResolvedProcessorOptions;
   private readonly log: Logger;
@@ -70,6 +73,8 @@ export class ProcessorService {
   private readonly codec = sensorReadingCodec();
   private readonly outputRecords: OutputRecords;
   private readonly partitions = new Map<number, PartitionState>();
+  /** The rules' names: their firing gauges are exported at 0 when nothing fires. */
+  private readonly ruleNames: readonly string[];
   /** Partitions being rebuilt before they are assigned to the consumer. */
   private readonly rebuilding = new Set<number>();
   private readonly rebalances: RebalanceEvent[] = [];
@@ -96,6 +101,9 @@ export class ProcessorService {
     this.o = resolveProcessorOptions(options);
     this.log = options.logger.child({ component: 'processor' });
     this.metrics = createProcessorMetrics(options.registry);
+    this.ruleNames = options.rules.ruleNames ?? [];
+    this.metrics.registerRules(this.ruleNames);
+    this.metrics.setLagSource(() => this.partitionLags());
     this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, () =>
       this.metrics.deadLettered.inc({ code: 'OUTPUT_TOO_LARGE' }),
     );
@@ -473,17 +481,6 @@ export class ProcessorService {
 
   /** Metrics and logs for what one partition's share of a batch produced. */
   private observeOutputs(state: PartitionState, out: BatchOutput, lastOffset: number): void {
-    let marks: RdKafka.WatermarkOffsets | undefined;
-    try {
-      marks = this.consumer!.client.getWatermarkOffsets(state.topic, state.partition);
-    } catch {
-      // not known yet
-    }
-    if (marks && marks.highOffset >= 0)
-      this.metrics.lag.set(
-        { topic: state.topic, partition: String(state.partition) },
-        Math.max(0, marks.highOffset - lastOffset - 1),
-      );
     for (const d of out.deadLetters) {
       this.metrics.deadLettered.inc({ code: d.code });
       if (d.code.startsWith('READING_LATE_'))
@@ -699,14 +696,38 @@ export class ProcessorService {
 
   private updateGauges(): void {
     let windows = 0;
-    let firing = 0;
+    const firing = new Map<string, number>(this.ruleNames.map((rule) => [rule, 0]));
     for (const state of this.partitions.values()) {
       windows += state.pipeline.windowsHeld;
-      firing += state.rules.firing;
+      for (const [rule, n] of state.rules.firingByRule ?? []) firing.set(rule, (firing.get(rule) ?? 0) + n);
     }
     this.metrics.windowsHeld.set(windows);
     this.metrics.sensorsHeld.set(this.o.sensorBudget.held);
-    this.metrics.alertsFiring.set(firing);
+    for (const [rule, n] of firing) this.metrics.alertsFiring.set({ rule }, n);
+  }
+
+  /**
+   * Each assigned partition's lag at scrape time: its high watermark, asked of the broker now, minus the next
+   * offset to process. It grows while processing stalls. Undefined when the broker does not answer in time.
+   */
+  private async partitionLags(): Promise<PartitionLag[] | undefined> {
+    const consumer = this.consumer;
+    if (!consumer) return [];
+    try {
+      return await Promise.all(
+        [...this.partitions.values()].map(async (state): Promise<PartitionLag> => {
+          const high = await new Promise<number>((resolve, reject) =>
+            consumer.client.queryWatermarkOffsets(state.topic, state.partition, LAG_QUERY_TIMEOUT_MS, (err, marks) =>
+              err ? reject(err) : resolve(marks.highOffset),
+            ),
+          );
+          return { topic: state.topic, partition: state.partition, lag: Math.max(0, high - state.nextOffset) };
+        }),
+      );
+    } catch (err) {
+      this.log.debug({ err }, 'high watermark query failed; the lag gauge keeps its last values');
+      return undefined;
+    }
   }
 
   private fail(err: Error): void {

@@ -53,22 +53,31 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
   return {
     windows: [...plans.values()],
     lookbackMs: replayHorizonMs(config),
+    ruleNames: compiled.rules.map((r) => r.name),
     createPartitionRules(restored, log) {
       const engine = new RuleEngine(compiled);
       const records: AlertStateRecord[] = [];
       let firing = 0;
+      const firingByRule = new Map<string, number>();
+      const count = (rule: string, delta: number) => firingByRule.set(rule, (firingByRule.get(rule) ?? 0) + delta);
       for (const [fingerprint, text] of restored) {
         try {
           const record = decodeAlertStateRecord(text);
           records.push(record);
-          if (record.status === 'firing') firing++;
+          if (record.status === 'firing') {
+            firing++;
+            count(record.rule, 1);
+          }
         } catch (err) {
           log.warn({ err, fingerprint }, 'alert state record does not decode; ignoring it');
         }
       }
       const { ignored } = engine.restore(records);
       for (const r of ignored) {
-        if (r.status === 'firing') firing--;
+        if (r.status === 'firing') {
+          firing--;
+          count(r.rule, -1);
+        }
         log.warn(
           { rule: r.rule, deviceId: r.deviceId, metric: r.metric, status: r.status },
           'restored alert state matches no current rule; dropping it',
@@ -80,6 +89,7 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
           if (t.alert) {
             out.alerts.push(t.alert);
             firing += t.alert.status === 'FIRING' ? 1 : -1;
+            count(t.alert.rule, t.alert.status === 'FIRING' ? 1 : -1);
           }
           // ok records are kept, not tombstoned: their sinceMs makes re-processed older input a no-op, even if a
           // crash left state records newer than the checkpoint
@@ -112,6 +122,7 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
         get firing() {
           return firing;
         },
+        firingByRule,
       };
       return rules;
     },
