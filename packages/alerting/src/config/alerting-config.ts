@@ -38,6 +38,8 @@ import type { RouteSpec } from '../routing/route-tree.js';
 import { parseWebhookSecrets } from '../signing/parse-webhook-secrets.js';
 import { SigningKeys } from '../signing/signing-keys.js';
 import { classifyAddress, isIpAddress } from '../ssrf/classify-address.js';
+import type { InhibitRule } from '../stages/inhibit-stage.js';
+import { inhibitRulesSchema, toInhibitRules } from './inhibit-rules.js';
 import { type ReceiverGroupConfig, receiverGroupSchema, toGroupConfig } from './receiver-group.js';
 import { checkReceiverKind, type ReceiverType, receiverKindFields, receiverTargets } from './receiver-kind.js';
 
@@ -77,6 +79,8 @@ export interface ReceiverConfig {
 export interface AlertingConfig {
   readonly receivers: readonly ReceiverConfig[];
   readonly route: RouteSpec;
+  /** Alertmanager-style inhibition: alerts a firing source alert mutes. */
+  readonly inhibitRules?: readonly InhibitRule[];
   readonly consumer: {
     readonly groupId: string;
     /** How often committable offsets are committed. */
@@ -267,6 +271,7 @@ const rootRoute = z.strictObject({
 const fileSchema = z.strictObject({
   receivers: z.array(receiverSchema).min(1, 'expected at least one receiver'),
   route: rootRoute,
+  inhibitRules: inhibitRulesSchema,
   consumer: z
     .strictObject({
       groupId: stringField({ min: 1, max: 255 }).default(DEFAULTS.consumer.groupId),
@@ -313,6 +318,7 @@ export function alertingConfigSchema(context: AlertingConfigContext) {
   const build = (file: FileConfig): AlertingConfig => ({
     receivers: file.receivers.map((r, i) => toReceiver(r, keys.get(i) ?? SigningKeys.none)),
     route: file.route,
+    inhibitRules: toInhibitRules(file.inhibitRules),
     consumer: {
       groupId: file.consumer.groupId,
       commitIntervalMs: file.consumer.commitInterval,

@@ -1,7 +1,8 @@
 /**
- * The delivery pipeline, Alertmanager's notify pipeline as stages (src/stages, one file each), composed per
- * receiver target: decode → route → dedup → (the target's queue) format → sign → send → retry → finish or
- * dead-letter; Alertmanager targets add the resend stage. Kafka-agnostic: records come in through `accept`
+ * The delivery pipeline, Alertmanager's notify pipeline as stages (src/stages, one file each): decode →
+ * inhibit → route, then per receiver target dedup → group/wait (grouped webhooks) → (the target's queue)
+ * format → sign → send → retry → finish, park in the retry topic, or dead-letter; Alertmanager targets add
+ * the resend stage. Kafka-agnostic: records come in through `accept`
  * with a completion callback, which fires once the alert is *done* for every target it routes to
  * (delivered, dead-lettered or a duplicate of one that is), so the caller can commit offsets only behind
  * finished work.
@@ -23,6 +24,7 @@ import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stag
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
 import { formatStage } from '../stages/format-stage.js';
+import { Inhibitor } from '../stages/inhibit-stage.js';
 import { type ParkedState, parkStage } from '../stages/park-stage.js';
 import { resendStage, trackFiring } from '../stages/resend-stage.js';
 import { retryStage } from '../stages/retry-stage.js';
@@ -78,6 +80,7 @@ export class DeliveryPipeline {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly deadLetters: DeadLetterStage;
+  private readonly inhibitor: Inhibitor;
   /** Dead letters written outside a target queue (undecodable records, full queues). */
   private readonly direct = new Set<Promise<void>>();
   private closing = false;
@@ -109,6 +112,7 @@ export class DeliveryPipeline {
       });
       this.receivers.set(receiver.name, targets);
     }
+    this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
     this.route = routeStage(compileRoutes(options.config.route), this.receivers, this.log);
   }
 
@@ -149,6 +153,17 @@ export class DeliveryPipeline {
       return;
     }
     const alert = decoded.value;
+    this.inhibitor.observe(alert);
+    const inhibited = this.inhibitor.inhibitedBy(alert);
+    if (inhibited) {
+      this.options.metrics?.records.inc({ result: 'inhibited' });
+      this.log.info(
+        { eventId: alert.eventId, fingerprint: alert.fingerprint, rule: inhibited.rule, by: inhibited.source },
+        'alert inhibited; not delivered',
+      );
+      onDone();
+      return;
+    }
     this.options.metrics?.records.inc({ result: 'routed' });
     const targets = this.route(alert);
     let remaining = targets.length;
