@@ -20,6 +20,7 @@ import {
 } from '@sensor-pipeline/shared';
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
+import { DEFAULT_READING_LIMITS, type ReadingLimits } from './service/reading-validation.js';
 import { createRulesRuntime } from './service/rules-runtime.js';
 import { serveSupervisor, WORKER_INDEX_ENV, WorkerSupervisor } from './service/worker-supervisor.js';
 
@@ -41,6 +42,21 @@ const USAGE = `usage: processor [options]
                             (env PROCESSOR_WORKERS, default 1)
   --static-membership       static group membership, group.instance.id = <group-id>-<instance-id>: a restart
                             within the session timeout keeps its partitions (env PROCESSOR_STATIC_MEMBERSHIP=true)
+  --max-future-skew DUR     how far ahead of this machine's clock a reading may be stamped; later ones go to the
+                            DLQ (env PROCESSOR_MAX_FUTURE_SKEW, default 5m)
+  --max-device-id-bytes N   longest deviceId, UTF-8 bytes (env PROCESSOR_MAX_DEVICE_ID_BYTES, default 128)
+  --max-labels N            most labels per reading (env PROCESSOR_MAX_LABELS, default 32)
+  --max-label-key-bytes N   longest label key (env PROCESSOR_MAX_LABEL_KEY_BYTES, default 128)
+  --max-label-value-bytes N longest label value (env PROCESSOR_MAX_LABEL_VALUE_BYTES, default 256)
+  --temperature-range A..B  plausible temperatures, °C; cpu and memory are 0..100 % by the schema
+                            (env PROCESSOR_TEMPERATURE_RANGE, default -100..200)
+  --allow-any-key           accept readings whose record key is not their deviceId
+                            (env PROCESSOR_ALLOW_ANY_KEY=true; default: such readings go to the DLQ)
+  --max-sensors N           most sensors (device × metric) this instance holds; readings of new sensors past it
+                            go to the DLQ (env PROCESSOR_MAX_SENSORS, default 200000)
+  --max-output-record-bytes N
+                            largest output record produced; a larger alert or stats record is set aside to the
+                            DLQ (env PROCESSOR_MAX_OUTPUT_RECORD_BYTES, default 1000000, librdkafka's message.max.bytes)
   --metrics-port N          /healthz, /readyz, /metrics (env METRICS_PORT, default 9102; 0 = any free port)
   --check                   validate the rules file and exit
   -h, --help
@@ -64,6 +80,15 @@ function main(): void {
         'instance-id': { type: 'string', default: env['PROCESSOR_INSTANCE_ID'] },
         workers: { type: 'string', default: env['PROCESSOR_WORKERS'] ?? '1' },
         'static-membership': { type: 'boolean', default: env['PROCESSOR_STATIC_MEMBERSHIP'] === 'true' },
+        'max-future-skew': { type: 'string', default: env['PROCESSOR_MAX_FUTURE_SKEW'] ?? '5m' },
+        'max-device-id-bytes': { type: 'string', default: env['PROCESSOR_MAX_DEVICE_ID_BYTES'] ?? '128' },
+        'max-labels': { type: 'string', default: env['PROCESSOR_MAX_LABELS'] ?? '32' },
+        'max-label-key-bytes': { type: 'string', default: env['PROCESSOR_MAX_LABEL_KEY_BYTES'] ?? '128' },
+        'max-label-value-bytes': { type: 'string', default: env['PROCESSOR_MAX_LABEL_VALUE_BYTES'] ?? '256' },
+        'temperature-range': { type: 'string', default: env['PROCESSOR_TEMPERATURE_RANGE'] ?? '-100..200' },
+        'allow-any-key': { type: 'boolean', default: env['PROCESSOR_ALLOW_ANY_KEY'] === 'true' },
+        'max-sensors': { type: 'string', default: env['PROCESSOR_MAX_SENSORS'] ?? '200000' },
+        'max-output-record-bytes': { type: 'string', default: env['PROCESSOR_MAX_OUTPUT_RECORD_BYTES'] ?? '1000000' },
         'metrics-port': { type: 'string', default: env['METRICS_PORT'] ?? '9102' },
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -88,6 +113,9 @@ function main(): void {
       }
     }),
   ) as Record<'stats-interval' | 'commit-interval' | 'replay-extra', number>;
+  const readingLimits = readingLimitsFrom(values);
+  const maxSensors = wholeNumber(values, 'max-sensors', 1, 100_000_000);
+  const maxOutputRecordBytes = wholeNumber(values, 'max-output-record-bytes', 1_024, 1_000_000_000);
   const metricsPort = Number(values['metrics-port']);
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)
     usageError(`--metrics-port must be a port number, got "${values['metrics-port']}"`);
@@ -134,6 +162,9 @@ function main(): void {
     statsIntervalMs: durations['stats-interval'],
     commitIntervalMs: durations['commit-interval'],
     replayExtraMs: durations['replay-extra'],
+    limits: readingLimits,
+    maxSensors,
+    maxOutputRecordBytes,
     ...(values['instance-id'] ? { instanceId: values['instance-id'] } : {}),
     staticMembership: values['static-membership'],
     onFatal: () => void shutdown.shutdown('fatal error', 1),
@@ -190,6 +221,44 @@ function superviseWorkers(workers: number, instanceId: string, metricsPort: numb
     logger.error({ err }, 'processor failed to start');
     void shutdown.shutdown('start failed', 1);
   });
+}
+
+type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+/** The reading limits from their flags; a value that cannot work is a usage error naming the flag. */
+function readingLimitsFrom(values: Flags): ReadingLimits {
+  let maxFutureSkewMs: number;
+  try {
+    maxFutureSkewMs = parseDuration(String(values['max-future-skew']));
+  } catch (err) {
+    return usageError(`--max-future-skew: ${(err as Error).message}`);
+  }
+  if (maxFutureSkewMs < 1) usageError(`--max-future-skew must be above 0, got "${values['max-future-skew']}"`);
+  const range = /^(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)$/.exec(String(values['temperature-range']));
+  const [minT, maxT] = range ? [Number(range[1]), Number(range[2])] : [Number.NaN, Number.NaN];
+  if (!range || !(minT < maxT))
+    usageError(
+      `--temperature-range must be MIN..MAX with MIN < MAX, e.g. -40..85, got "${values['temperature-range']}"`,
+    );
+  return {
+    ...DEFAULT_READING_LIMITS,
+    maxFutureSkewMs,
+    maxDeviceIdBytes: wholeNumber(values, 'max-device-id-bytes', 1, 1_000_000),
+    maxLabels: wholeNumber(values, 'max-labels', 0, 100_000),
+    maxLabelKeyBytes: wholeNumber(values, 'max-label-key-bytes', 1, 1_000_000),
+    maxLabelValueBytes: wholeNumber(values, 'max-label-value-bytes', 1, 1_000_000),
+    minTemperatureCelsius: minT,
+    maxTemperatureCelsius: maxT,
+    requireKeyMatch: values['allow-any-key'] !== true,
+  };
+}
+
+function wholeNumber(values: Flags, flag: string, min: number, max: number): number {
+  const text = String(values[flag]);
+  const n = Number(text.replaceAll('_', ''));
+  if (!/^\d[\d_]*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
+    usageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
 }
 
 function usageError(message: string): never {
