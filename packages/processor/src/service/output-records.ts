@@ -26,7 +26,7 @@ export class OutputRecords {
   private readonly alertCodec = alertCodec();
   private readonly statsCodec = windowStatsCodec();
 
-  /** Outputs set aside as too large since this encoder was built (each also a record in the DLQ). */
+  /** Alert, stats and state records set aside as too large since this encoder was built. */
   tooLarge = 0;
 
   constructor(
@@ -34,7 +34,7 @@ export class OutputRecords {
     /** Largest record handed to the producer (key, value, headers), bytes. */
     private readonly maxRecordBytes = 1_000_000,
     private readonly now: () => number = Date.now,
-    /** Called for each output set aside as too large (for a metric). */
+    /** Called for each alert, stats or state record set aside as too large (for a metric). */
     private readonly onTooLarge: () => void = () => undefined,
   ) {}
 
@@ -64,7 +64,7 @@ export class OutputRecords {
         continue;
       }
       // the reading itself was larger than we can produce: its dead letter keeps where it came from and why
-      this.noteTooLarge();
+      // (counted under its own code, not as an output set aside)
       records.push({
         topic: this.topics.readingsDlq,
         key: null,

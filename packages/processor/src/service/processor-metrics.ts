@@ -50,7 +50,7 @@ export function createProcessorMetrics(registry: Registry) {
     }),
     deadLettered: new Counter({
       name: 'processor_dlq_total',
-      help: 'Readings sent to the readings DLQ, by error code',
+      help: 'Records set aside to the readings DLQ, by error code (OUTPUT_TOO_LARGE: alert, stats or state records over the output size limit)',
       labelNames: ['code'] as const,
       registers,
     }),
