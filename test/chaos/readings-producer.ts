@@ -13,6 +13,7 @@ import {
 } from '@sensor-pipeline/shared';
 
 const MAX_CHUNK = 1_000;
+const MAX_SEND_ATTEMPTS = 10;
 
 export class ReadingsProducer {
   private readonly codec = sensorReadingCodec();
@@ -20,10 +21,13 @@ export class ReadingsProducer {
   private disconnecting: Promise<void> | undefined;
   /** Readings acknowledged so far. */
   produced = 0;
+  /** Sends tried again after the client gave up on them. */
+  retries = 0;
 
   constructor(
     settings: KafkaSettings,
     private readonly topic: string,
+    private readonly onRetry: (line: string) => void = () => undefined,
   ) {
     // the client logs every refused connection while the broker is down on purpose: quiet unless asked
     const logger = createLogger({ service: 'chaos-producer', level: process.env['CHAOS_LOG_LEVEL'] ?? 'silent' });
@@ -64,11 +68,24 @@ export class ReadingsProducer {
     await this.disconnecting;
   }
 
+  /**
+   * A send the client gave up on (seen after a broker restart on a loaded machine) is sent again, up to
+   * `MAX_SEND_ATTEMPTS` times; each retry is reported, since records of a failed send may have been written
+   * and a retry can repeat them.
+   */
   private async sendChunk(chunk: readonly SensorReading[]): Promise<void> {
-    await this.producer.send({
-      topic: this.topic,
-      messages: chunk.map((r) => ({ key: r.deviceId, value: this.codec.encode(r) })),
-    });
+    const messages = chunk.map((r) => ({ key: r.deviceId, value: this.codec.encode(r) }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.send({ topic: this.topic, messages });
+        break;
+      } catch (err) {
+        if (attempt >= MAX_SEND_ATTEMPTS) throw err;
+        this.retries += 1;
+        this.onRetry(`readings producer: a send failed (${(err as Error).message}); sending it again`);
+        await sleep(1_000);
+      }
+    }
     this.produced += chunk.length;
   }
 }

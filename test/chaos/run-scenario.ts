@@ -90,7 +90,9 @@ export async function runScenario(
     { ...options, rulesFile: env.rulesFile, logDir },
   );
   const preload = Math.floor(env.readings.length * (scenario.preloadShare ?? options.preloadShare));
-  const producer = new ReadingsProducer(probe.settings('chaos-readings-producer'), topics.readings);
+  const producer = new ReadingsProducer(probe.settings('chaos-readings-producer'), topics.readings, (line) =>
+    ctx.note(line),
+  );
   let error: string | undefined;
   let gap: OffsetGap = { gap: -1, partitions: [] };
   let received: AlertEvent[] = [];
@@ -107,8 +109,8 @@ export async function runScenario(
     const faults = scenario.run(ctx);
     // both must finish; the first failure is the scenario's error
     const outcomes = await Promise.allSettled([faults, producing]);
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) error = (failed.reason as Error).message;
+    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed.length > 0) error = failed.map((f) => (f.reason as Error).message).join('; ');
 
     ctx.note('settling: waiting for the committed offsets to reach the end of the readings');
     gap = await settle(probe, groupId, topics.readings, options.settleTimeoutMs);
