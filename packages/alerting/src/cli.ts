@@ -6,6 +6,9 @@
  *   alerting check [--config FILE]                      validate the config and print receivers and routes
  *   alerting redrive [--config FILE] [--receiver NAME] [--since TIME] [--until TIME] [--id EVENT_ID]... [--dry-run]
  *                                                       re-send deliveries DLQ records through the retry topic
+ *   alerting silence add --match M [--match M]... --for 2h [--comment TEXT] [--author NAME]
+ *   alerting silence list [--all] | alerting silence expire ID
+ *                                                       silences, in the silences topic every instance reads
  *   alerting sink [--port 9000] [--host H] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
  *                                                       a webhook receiver that verifies signatures and prints alerts
  *
@@ -35,6 +38,8 @@ import { redriveDeliveries } from './redrive/redrive-deliveries.js';
 import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
 import { createAlertingMetrics } from './service/alerting-metrics.js';
 import { type AlertingService, startAlertingService } from './service/alerting-service.js';
+import { parseSilenceMatcher, type Silence, SilenceSet } from './silences/silence-set.js';
+import { loadSilences, silencesTopicFromEnv, writeSilence } from './silences/silence-store.js';
 import { startWebhookSink } from './sink/webhook-sink.js';
 
 const USAGE = `usage:
@@ -42,6 +47,10 @@ const USAGE = `usage:
   alerting check [--config FILE]
   alerting redrive [--config FILE] [--receiver NAME] [--since TIME] [--until TIME] [--id EVENT_ID]... [--dry-run]
       TIME: an ISO date (2025-01-15T10:00:00Z) or how long ago (2h)
+  alerting silence add --match M [--match M]... --for 2h [--comment TEXT] [--author NAME]
+      M: rule=device-silent, device=site-a/*, severity!=info, device=~"site-(a|b)/.*"
+  alerting silence list [--all]
+  alerting silence expire ID
   alerting sink [--port 9000] [--host 127.0.0.1] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
 `;
 
@@ -57,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       return sink(rest);
     case 'redrive':
       return redrive(rest);
+    case 'silence':
+      return silence(rest);
     case 'help':
       process.stdout.write(USAGE);
       return 0;
@@ -225,6 +236,82 @@ async function redrive(args: string[]): Promise<number> {
     `${values['dry-run'] ? 'dry run: ' : ''}scanned ${result.scanned} dead letters, matched ${result.matched}, ${values['dry-run'] ? 'would write' : 'wrote'} ${result.redriven} to ${names.deliveriesRetry}${result.unknownReceiver > 0 ? `, ${result.unknownReceiver} skipped (receiver no longer configured)` : ''}\n`,
   );
   return 0;
+}
+
+async function silence(args: string[]): Promise<number> {
+  const sub = args[0];
+  const { values, positionals } = parseArgs({
+    args: args.slice(1),
+    options: {
+      match: { type: 'string', short: 'm', multiple: true },
+      for: { type: 'string' },
+      comment: { type: 'string' },
+      author: { type: 'string' },
+      all: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const topic = silencesTopicFromEnv();
+  const kafka = kafkaSettingsFromEnv('alerting-silence');
+  const logger = createLogger({ service: 'alerting-silence', destination: process.stderr as never, level: 'warn' });
+  const nowMs = Date.now();
+  const describe = (s: Silence): string =>
+    `${s.id}  ${s.matchers.join(' ')}  ${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()}${s.endsAt <= nowMs ? ' (expired)' : ''}  ${s.createdBy}${s.comment ? `: ${s.comment}` : ''}`;
+  switch (sub) {
+    case 'add': {
+      const matchers = values.match ?? [];
+      if (matchers.length === 0)
+        throw new UsageError('silence add: at least one --match, e.g. --match rule=device-silent');
+      for (const m of matchers) {
+        try {
+          parseSilenceMatcher(m);
+        } catch (err) {
+          throw new UsageError(`--match: ${(err as Error).message}`);
+        }
+      }
+      if (values.for === undefined) throw new UsageError('silence add: --for is required, e.g. --for 2h');
+      let durationMs: number;
+      try {
+        durationMs = parseDuration(values.for);
+      } catch (err) {
+        throw new UsageError(`--for: ${(err as Error).message}`);
+      }
+      if (!(durationMs > 0)) throw new UsageError('--for must be longer than 0');
+      const created: Silence = {
+        id: `sil_${nowMs.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+        matchers,
+        startsAt: nowMs,
+        endsAt: nowMs + durationMs,
+        createdBy: values.author ?? process.env['USER'] ?? 'alerting',
+        comment: values.comment ?? '',
+      };
+      await writeSilence(kafka, logger, topic, created);
+      process.stdout.write(`${created.id}\n`);
+      return 0;
+    }
+    case 'list': {
+      const set = new SilenceSet();
+      await loadSilences(kafka, topic, set).catch(() => 0); // no topic yet: no silences
+      const list = values.all ? set.all() : set.active(nowMs);
+      if (list.length === 0) process.stdout.write(values.all ? 'no silences\n' : 'no active silences\n');
+      for (const s of list) process.stdout.write(`${describe(s)}\n`);
+      return 0;
+    }
+    case 'expire': {
+      const id = positionals[0];
+      if (!id) throw new UsageError('silence expire: which silence? alerting silence expire ID');
+      const set = new SilenceSet();
+      await loadSilences(kafka, topic, set).catch(() => 0);
+      const found = set.get(id);
+      if (!found) throw new UsageError(`silence expire: no silence ${id} (see alerting silence list --all)`);
+      await writeSilence(kafka, logger, topic, { ...found, endsAt: Math.min(found.endsAt, nowMs) });
+      process.stdout.write(`expired ${id}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`silence: expected add, list or expire, got "${sub ?? ''}"`);
+  }
 }
 
 async function sink(args: string[]): Promise<number> {

@@ -22,6 +22,14 @@ import {
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
+import { SilenceSet } from '../silences/silence-set.js';
+import {
+  ensureSilencesTopic,
+  loadSilences,
+  type SilenceWatcher,
+  silencesTopicFromEnv,
+  watchSilences,
+} from '../silences/silence-store.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
 import { type RetryWorker, startRetryWorker } from './retry-worker.js';
@@ -43,6 +51,8 @@ export interface AlertingTopics {
    * delivery whose quick attempts are used up is dead-lettered at once.
    */
   readonly deliveriesRetry?: string;
+  /** Consumed from the start by every instance: silences (see silence-store.ts). Without it, none apply. */
+  readonly silences?: string;
 }
 
 export interface AlertingServiceOptions {
@@ -61,6 +71,8 @@ export interface AlertingServiceOptions {
 export interface AlertingService {
   readonly pipeline: DeliveryPipeline;
   readonly topics: AlertingTopics;
+  /** The silences this instance knows (from the silences topic), when it reads one. */
+  readonly silences: SilenceSet | undefined;
   /** For `/readyz`: ready once the consumer joined its group, until stop. */
   readiness(): ReadinessReport;
   /** Commits every partition's committable offset now. */
@@ -77,7 +89,23 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     alerts: names.alerts,
     deliveriesDlq: names.deliveriesDlq,
     deliveriesRetry: names.deliveriesRetry,
+    silences: silencesTopicFromEnv(),
   };
+  // silences first: every one in the topic applies before the first alert is consumed
+  const silences = topics.silences ? new SilenceSet() : undefined;
+  let silenceWatcher: SilenceWatcher | undefined;
+  if (topics.silences && silences) {
+    await ensureSilencesTopic(kafka, options.logger, topics.silences);
+    const fromOffset = await loadSilences(kafka, topics.silences, silences, 0, log);
+    silenceWatcher = watchSilences({
+      kafka,
+      logger: options.logger,
+      topic: topics.silences,
+      set: silences,
+      fromOffset,
+    });
+    log.info({ topic: topics.silences, silences: silences.active(Date.now()).length }, 'silences loaded');
+  }
 
   if (options.ensureDlqTopic !== false) {
     const admin = createAdmin(kafka, options.logger);
@@ -98,6 +126,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     return await startConsuming();
   } catch (err) {
     await producer.disconnect().catch(() => undefined);
+    await silenceWatcher?.stop();
     throw err;
   }
 
@@ -123,6 +152,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         });
       },
       onProgress: () => maybeResume(),
+      ...(silences ? { silences } : {}),
       ...(topics.deliveriesRetry
         ? {
             park: async (record) => {
@@ -287,6 +317,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     return {
       pipeline,
       topics,
+      silences,
       readiness: () => ({
         ready: joined && !stopping,
         details: {
@@ -317,6 +348,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
               : 'drain deadline passed; unfinished alerts will be redelivered after restart',
           );
           await retryWorker?.stop();
+          await silenceWatcher?.stop();
           await pipeline.close();
           await commit();
           await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));

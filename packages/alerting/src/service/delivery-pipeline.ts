@@ -1,6 +1,6 @@
 /**
  * The delivery pipeline, Alertmanager's notify pipeline as stages (src/stages, one file each): decode →
- * inhibit → route, then per receiver target dedup → group/wait (grouped webhooks) → (the target's queue)
+ * inhibit → silence → route, then per receiver target dedup → group/wait (grouped webhooks) → (the target's queue)
  * format → sign → send → retry → finish, park in the retry topic, or dead-letter; Alertmanager targets add
  * the resend stage. Kafka-agnostic: records come in through `accept`
  * with a completion callback, which fires once the alert is *done* for every target it routes to
@@ -20,6 +20,7 @@ import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { GroupState } from '../grouping/group-state.js';
 import { compileRoutes } from '../routing/route-tree.js';
+import type { SilenceSet } from '../silences/silence-set.js';
 import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
@@ -54,6 +55,8 @@ export interface DeliveryPipelineOptions {
    * attempts are used up are parked for the retry worker (`deliverParked`) instead of dead-lettered.
    */
   readonly park?: (record: DeadLetterRecord) => Promise<void>;
+  /** Silences in force mute the alerts they match (read from the silences topic by the service). */
+  readonly silences?: SilenceSet;
 }
 
 /** What became of one parked attempt: finished (delivered or dead-lettered), or due again at `atMs`. */
@@ -160,6 +163,16 @@ export class DeliveryPipeline {
       this.log.info(
         { eventId: alert.eventId, fingerprint: alert.fingerprint, rule: inhibited.rule, by: inhibited.source },
         'alert inhibited; not delivered',
+      );
+      onDone();
+      return;
+    }
+    const silence = this.options.silences?.silencedBy(alert, this.now());
+    if (silence) {
+      this.options.metrics?.records.inc({ result: 'silenced' });
+      this.log.info(
+        { eventId: alert.eventId, fingerprint: alert.fingerprint, silence },
+        'alert silenced; not delivered',
       );
       onDone();
       return;
