@@ -400,7 +400,10 @@ function renderHealth(h) {
   table(
     $('health-dlq'),
     ['reason', 'readings'],
-    Object.entries(h.dlqByCode).map(([k, v]) => [esc(k), fmt(v, 0)]),
+    // the services export every known reason at 0; list those that happened
+    Object.entries(h.dlqByCode)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => [esc(k), fmt(v, 0)]),
     'none',
   );
   table(
@@ -409,9 +412,11 @@ function renderHealth(h) {
     [
       ...Object.entries(h.deliveriesByOutcome).map(([k, v]) => [esc(k), fmt(v, 0)]),
       ...Object.entries(h.attemptsByResult)
-        .filter(([k]) => k !== '2xx')
+        .filter(([k, v]) => k !== '2xx' && v > 0)
         .map(([k, v]) => [`attempts failed: ${esc(k)}`, fmt(v, 0)]),
-      ...Object.entries(h.deadLettersByCode).map(([k, v]) => [`dead-lettered: ${esc(k)}`, fmt(v, 0)]),
+      ...Object.entries(h.deadLettersByCode)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => [`dead-lettered: ${esc(k)}`, fmt(v, 0)]),
     ],
     'no deliveries yet',
   );

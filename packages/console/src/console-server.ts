@@ -167,7 +167,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause: NodeJS.ErrnoException) =>
       reject(
-        new PipelineError('STARTUP_FAILED', `the console cannot listen on ${options.host}:${options.port}`, { cause }),
+        new PipelineError(
+          'STARTUP_FAILED',
+          `the console cannot listen on ${options.host}:${options.port} (${cause.code ?? cause.message})`,
+          { cause },
+        ),
       ),
     );
     server.listen(options.port, options.host, () => resolve());
