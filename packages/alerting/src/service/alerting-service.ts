@@ -66,14 +66,25 @@ export interface AlertingServiceOptions {
   readonly ensureDlqTopic?: boolean;
   readonly createSender?: (receiver: ReceiverConfig) => WebhookSender;
   readonly random?: () => number;
+  /**
+   * `/readyz` turns not ready once the instance has held no partition of the alerts topic for this long
+   * (a rebalance that takes partitions away and gives them back within it does not flap). Default 30 s.
+   */
+  readonly noPartitionsGraceMs?: number;
 }
+
+/** Default of `noPartitionsGraceMs`. */
+export const NO_PARTITIONS_GRACE_MS = 30_000; // thirty seconds
 
 export interface AlertingService {
   readonly pipeline: DeliveryPipeline;
   readonly topics: AlertingTopics;
   /** The silences this instance knows (from the silences topic), when it reads one. */
   readonly silences: SilenceSet | undefined;
-  /** For `/readyz`: ready once the consumer joined its group, until stop. */
+  /**
+   * For `/readyz`: ready once the consumer joined its group and holds partitions of the alerts topic (or
+   * lost its last one less than `noPartitionsGraceMs` ago), until stop.
+   */
   readiness(): ReadinessReport;
   /** Commits every partition's committable offset now. */
   commit(): Promise<void>;
@@ -137,6 +148,9 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     let paused = false;
     let stopping = false;
     let joined = false;
+    /** Since when this instance holds no partition of the alerts topic (from the start until the first). */
+    let partitionlessSinceMs: number | undefined = Date.now();
+    const graceMs = options.noPartitionsGraceMs ?? NO_PARTITIONS_GRACE_MS;
     let consumerRef: ReturnType<typeof createConsumer> | undefined;
 
     const pipeline = new DeliveryPipeline({
@@ -259,12 +273,14 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
             trackers.set(p, new OffsetTracker());
             committed.delete(p);
           }
+          if (trackers.size > 0) partitionlessSinceMs = undefined;
         } else {
           await commit(mine);
           for (const p of mine) {
             trackers.delete(p);
             committed.delete(p);
           }
+          if (trackers.size === 0) partitionlessSinceMs ??= Date.now();
         }
       },
     });
@@ -318,16 +334,21 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       pipeline,
       topics,
       silences,
-      readiness: () => ({
-        ready: joined && !stopping,
-        details: {
-          joined,
-          stopping,
-          paused,
-          partitions: [...trackers.keys()].sort((a, b) => a - b),
-          queues: pipeline.depths(),
-        },
-      }),
+      readiness: () => {
+        const partitionlessForMs = partitionlessSinceMs === undefined ? 0 : Date.now() - partitionlessSinceMs;
+        const holding = trackers.size > 0 || partitionlessForMs < graceMs;
+        return {
+          ready: joined && !stopping && holding,
+          details: {
+            joined,
+            partitionlessForMs,
+            stopping,
+            paused,
+            partitions: [...trackers.keys()].sort((a, b) => a - b),
+            queues: pipeline.depths(),
+          },
+        };
+      },
       commit: () => commit(),
       stop() {
         stopped ??= (async () => {
