@@ -11,8 +11,9 @@ import { defineConfig } from 'vitest/config';
  * - `<pkg>:e2e`         — `test/**\/*.e2e.test.ts`: the slow end-to-end runs of the whole pipeline through the
  *   launcher, against the same broker.
  *
- * `resolve.conditions: ['source']` makes workspace packages resolve to their TypeScript sources, so tests
- * never run against a stale build (tests that start the CLIs run `dist/`: `pnpm build` first).
+ * `resolve.conditions` and `ssr.resolve.conditions` (tests run in Vite's SSR environment, which reads the
+ * latter) set to `['source']` make workspace packages resolve to their TypeScript sources, so tests never
+ * run against a stale build (tests that start the CLIs run `dist/`: `pnpm build` first).
  */
 const packages = ['shared', 'simulator', 'processor', 'alerting', 'console', 'infra'];
 const dirOf = (name: string) => (name === 'infra' ? 'infra' : `packages/${name}`);
@@ -27,6 +28,7 @@ const config = defineConfig({
     projects: packages.flatMap((name) => [
       {
         resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: `${name}:unit`,
           root: dirOf(name),
@@ -38,6 +40,7 @@ const config = defineConfig({
       },
       {
         resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: `${name}:integration`,
           root: dirOf(name),
@@ -51,6 +54,7 @@ const config = defineConfig({
       },
       {
         resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: `${name}:e2e`,
           root: dirOf(name),
@@ -69,6 +73,7 @@ const config = defineConfig({
 /** The fault-injection suite's CI subset (test/chaos): it starts and restarts a broker of its own. */
 config.test?.projects?.push({
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     name: 'chaos:e2e',
     root: 'test/chaos',
