@@ -34,8 +34,8 @@ export class OutputRecords {
     /** Largest record handed to the producer (key, value, headers), bytes. */
     private readonly maxRecordBytes = 1_000_000,
     private readonly now: () => number = Date.now,
-    /** Called for each alert, stats or state record set aside as too large (for a metric). */
-    private readonly onTooLarge: () => void = () => undefined,
+    /** Called with the code of each alert, stats or state record set aside (for a metric). */
+    private readonly onSetAside: (code: 'OUTPUT_TOO_LARGE' | 'OUTPUT_REFUSED') => void = () => undefined,
   ) {}
 
   /**
@@ -81,9 +81,30 @@ export class OutputRecords {
     }
   }
 
+  /**
+   * The DLQ record that stands for `record` when the broker or the producer refused it for itself (`kafkaCode`,
+   * librdkafka's code): OUTPUT_TOO_LARGE for a size refusal, OUTPUT_REFUSED otherwise.
+   */
+  refused(record: RawRecord, kafkaCode: number, reason: string, source: OutputSource | undefined): RawRecord {
+    const tooLarge = SIZE_REFUSALS.has(kafkaCode);
+    if (tooLarge) this.noteTooLarge();
+    else this.onSetAside('OUTPUT_REFUSED');
+    const headers = dlqHeaders(
+      source ?? { topic: '', partition: -1, offset: '-1' },
+      {
+        code: tooLarge ? 'OUTPUT_TOO_LARGE' : 'OUTPUT_REFUSED',
+        message: `a ${record.topic} record of ${recordBytes(record)} bytes was refused: ${reason}`,
+      },
+      'processor/output',
+      this.now(),
+      { 'dlq.output.topic': record.topic, 'dlq.output.bytes': String(recordBytes(record)) },
+    );
+    return { topic: this.topics.readingsDlq, key: null, value: null, headers: toHeaders(headers) };
+  }
+
   private noteTooLarge(): void {
     this.tooLarge++;
-    this.onTooLarge();
+    this.onSetAside('OUTPUT_TOO_LARGE');
   }
 
   private fits(record: RawRecord): boolean {
@@ -131,6 +152,17 @@ export class OutputRecords {
     });
   }
 }
+
+/** librdkafka codes that refuse one record for its size (message, batch, or record list too large). */
+const SIZE_REFUSALS = new Set([10 /* MSG_SIZE_TOO_LARGE */, 4 /* INVALID_MSG_SIZE */, 18 /* RECORD_LIST_TOO_LARGE */]);
+
+/** librdkafka codes that refuse one record for itself; the producer and the broker are fine otherwise. */
+export const RECORD_REFUSALS: ReadonlySet<number> = new Set([
+  ...SIZE_REFUSALS,
+  2 /* INVALID_MSG (corrupt) */,
+  32 /* INVALID_TIMESTAMP */,
+  87 /* INVALID_RECORD */,
+]);
 
 /** Where the outputs of a batch came from: the readings partition and the batch's last offset. */
 export interface OutputSource {

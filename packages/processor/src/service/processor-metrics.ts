@@ -12,10 +12,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
  * Every reason a record can be set aside to the DLQ: decoding, validation, lateness, the sensor cap, an output
- * too large. Their counter series exist at 0 from the start, so `increase()` sees the first one.
+ * too large or refused. Their counter series exist at 0 from the start, so `increase()` sees the first one.
  */
 export const DEAD_LETTER_CODES: readonly string[] = Object.keys(ERROR_CODES).filter(
-  (code) => code.startsWith('DECODE_') || code.startsWith('READING_') || code === 'OUTPUT_TOO_LARGE',
+  (code) => code.startsWith('DECODE_') || code.startsWith('READING_') || code.startsWith('OUTPUT_'),
 );
 
 /** The `outcome` label of `processor_readings_total`. */

@@ -104,8 +104,8 @@ export class ProcessorService {
     this.ruleNames = options.rules.ruleNames ?? [];
     this.metrics.registerRules(this.ruleNames);
     this.metrics.setLagSource(() => this.partitionLags());
-    this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, () =>
-      this.metrics.deadLettered.inc({ code: 'OUTPUT_TOO_LARGE' }),
+    this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, (code) =>
+      this.metrics.deadLettered.inc({ code }),
     );
     this.metrics.sensorsLimit.set(this.o.maxSensors);
   }
@@ -167,7 +167,7 @@ export class ProcessorService {
     if (exactlyOnce) {
       this.exactlyOnce = new ExactlyOnceSink(this.producer, this.consumer.client, this.outputRecords, this.log);
     } else {
-      this.atLeastOnce = new AtLeastOnceSink(this.producer, this.outputRecords);
+      this.atLeastOnce = new AtLeastOnceSink(this.producer, this.outputRecords, this.log.child({ component: 'sink' }));
     }
     this.consumer.client.subscribe([topics.readings]);
     this.running = true;

@@ -119,6 +119,10 @@ export const ERROR_CODES = {
     meaning: "an output record (alert, stats) larger than the producer's message limit; set aside, not produced",
     retriable: false,
   },
+  OUTPUT_REFUSED: {
+    meaning: 'the broker or the producer refused an output record for itself (invalid); set aside, not produced',
+    retriable: false,
+  },
   ALERT_STATE_INVALID: { meaning: 'an alert-state record that cannot be read back', retriable: false },
 
   // --- alerting: one webhook attempt ----------------------------------------------------------------------
