@@ -167,3 +167,19 @@ describe('config/alerting.alertmanager.yaml', () => {
     });
   });
 });
+
+describe('alertmanager firing set', () => {
+  it('follows FIRING and RESOLVED, and forgets the alerts of revoked partitions', async () => {
+    const { releaseFiring, trackFiring } = await import('../src/stages/resend-stage.js');
+    const target = { config: { type: 'alertmanager' }, firing: new Map() } as never as Parameters<
+      typeof trackFiring
+    >[0];
+    trackFiring(target, sampleAlert({ fingerprint: 'a' }), 0);
+    trackFiring(target, sampleAlert({ fingerprint: 'b' }), 1);
+    trackFiring(target, sampleAlert({ fingerprint: 'c' }), 1);
+    trackFiring(target, sampleAlert({ fingerprint: 'c', status: 'RESOLVED', endsAt: STARTS_AT + 1 }), 1);
+    expect([...target.firing.keys()]).toEqual(['a', 'b']);
+    releaseFiring(target, [1]);
+    expect([...target.firing.keys()]).toEqual(['a']);
+  });
+});

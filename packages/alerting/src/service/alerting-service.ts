@@ -280,6 +280,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
             trackers.delete(p);
             committed.delete(p);
           }
+          pipeline.releasePartitions(mine);
           if (trackers.size === 0) partitionlessSinceMs ??= Date.now();
         }
       },

@@ -27,7 +27,7 @@ import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.
 import { formatStage } from '../stages/format-stage.js';
 import { Inhibitor } from '../stages/inhibit-stage.js';
 import { type ParkedState, parkStage } from '../stages/park-stage.js';
-import { resendStage, trackFiring } from '../stages/resend-stage.js';
+import { releaseFiring, resendStage, trackFiring } from '../stages/resend-stage.js';
 import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
 import { sendStage } from '../stages/send-stage.js';
@@ -190,7 +190,7 @@ export class DeliveryPipeline {
     }
     const nowMs = this.now();
     for (const target of targets) {
-      trackFiring(target, alert);
+      trackFiring(target, alert, record.partition);
       const dedup = dedupStage(target, alert.eventId, nowMs);
       if (dedup.kind === 'duplicate') {
         this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'duplicate' });
@@ -244,6 +244,11 @@ export class DeliveryPipeline {
         this.options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
       }
     }
+  }
+
+  /** The consumer gave these alerts-topic partitions away: their firing alerts are the new owner's to re-send. */
+  releasePartitions(partitions: readonly number[]): void {
+    for (const target of this.targets()) releaseFiring(target, partitions);
   }
 
   /** Resolves when nothing is queued, in flight, waiting to retry or being dead-lettered. */

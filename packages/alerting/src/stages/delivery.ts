@@ -32,8 +32,11 @@ export interface ReceiverTarget {
   readonly dedup: DedupWindow;
   /** Deliveries under way by event id: a redelivered record joins the one in flight. */
   readonly inflight: Map<string, Delivery>;
-  /** `alertmanager`: the firing alerts by fingerprint, re-sent every resend interval. */
-  readonly firing: Map<string, Alert>;
+  /**
+   * `alertmanager`: the firing alerts by fingerprint, re-sent every resend interval, with the alerts-topic
+   * partition they came from (dropped when that partition is revoked: its new owner re-sends them).
+   */
+  readonly firing: Map<string, { readonly alert: Alert; readonly partition: number }>;
   /** Deliveries of this target waiting in the retry topic, by fingerprint: later alerts of theirs park behind. */
   readonly parked: Map<string, number>;
   /** Grouped webhooks: the aggregation groups, and the records waiting on each event id until notified. */

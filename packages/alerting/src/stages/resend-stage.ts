@@ -11,17 +11,23 @@ import type { Delivery, ReceiverTarget, SourceRecord } from './delivery.js';
 /** A re-send is not a record of the alerts topic: it has no source and is never dead-lettered. */
 const RESEND_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
 
-/** Updates a target's firing set with an alert routed to it. */
-export function trackFiring(target: ReceiverTarget, alert: Alert): void {
+/** Updates a target's firing set with an alert routed to it from `partition` of the alerts topic. */
+export function trackFiring(target: ReceiverTarget, alert: Alert, partition: number): void {
   if (target.config.type !== 'alertmanager') return;
   if (alert.status === 'RESOLVED') target.firing.delete(alert.fingerprint);
-  else target.firing.set(alert.fingerprint, alert);
+  else target.firing.set(alert.fingerprint, { alert, partition });
+}
+
+/** Forgets the firing alerts of revoked partitions, so only their new owner keeps re-sending them. */
+export function releaseFiring(target: ReceiverTarget, partitions: readonly number[]): void {
+  for (const [fingerprint, entry] of target.firing)
+    if (partitions.includes(entry.partition)) target.firing.delete(fingerprint);
 }
 
 /** Queues a re-send of every firing alert of `target`; returns how many were queued. */
 export function resendStage(target: ReceiverTarget, nowMs: number): number {
   let queued = 0;
-  for (const alert of target.firing.values()) {
+  for (const { alert } of target.firing.values()) {
     if (target.queue.hasKey(alert.fingerprint)) continue;
     const delivery: Delivery = {
       kind: 'resend',
