@@ -250,33 +250,42 @@ describe('processor against hostile readings', () => {
     expect(health.filter((h) => h !== '200')).toEqual([]);
   }, 240_000);
 
-  it('an alert the broker refuses for its size is set aside to the DLQ as OUTPUT_TOO_LARGE and the stream goes on', async () => {
-    const topics = topicsFor('refused');
-    // an alerts topic that refuses every alert: its record size limit is below any alert's size
-    await createTopics([
-      topics.readings,
-      { topic: topics.alerts, numPartitions: 1, config: { 'max.message.bytes': '200' } },
-    ]);
-    const input = healthyInput();
-    await produce(topics.readings, input);
-    const registry = createMetricsRegistry('processor-refused');
-    const groupId = uniqueName('refused-group');
-    const service = startInProcess(topics, groupId, rulesFile(true), 'at-least-once', { registry });
-    await service.start();
-    await waitFor(async () => (await committedTotal(groupId, topics.readings)) === input.length, {
-      timeoutMs: 90_000,
-      message: () => `committed offset of ${groupId} reaching ${input.length}`,
-    });
-    expect(service.readiness().details?.['error']).toBeUndefined();
-    const dlq = await consumeMessages(topics.readingsDlq, { count: 1, timeoutMs: 60_000 });
-    expect(dlq[0]!.headers[DLQ_HEADERS.errorCode]).toBe('OUTPUT_TOO_LARGE');
-    expect(dlq[0]!.headers['dlq.output.topic']).toBe(topics.alerts);
-    expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).toMatch(/refused/);
-    expect(await endOffset(topics.alerts)).toBe(0);
-    const metrics = await registry.getMetricsAsJSON();
-    const tooLarge = metrics
-      .find((m) => m.name === 'processor_dlq_total')!
-      .values.find((v) => v.labels['code'] === 'OUTPUT_TOO_LARGE')!.value;
-    expect(tooLarge).toBe(await endOffset(topics.readingsDlq));
-  }, 240_000);
+  it.each(['at-least-once', 'exactly-once'] as const)(
+    '%s: an alert the broker refuses for its size is set aside to the DLQ as OUTPUT_TOO_LARGE and the stream goes on',
+    async (delivery) => {
+      const topics = topicsFor('refused');
+      // an alerts topic that refuses every alert: its record size limit is below any alert's size
+      await createTopics([
+        topics.readings,
+        { topic: topics.alerts, numPartitions: 1, config: { 'max.message.bytes': '200' } },
+      ]);
+      const input = healthyInput();
+      await produce(topics.readings, input);
+      const registry = createMetricsRegistry('processor-refused');
+      const groupId = uniqueName('refused-group');
+      const service = startInProcess(topics, groupId, rulesFile(true), delivery, { registry });
+      await service.start();
+      await waitFor(async () => (await committedTotal(groupId, topics.readings)) === input.length, {
+        timeoutMs: 90_000,
+        message: () => `committed offset of ${groupId} reaching ${input.length}`,
+      });
+      expect(service.readiness().details?.['error']).toBeUndefined();
+      const metrics = await registry.getMetricsAsJSON();
+      const tooLarge = metrics
+        .find((m) => m.name === 'processor_dlq_total')!
+        .values.find((v) => v.labels['code'] === 'OUTPUT_TOO_LARGE')!.value;
+      expect(tooLarge).toBeGreaterThan(0);
+      const dlq = await consumeMessages(topics.readingsDlq, { count: tooLarge, timeoutMs: 60_000 });
+      for (const m of dlq) {
+        expect(m.headers[DLQ_HEADERS.errorCode]).toBe('OUTPUT_TOO_LARGE');
+        expect(m.headers['dlq.output.topic']).toBe(topics.alerts);
+        expect(m.headers[DLQ_HEADERS.errorMessage]).toMatch(/refused/);
+      }
+      if (delivery === 'at-least-once') {
+        expect(await endOffset(topics.readingsDlq)).toBe(tooLarge); // each set aside once
+        expect(await endOffset(topics.alerts)).toBe(0);
+      }
+    },
+    240_000,
+  );
 });
