@@ -1,5 +1,6 @@
+import { parsePrometheusText } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText, sumOf } from '../src/launcher/prometheus-text.js';
+import { sumOf } from '../src/launcher/sum-of.js';
 
 const TEXT = `# HELP processor_readings_total Readings consumed
 # TYPE processor_readings_total counter

@@ -5,8 +5,9 @@
  * Metric names are tried in order, so a service that names a counter differently still shows up.
  */
 import type { createAdmin } from '@sensor-pipeline/shared';
+import { parsePrometheusText, type Sample } from '@sensor-pipeline/shared';
 import type { ServiceName, ServiceSpec } from '../pipeline-services.js';
-import { parsePrometheusText, type Sample, sumOf } from './prometheus-text.js';
+import { sumOf } from './sum-of.js';
 
 type Admin = ReturnType<typeof createAdmin>;
 

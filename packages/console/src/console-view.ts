@@ -8,9 +8,8 @@
  * The firing set is rebuilt by applying the alerts topic from its start: FIRING adds a fingerprint,
  * RESOLVED removes it (a fingerprint's events share a key, so they arrive in order).
  */
-import type { Alert, WindowStats } from '@sensor-pipeline/shared';
+import type { Alert, Sample, WindowStats } from '@sensor-pipeline/shared';
 import { type PipelineHealth, pipelineHealth, type TargetScrape } from './pipeline-health.js';
-import type { Sample } from './prometheus-text.js';
 import type { RuleThreshold } from './rule-thresholds.js';
 
 export interface ViewLimits {

@@ -7,5 +7,5 @@ export * from './console-service.js';
 export * from './console-view.js';
 export * from './metrics-scraper.js';
 export * from './pipeline-health.js';
-export * from './prometheus-text.js';
 export * from './rule-thresholds.js';
+export * from './sample-sums.js';

@@ -4,8 +4,8 @@
  * `timeoutMs` is shown as down, never waited on.
  */
 import type { Logger } from '@sensor-pipeline/shared';
+import { parsePrometheusText, type Sample } from '@sensor-pipeline/shared';
 import type { ScrapeTarget } from './console-options.js';
-import { parsePrometheusText, type Sample } from './prometheus-text.js';
 
 export interface MetricsScraperOptions {
   readonly targets: readonly ScrapeTarget[];

@@ -4,7 +4,8 @@
  * deliveries by outcome and failed attempts by result, and which services answer. Rates are the change of
  * a counter between this console's own consecutive scrapes (a service never computes a rate per scrape).
  */
-import { type Sample, sumBy, sumSamples } from './prometheus-text.js';
+import type { Sample } from '@sensor-pipeline/shared';
+import { sumBy, sumSamples } from './sample-sums.js';
 
 export interface TargetScrape {
   readonly name: string;

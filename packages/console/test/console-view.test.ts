@@ -1,7 +1,7 @@
+import { parsePrometheusText } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONSOLE_OPTIONS } from '../src/console-options.js';
 import { ConsoleView, siteOf } from '../src/console-view.js';
-import { parsePrometheusText } from '../src/prometheus-text.js';
 import { alertFixture, statsFixture } from './alert-fixture.js';
 
 const HOUR_MS = 3_600_000;

@@ -26,3 +26,4 @@ export * from './kafka/topics.js';
 export * from './logger.js';
 export * from './ops/on-shutdown.js';
 export * from './ops/ops-server.js';
+export * from './ops/prometheus-text.js';
