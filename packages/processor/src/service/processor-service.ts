@@ -422,7 +422,7 @@ export class ProcessorService {
       late += out.lateCount;
       deadLettered += setAside + refused;
       if (refused) this.metrics.sensorsRefused.inc(refused);
-      this.observeOutputs(state, out, lastOffset);
+      this.observeOutputs(state, out);
       i = end;
     }
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - cpuStarted) / 1e9);
@@ -480,7 +480,7 @@ export class ProcessorService {
   }
 
   /** Metrics and logs for what one partition's share of a batch produced. */
-  private observeOutputs(state: PartitionState, out: BatchOutput, lastOffset: number): void {
+  private observeOutputs(state: PartitionState, out: BatchOutput): void {
     for (const d of out.deadLetters) {
       this.metrics.deadLettered.inc({ code: d.code });
       if (d.code.startsWith('READING_LATE_'))
