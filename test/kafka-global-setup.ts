@@ -9,10 +9,9 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KAFKA_VERSION, LocalKafka } from '@sensor-pipeline/infra';
+import { freePortPair, KAFKA_VERSION, LocalKafka } from '@sensor-pipeline/infra';
 import type { TestProject } from 'vitest/node';
 
 let teardown: (() => Promise<void>) | undefined;
@@ -70,26 +69,6 @@ async function startBroker(): Promise<string> {
 
 function log(line: string): void {
   process.stderr.write(`[kafka-global-setup] ${line}\n`);
-}
-
-/** A free port whose successor is free too (the local broker's controller listens on port + 1). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort(0);
-    if ((await freePort(port + 1).catch(() => -1)) === port + 1) return port;
-  }
-  throw new Error('no free port pair found');
-}
-
-function freePort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const chosen = (server.address() as { port: number }).port;
-      server.close(() => resolve(chosen));
-    });
-  });
 }
 
 /** True when a Docker engine answers /_ping on DOCKER_HOST or the default socket within 2 s. */

@@ -6,7 +6,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +24,9 @@ import { PipelineError } from '@sensor-pipeline/shared';
 
 /** Must equal the apache/kafka image tag in infra/docker-compose.yml and kafka.version in infra/kafka/pom.xml. */
 export const KAFKA_VERSION = '4.1.1';
+
+/** Written to the broker's log before each start, so readiness looks only at the latest start's lines. */
+export const LOCAL_KAFKA_START_MARKER = '--- local-kafka: starting the broker';
 
 const INFRA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_KAFKA_HOME = process.env['LOCAL_KAFKA_HOME'] ?? join(INFRA_DIR, '.kafka');
@@ -168,6 +181,8 @@ export class LocalKafka {
     this.progress(
       `starting Apache Kafka ${KAFKA_VERSION} on ${this.bootstrapServers} (heap ${this.heap}, log ${this.logFile})`,
     );
+    // the log is appended across starts: a marker makes ready() look only at this start's lines
+    appendFileSync(this.logFile, `${LOCAL_KAFKA_START_MARKER} ${new Date().toISOString()}\n`);
     const out = openSync(this.logFile, 'a');
     const child = spawn(
       'java',
@@ -205,10 +220,16 @@ export class LocalKafka {
     return this.bootstrapServers;
   }
 
-  /** Ready = the client port accepts connections and the broker has logged that it started. */
+  /**
+   * Ready = the client port accepts connections and the broker has logged that it started — since its latest
+   * start (the log is appended across restarts, so an earlier start's line does not count).
+   */
   async ready(): Promise<boolean> {
     if (!(await portOpen(this.port))) return false;
-    return existsSync(this.logFile) && /Kafka Server started/.test(readFileSync(this.logFile, 'utf8').slice(-200_000));
+    if (!existsSync(this.logFile)) return false;
+    const text = readFileSync(this.logFile, 'utf8').slice(-200_000);
+    const latest = text.lastIndexOf(LOCAL_KAFKA_START_MARKER);
+    return /Kafka Server started/.test(latest >= 0 ? text.slice(latest) : text);
   }
 
   /** Stops the broker with SIGTERM (a controlled shutdown that flushes its logs), SIGKILL after `timeoutMs`. */

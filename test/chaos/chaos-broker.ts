@@ -2,10 +2,7 @@
  * The suite's own Apache Kafka broker (KRaft, `LocalKafka` from infra) on a free port with a data directory
  * of its own, so scenarios can stop it cleanly, `kill -9` it, and start it again on the same data.
  */
-import { existsSync, renameSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { LocalKafka } from '@sensor-pipeline/infra';
+import { freePortPair, LocalKafka } from '@sensor-pipeline/infra';
 
 /** Brokers started by this suite, so an interrupted run can stop them (see `stopAllBrokers`). */
 const LIVE = new Set<ChaosBroker>();
@@ -63,30 +60,8 @@ export class ChaosBroker {
    * start's line would make a restart look ready at once. Each start gets a fresh log; old ones are kept.
    */
   private async startAgain(): Promise<void> {
-    const log = this.kafka.logFile;
-    if (existsSync(log)) renameSync(log, join(this.kafka.dataDir, `broker.out.${Date.now()}`));
     await this.kafka.start({ timeoutMs: 180_000 });
   }
-}
-
-/** A free port whose successor is free too (the broker's controller listens on port + 1). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort(0);
-    if ((await freePort(port + 1).catch(() => -1)) === port + 1) return port;
-  }
-  throw new Error('no free port pair found for the chaos broker');
-}
-
-function freePort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const chosen = (server.address() as { port: number }).port;
-      server.close(() => resolve(chosen));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {
