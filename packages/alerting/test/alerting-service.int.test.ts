@@ -209,13 +209,13 @@ describe('alerting service (real broker, real HTTP receivers)', () => {
       t,
     );
     const list = alerts(200, 50);
-    const produced = Date.now();
     await produceAlerts(t.alerts, list);
+    // the hanging receiver's attempts time out only after 60 s, longer than this wait: were the healthy
+    // receiver queued behind it, its 200 alerts could not all arrive here
     await waitFor(() => healthy.counts().accepted === 200, {
       timeoutMs: 30_000,
       message: () => JSON.stringify(healthy.counts()),
     });
-    expect(Date.now() - produced).toBeLessThan(15_000);
   });
 
   it('pauses when a queue fills up and resumes; undecodable records go to the DLQ; private destinations are refused at send time', async () => {
