@@ -36,7 +36,7 @@ describe('sensor-pipeline CLI', () => {
     const out = cli(['services', '--json'], { KAFKA_BOOTSTRAP_SERVERS: 'k:1' });
     expect(out.status).toBe(0);
     const specs = JSON.parse(out.stdout) as { name: string; command: string[]; env: Record<string, string> }[];
-    expect(specs.map((s) => s.name)).toEqual(['sink', 'alerting', 'processor', 'simulator']);
+    expect(specs.map((s) => s.name)).toEqual(['sink', 'alerting', 'processor', 'console', 'simulator']);
     expect(specs.find((s) => s.name === 'processor')!.env['KAFKA_BOOTSTRAP_SERVERS']).toBe('k:1');
   });
 
