@@ -31,4 +31,36 @@ describe('ops server', () => {
     expect(metrics).toContain('process_cpu_seconds_total');
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
+
+  it('POST /-/reload calls the registered reload: 200 with its report, 500 with the refusal, 405 otherwise', async () => {
+    const registry = createMetricsRegistry('unit');
+    server = await startOpsServer({ port: 0, host: '127.0.0.1', registry, logger });
+    // nothing registered yet
+    expect((await fetch(`${server.url}/-/reload`, { method: 'POST' })).status).toBe(404);
+
+    let refuse = false;
+    let calls = 0;
+    server.setReload(async () => {
+      calls += 1;
+      if (refuse) throw new Error('rules.yaml:4:12 rules.1.threshold: expected a number');
+      return 'rules reloaded: 2 unchanged';
+    });
+    const ok = await fetch(`${server.url}/-/reload`, { method: 'POST' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('rules reloaded: 2 unchanged\n');
+
+    refuse = true;
+    const refused = await fetch(`${server.url}/-/reload`, { method: 'POST', body: 'ignored' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toBe(
+      'failed to reload config: rules.yaml:4:12 rules.1.threshold: expected a number\n',
+    );
+
+    const get = await fetch(`${server.url}/-/reload`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST, PUT');
+    expect(calls).toBe(2);
+    // the other endpoints still answer GET only
+    expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
 });

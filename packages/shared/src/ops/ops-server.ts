@@ -1,7 +1,10 @@
 /**
  * The operations endpoint every service exposes: `/healthz` (the process is alive and its event loop
  * turns), `/readyz` (it is doing its job: connected, assigned, caught up enough — as the service defines),
- * and Prometheus `/metrics`. Plain `node:http`; nothing else listens on this port.
+ * and Prometheus `/metrics`. Plain `node:http`; nothing else listens on this port. A service that reloads its
+ * configuration registers a reload function, and `POST /-/reload` calls it as Prometheus's lifecycle
+ * endpoint does: 200 with a short text on success, 500 with the error's text when the new configuration is
+ * refused, 405 for any other method (404 while nothing is registered).
  *
  * It binds to loopback (127.0.0.1) unless told otherwise — by the `host` option, else the `OPS_HOST`
  * environment variable — so metrics and readiness are not published on every interface by accident.
@@ -34,7 +37,12 @@ export interface OpsServerOptions {
   readonly logger: Logger;
   /** Asked on every `/readyz`. Defaults to not ready until `setReady(true)`. */
   readonly readiness?: () => ReadinessReport;
+  /** Called by `POST /-/reload` (e.g. a `ConfigReloader`'s request); can also be set later with `setReload`. */
+  readonly reload?: OpsReloadFunction;
 }
+
+/** Reloads the configuration; resolves to a short report, rejects (with a reason) to refuse it. */
+export type OpsReloadFunction = () => Promise<string>;
 
 export interface OpsServer {
   readonly port: number;
@@ -42,6 +50,8 @@ export interface OpsServer {
   readonly host: string;
   readonly url: string;
   setReady(ready: boolean, details?: Record<string, unknown>): void;
+  /** Registers (or replaces) what `POST /-/reload` calls. */
+  setReload(reload: OpsReloadFunction): void;
   close(): Promise<void>;
 }
 
@@ -67,12 +77,29 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const host = opsHost(options.host, options.env);
   let manual: ReadinessReport = { ready: false, details: { reason: 'starting' } };
   const readiness = options.readiness ?? (() => manual);
+  let reload = options.reload;
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
+    const text = (status: number, body: string): void => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${body}\n`);
+    };
+    if (path === '/-/reload') {
+      if (!reload) return text(404, 'this service has no reloadable configuration');
+      if (req.method !== 'POST' && req.method !== 'PUT') {
+        res.setHeader('allow', 'POST, PUT');
+        return text(405, 'Only POST or PUT requests allowed');
+      }
+      req.resume(); // the body is not used
+      reload().then(
+        (report) => text(200, report || 'configuration reloaded'),
+        (err: unknown) => text(500, `failed to reload config: ${err instanceof Error ? err.message : String(err)}`),
+      );
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method not allowed' });
     switch (path) {
       case '/healthz':
@@ -92,7 +119,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         );
         return;
       default:
-        return json(404, { error: 'not found', endpoints: ['/healthz', '/readyz', '/metrics'] });
+        return json(404, {
+          error: 'not found',
+          endpoints: ['/healthz', '/readyz', '/metrics', ...(reload ? ['/-/reload'] : [])],
+        });
     }
   });
 
@@ -112,6 +142,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     url,
     setReady(ready, details) {
       manual = { ready, ...(details ? { details } : {}) };
+    },
+    setReload(fn) {
+      reload = fn;
     },
     close: () =>
       new Promise<void>((resolve) => {
