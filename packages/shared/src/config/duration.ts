@@ -2,10 +2,10 @@
  * Human durations: `500ms`, `30s`, `5m`, `1h`, `1d`, or compound `1m30s`. Everything downstream works in
  * milliseconds (`...Ms` names).
  *
- * Two entry points with one grammar: `parseDuration` for command-line flags (where a bare number is
- * milliseconds, as the flags document), and the `durationMs` schema for config files, where a bare number
- * is refused (except 0) because `window: 5` reads as five seconds or minutes to most people, and every
- * field has an upper bound that the error message names.
+ * Two entry points with one grammar: `parseDuration` for command-line flags and environment variables, and
+ * the `durationMs` schema for config files (which adds an upper bound per field). Both refuse a bare number
+ * (except 0) because `--commit-interval 5` or `window: 5` reads as five seconds or minutes to most people:
+ * the message says it needs a unit.
  */
 import { z } from 'zod';
 
@@ -16,14 +16,20 @@ const BARE_NUMBER = /^\d+(\.\d+)?$/;
 /** What a config file may write for a duration; used in error messages. */
 export const DURATION_UNITS_HINT = 'a number with a unit: ms, s, m, h or d (e.g. 500ms, 30s, 5m, 1h, 1d, 1m30s)';
 
-/** Parses a duration to milliseconds; a bare number is milliseconds. Throws a RangeError saying what was expected. */
+/**
+ * Parses a duration text to milliseconds (a number is taken as milliseconds already); a bare number in text
+ * is refused unless it is 0. Throws a RangeError saying what was expected.
+ */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) throw new RangeError(`expected a non-negative duration, got ${input}`);
     return input;
   }
   const text = input.trim();
-  if (BARE_NUMBER.test(text)) return Number(text);
+  if (BARE_NUMBER.test(text)) {
+    if (Number(text) === 0) return 0;
+    throw new RangeError(`"${text}" needs a unit, e.g. ${text}s or ${text}ms (units: ms, s, m, h, d)`);
+  }
   let total = 0;
   let consumed = 0;
   PART.lastIndex = 0;

@@ -1,0 +1,40 @@
+/**
+ * Parsers for option values, shared by every CLI so that the same kind of value is written, checked and
+ * refused the same way everywhere. Each throws an error whose message says what was expected; `cliOption`
+ * turns it into a usage error naming the flag or the environment variable.
+ */
+import { parseDuration } from '../config/duration.js';
+
+/** Whole numbers from `min` to `max` (underscores allowed as separators: `200_000`). */
+export function wholeNumber(min: number, max: number = Number.MAX_SAFE_INTEGER): (text: string) => number {
+  return (text) => {
+    const n = Number(text.replaceAll('_', ''));
+    if (!/^\d[\d_]*$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new RangeError(
+        `expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got "${text}"`,
+      );
+    return n;
+  };
+}
+
+/** A TCP port; 0 asks the system for any free one. */
+export const portNumber: (text: string) => number = (text) => {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > 65_535) throw new RangeError(`expected a port number (0-65535), got "${text}"`);
+  return n;
+};
+
+/** A duration with a unit (`500ms`, `30s`, `5m`, `1m30s`; a bare `0` is zero), in milliseconds, at least `minMs`. */
+export function durationText(minMs = 0): (text: string) => number {
+  return (text) => {
+    const ms = parseDuration(text);
+    if (ms < minMs) throw new RangeError(`expected a duration of at least ${minMs} ms, got "${text}"`);
+    return ms;
+  };
+}
+
+/** A non-empty string (an empty flag value is a mistake, not a choice). */
+export const nonEmpty: (text: string) => string = (text) => {
+  if (text.trim() === '') throw new RangeError('expected a value, got nothing');
+  return text;
+};
