@@ -85,6 +85,16 @@ export interface Sensor {
   readonly windows: readonly WindowSpec[];
 }
 
+/** A held sensor as a rules reload carries it over to a new engine (see `carryOverRules`). */
+export interface HeldSensor {
+  readonly deviceId: string;
+  readonly metric: Metric;
+  /** The labels of the device's latest reading. */
+  readonly labels: Labels;
+  /** The sensor's newest reading timestamp (−Infinity until its first). */
+  readonly lastSeenMs: number;
+}
+
 export interface RestoreResult {
   /** Records put in place (now, or when their sensor first appears). */
   readonly restored: number;
@@ -308,6 +318,14 @@ export class RuleEngine {
     }
     records.push(...this.pendingRestore.values());
     return records;
+  }
+
+  /** Every sensor held, with its device's labels and newest reading time: what a rules reload carries over. */
+  *heldSensors(): IterableIterator<HeldSensor> {
+    for (const [deviceId, device] of this.devices) {
+      for (const slot of Object.values(device.sensors))
+        yield { deviceId, metric: slot.metric, labels: device.labels, lastSeenMs: slot.lastSeenMs };
+    }
   }
 
   /**
