@@ -12,22 +12,31 @@
  *   alerting sink [--port 9000] [--host H] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
  *                                                       a webhook receiver that verifies signatures and prints alerts
  *
- * Environment: ALERTING_CONFIG (default config/alerting.yaml), KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG_*,
- * ALERTS_TOPIC, DELIVERIES_DLQ_TOPIC, METRICS_PORT (default 9466), LOG_LEVEL; for the sink SINK_PORT,
- * SINK_SECRET. Exit status: 0 done, 1 failure at run time, 2 bad usage or config (before touching Kafka).
+ * Built with the shared CLI builder: every command answers --help and --version; each option's environment
+ * variable (ALERTING_CONFIG, KAFKA_BOOTSTRAP_SERVERS, METRICS_PORT, SINK_PORT, ...) is shown in its help.
+ * Also read: KAFKA_CONFIG_*, the topic variables, LOG_LEVEL. Exit status: 0 done, 1 failure at run time,
+ * 2 bad usage or config (before touching Kafka).
  */
-import { parseArgs } from 'node:util';
 import {
-  asUsageError,
+  bootstrapServersOption,
+  type CliCommand,
   ConfigError,
+  cliOption,
+  createCliProgram,
   createLogger,
   createMetricsRegistry,
+  durationOption,
   exitStatusOf,
   isRetriable,
-  kafkaSettingsFromEnv,
+  kafkaSettingsWith,
+  metricsPortOption,
   onShutdown,
+  packageVersion,
   parseDuration,
+  portNumber,
   type ReadinessReport,
+  repeatableOption,
+  runCli,
   startOpsServer,
   topicNamesFromEnv,
   UsageError,
@@ -38,55 +47,114 @@ import { redriveDeliveries } from './redrive/redrive-deliveries.js';
 import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
 import { createAlertingMetrics } from './service/alerting-metrics.js';
 import { type AlertingService, startAlertingService } from './service/alerting-service.js';
+import { DEFAULT_TOLERANCE_MS } from './signing/verify-webhook.js';
 import { parseSilenceMatcher, type Silence, SilenceSet } from './silences/silence-set.js';
 import { loadSilences, silencesTopicFromEnv, writeSilence } from './silences/silence-store.js';
 import { startWebhookSink } from './sink/webhook-sink.js';
 
-const USAGE = `usage:
-  alerting [run] [--config FILE] [--metrics-port N]
-  alerting check [--config FILE]
-  alerting redrive [--config FILE] [--receiver NAME] [--since TIME] [--until TIME] [--id EVENT_ID]... [--dry-run]
-      TIME: an ISO date (2025-01-15T10:00:00Z) or how long ago (2h)
-  alerting silence add --match M [--match M]... --for 2h [--comment TEXT] [--author NAME]
-      M: rule=device-silent, device=site-a/*, severity!=info, device=~"site-(a|b)/.*"
-  alerting silence list [--all]
-  alerting silence expire ID
-  alerting sink [--port 9000] [--host 127.0.0.1] [--secret-env SINK_SECRET] [--tolerance 5m] [--json] [--insecure]
-`;
+const DEFAULT_CONFIG_FILE = 'config/alerting.yaml';
 
-async function main(argv: string[]): Promise<number> {
-  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
-  const rest = argv[0] && !argv[0].startsWith('-') ? argv.slice(1) : argv;
-  switch (command) {
-    case 'run':
-      return run(rest);
-    case 'check':
-      return check(rest);
-    case 'sink':
-      return sink(rest);
-    case 'redrive':
-      return redrive(rest);
-    case 'silence':
-      return silence(rest);
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+interface ConfigFlags {
+  readonly config: string;
+}
+interface KafkaFlags {
+  readonly bootstrapServers: string;
 }
 
-function configFlags(args: string[]) {
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string', short: 'c' }, 'metrics-port': { type: 'string' } },
-    strict: true,
+const program: CliCommand = createCliProgram({
+  name: 'alerting',
+  version: packageVersion(import.meta.url),
+  description: 'Routes alerts from Kafka to signed, retried webhooks (run is the default command).',
+});
+program.defaultSubcommand = 'run';
+program.addHelpText(
+  'after',
+  `
+Environment (each command's --help shows which it reads): ALERTING_CONFIG, KAFKA_BOOTSTRAP_SERVERS,
+METRICS_PORT (run), SINK_PORT, SINK_HOST, SINK_TOLERANCE, SINK_SECRET (sink); topics ALERTS_TOPIC,
+DELIVERIES_DLQ_TOPIC, DELIVERIES_RETRY_TOPIC, SILENCES_TOPIC; Kafka client properties KAFKA_CONFIG_<PROPERTY>;
+LOG_LEVEL; receivers' secrets in the variables config/alerting.yaml names.
+Exit status: 0 done, 1 failure at run time, 2 bad usage or config (before touching Kafka).`,
+);
+
+const configOption = () =>
+  cliOption('-c, --config <file>', 'alerting config (receivers, routes, grouping)', {
+    env: 'ALERTING_CONFIG',
+    default: DEFAULT_CONFIG_FILE,
   });
-  return {
-    file: values.config ?? process.env['ALERTING_CONFIG'] ?? 'config/alerting.yaml',
-    metricsPort: values['metrics-port'] ?? process.env['METRICS_PORT'] ?? '9466',
-  };
-}
+
+program
+  .command('run')
+  .description('consume alerts and deliver webhooks')
+  .addOption(configOption())
+  .addOption(bootstrapServersOption())
+  .addOption(metricsPortOption(9466))
+  .action((o: ConfigFlags & KafkaFlags & { metricsPort: number }) => run(o));
+program
+  .command('check')
+  .description('validate the config and print receivers and routes')
+  .addOption(configOption())
+  .action((o: ConfigFlags) => check(o));
+program
+  .command('redrive')
+  .description('re-send deliveries DLQ records through the retry topic')
+  .addOption(configOption())
+  .addOption(bootstrapServersOption())
+  .option('--receiver <name>', 'only the dead letters of this receiver')
+  .option('--since <time>', 'only dead letters from this time: an ISO date (2025-01-15T10:00:00Z) or how long ago (2h)')
+  .option('--until <time>', 'only dead letters up to this time (same forms as --since)')
+  .addOption(repeatableOption('--id <event-id>', 'only this alert event (repeatable)'))
+  .option('--dry-run', 'count what would be redriven, write nothing')
+  .action((o: RedriveFlags) => redrive(o));
+
+const silenceCommand = program.command('silence').description('silences, in the silences topic every instance reads');
+silenceCommand
+  .command('add')
+  .description('mute the alerts all the matchers match, for a while')
+  .addOption(
+    repeatableOption(
+      '-m, --match <matcher>',
+      'a matcher (repeatable): rule=device-silent, device=site-a/*, severity!=info, device=~"site-(a|b)/.*"',
+    ),
+  )
+  .addOption(durationOption('--for <duration>', 'how long the silence lasts, e.g. 2h', { minMs: 1 }))
+  .option('--comment <text>', 'why')
+  .option('--author <name>', 'who (default: $USER)')
+  .addOption(bootstrapServersOption())
+  .action((o: SilenceAddFlags) => silenceAdd(o));
+silenceCommand
+  .command('list')
+  .description('the silences in force (with --all, expired ones too)')
+  .option('--all', 'expired silences too')
+  .addOption(bootstrapServersOption())
+  .action((o: KafkaFlags & { all?: boolean }) => silenceList(o));
+silenceCommand
+  .command('expire')
+  .description('end a silence now')
+  .argument('<id>', 'the silence (see alerting silence list --all)')
+  .addOption(bootstrapServersOption())
+  .action((id: string, o: KafkaFlags) => silenceExpire(id, o));
+program
+  .command('sink')
+  .description('a webhook receiver that verifies signatures and prints alerts')
+  .addOption(
+    cliOption('-p, --port <port>', 'port to listen on', { env: 'SINK_PORT', default: 9000, parse: portNumber }),
+  )
+  .addOption(cliOption('--host <host>', 'address to listen on', { env: 'SINK_HOST', default: '127.0.0.1' }))
+  .addOption(
+    cliOption('--secret-env <name>', 'the environment variable holding the signing secret(s), whsec_<base64>', {
+      default: 'SINK_SECRET',
+    }),
+  )
+  .addOption(
+    durationOption('--tolerance <duration>', "how far a request's webhook-timestamp may be from now", {
+      env: 'SINK_TOLERANCE',
+      defaultMs: DEFAULT_TOLERANCE_MS,
+    }),
+  )
+  .option('--json', 'print each alert as a JSON line')
+  .option('--insecure', 'accept unsigned requests')
+  .action((o: SinkFlags) => sink(o));
 
 async function loadOrExit(file: string): Promise<AlertingConfig> {
   try {
@@ -100,11 +168,9 @@ async function loadOrExit(file: string): Promise<AlertingConfig> {
   }
 }
 
-async function run(args: string[]): Promise<number> {
-  const { file, metricsPort } = configFlags(args);
-  const port = Number(metricsPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`--metrics-port must be a port number, got "${metricsPort}"`);
+async function run(flags: ConfigFlags & KafkaFlags & { metricsPort: number }): Promise<number> {
+  const file = flags.config;
+  const port = flags.metricsPort;
   const config = await loadOrExit(file); // exits 2 on a config error, before any Kafka client exists
 
   const logger = createLogger({ service: 'alerting' });
@@ -129,7 +195,12 @@ async function run(args: string[]): Promise<number> {
   // a broker that is not there yet is waited out with backoff; Ctrl-C still stops at once
   for (let attempt = 1; service === undefined; attempt++) {
     try {
-      service = await startAlertingService({ config, kafka: kafkaSettingsFromEnv('alerting'), logger, metrics });
+      service = await startAlertingService({
+        config,
+        kafka: kafkaSettingsWith('alerting', flags.bootstrapServers),
+        logger,
+        metrics,
+      });
     } catch (err) {
       if (shutdown.stopping) return new Promise<number>(() => undefined); // onShutdown exits
       const retriable =
@@ -154,8 +225,8 @@ async function run(args: string[]): Promise<number> {
   return new Promise<number>(() => undefined); // onShutdown exits the process when its steps are done
 }
 
-async function check(args: string[]): Promise<number> {
-  const { file } = configFlags(args);
+async function check(flags: ConfigFlags): Promise<number> {
+  const file = flags.config;
   const config = await loadOrExit(file);
   const out: string[] = [`${file}: OK`, 'receivers:'];
   for (const r of config.receivers) {
@@ -178,19 +249,15 @@ async function check(args: string[]): Promise<number> {
   return 0;
 }
 
-async function redrive(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c' },
-      receiver: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      id: { type: 'string', multiple: true },
-      'dry-run': { type: 'boolean' },
-    },
-    strict: true,
-  });
+interface RedriveFlags extends ConfigFlags, KafkaFlags {
+  readonly receiver?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly id?: string[];
+  readonly dryRun?: boolean;
+}
+
+async function redrive(values: RedriveFlags): Promise<number> {
   const nowMs = Date.now();
   const time = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
@@ -205,8 +272,7 @@ async function redrive(args: string[]): Promise<number> {
       throw new UsageError(`--${flag}: expected an ISO date or how long ago (e.g. 2h): ${(err as Error).message}`);
     }
   };
-  const file = values.config ?? process.env['ALERTING_CONFIG'] ?? 'config/alerting.yaml';
-  const config = await loadOrExit(file);
+  const config = await loadOrExit(values.config);
   if (values.receiver !== undefined && !config.receivers.some((r) => r.name === values.receiver))
     throw new UsageError(
       `--receiver: unknown receiver "${values.receiver}"; expected one of: ${config.receivers.map((r) => r.name).join(', ')}`,
@@ -216,7 +282,7 @@ async function redrive(args: string[]): Promise<number> {
   const names = topicNamesFromEnv();
   const logger = createLogger({ service: 'alerting-redrive', destination: process.stderr as never, level: 'warn' });
   const result = await redriveDeliveries({
-    kafka: kafkaSettingsFromEnv('alerting-redrive'),
+    kafka: kafkaSettingsWith('alerting-redrive', values.bootstrapServers),
     logger,
     config,
     topics: { deliveriesDlq: names.deliveriesDlq, deliveriesRetry: names.deliveriesRetry },
@@ -226,132 +292,110 @@ async function redrive(args: string[]): Promise<number> {
       ...(untilMs !== undefined ? { untilMs } : {}),
       ...(values.id ? { eventIds: values.id } : {}),
     },
-    dryRun: values['dry-run'] ?? false,
+    dryRun: values.dryRun ?? false,
     onProgress: (p) =>
       process.stderr.write(
-        `${names.deliveriesDlq}[${p.partition}]: scanned ${p.scanned}, matched ${p.matched}, ${values['dry-run'] ? 'would redrive' : 'redriven'} ${p.redriven}\n`,
+        `${names.deliveriesDlq}[${p.partition}]: scanned ${p.scanned}, matched ${p.matched}, ${values.dryRun ? 'would redrive' : 'redriven'} ${p.redriven}\n`,
       ),
   });
   process.stdout.write(
-    `${values['dry-run'] ? 'dry run: ' : ''}scanned ${result.scanned} dead letters, matched ${result.matched}, ${values['dry-run'] ? 'would write' : 'wrote'} ${result.redriven} to ${names.deliveriesRetry}${result.unknownReceiver > 0 ? `, ${result.unknownReceiver} skipped (receiver no longer configured)` : ''}\n`,
+    `${values.dryRun ? 'dry run: ' : ''}scanned ${result.scanned} dead letters, matched ${result.matched}, ${values.dryRun ? 'would write' : 'wrote'} ${result.redriven} to ${names.deliveriesRetry}${result.unknownReceiver > 0 ? `, ${result.unknownReceiver} skipped (receiver no longer configured)` : ''}\n`,
   );
   return 0;
 }
 
-async function silence(args: string[]): Promise<number> {
-  const sub = args[0];
-  const { values, positionals } = parseArgs({
-    args: args.slice(1),
-    options: {
-      match: { type: 'string', short: 'm', multiple: true },
-      for: { type: 'string' },
-      comment: { type: 'string' },
-      author: { type: 'string' },
-      all: { type: 'boolean' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const topic = silencesTopicFromEnv();
-  const kafka = kafkaSettingsFromEnv('alerting-silence');
-  const logger = createLogger({ service: 'alerting-silence', destination: process.stderr as never, level: 'warn' });
-  const nowMs = Date.now();
-  const describe = (s: Silence): string =>
-    `${s.id}  ${s.matchers.join(' ')}  ${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()}${s.endsAt <= nowMs ? ' (expired)' : ''}  ${s.createdBy}${s.comment ? `: ${s.comment}` : ''}`;
-  switch (sub) {
-    case 'add': {
-      const matchers = values.match ?? [];
-      if (matchers.length === 0)
-        throw new UsageError('silence add: at least one --match, e.g. --match rule=device-silent');
-      for (const m of matchers) {
-        try {
-          parseSilenceMatcher(m);
-        } catch (err) {
-          throw new UsageError(`--match: ${(err as Error).message}`);
-        }
-      }
-      if (values.for === undefined) throw new UsageError('silence add: --for is required, e.g. --for 2h');
-      let durationMs: number;
-      try {
-        durationMs = parseDuration(values.for);
-      } catch (err) {
-        throw new UsageError(`--for: ${(err as Error).message}`);
-      }
-      if (!(durationMs > 0)) throw new UsageError('--for must be longer than 0');
-      const created: Silence = {
-        id: `sil_${nowMs.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
-        matchers,
-        startsAt: nowMs,
-        endsAt: nowMs + durationMs,
-        createdBy: values.author ?? process.env['USER'] ?? 'alerting',
-        comment: values.comment ?? '',
-      };
-      await writeSilence(kafka, logger, topic, created);
-      process.stdout.write(`${created.id}\n`);
-      return 0;
-    }
-    case 'list': {
-      const set = new SilenceSet();
-      await loadSilences(kafka, topic, set).catch(() => 0); // no topic yet: no silences
-      const list = values.all ? set.all() : set.active(nowMs);
-      if (list.length === 0) process.stdout.write(values.all ? 'no silences\n' : 'no active silences\n');
-      for (const s of list) process.stdout.write(`${describe(s)}\n`);
-      return 0;
-    }
-    case 'expire': {
-      const id = positionals[0];
-      if (!id) throw new UsageError('silence expire: which silence? alerting silence expire ID');
-      const set = new SilenceSet();
-      await loadSilences(kafka, topic, set).catch(() => 0);
-      const found = set.get(id);
-      if (!found) throw new UsageError(`silence expire: no silence ${id} (see alerting silence list --all)`);
-      await writeSilence(kafka, logger, topic, { ...found, endsAt: Math.min(found.endsAt, nowMs) });
-      process.stdout.write(`expired ${id}\n`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`silence: expected add, list or expire, got "${sub ?? ''}"`);
-  }
+interface SilenceAddFlags extends KafkaFlags {
+  readonly match?: string[];
+  readonly for?: number;
+  readonly comment?: string;
+  readonly author?: string;
 }
 
-async function sink(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      'secret-env': { type: 'string' },
-      tolerance: { type: 'string' },
-      json: { type: 'boolean' },
-      insecure: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  const port = Number(values.port ?? process.env['SINK_PORT'] ?? '9000');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`--port must be a port number, got "${values.port}"`);
-  const secretEnv = values['secret-env'] ?? 'SINK_SECRET';
+/** What every silence command shares: the topic, the client settings, a quiet logger and "now". */
+function silenceContext(flags: KafkaFlags) {
+  const nowMs = Date.now();
+  return {
+    topic: silencesTopicFromEnv(),
+    kafka: kafkaSettingsWith('alerting-silence', flags.bootstrapServers),
+    logger: createLogger({ service: 'alerting-silence', destination: process.stderr as never, level: 'warn' }),
+    nowMs,
+    describe: (s: Silence): string =>
+      `${s.id}  ${s.matchers.join(' ')}  ${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()}${s.endsAt <= nowMs ? ' (expired)' : ''}  ${s.createdBy}${s.comment ? `: ${s.comment}` : ''}`,
+  };
+}
+
+async function silenceAdd(values: SilenceAddFlags): Promise<number> {
+  const matchers = values.match ?? [];
+  if (matchers.length === 0) throw new UsageError('silence add: at least one --match, e.g. --match rule=device-silent');
+  for (const m of matchers) {
+    try {
+      parseSilenceMatcher(m);
+    } catch (err) {
+      throw new UsageError(`--match: ${(err as Error).message}`);
+    }
+  }
+  if (values.for === undefined) throw new UsageError('silence add: --for is required, e.g. --for 2h');
+  const { topic, kafka, logger, nowMs } = silenceContext(values);
+  const created: Silence = {
+    id: `sil_${nowMs.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    matchers,
+    startsAt: nowMs,
+    endsAt: nowMs + values.for,
+    createdBy: values.author ?? process.env['USER'] ?? 'alerting',
+    comment: values.comment ?? '',
+  };
+  await writeSilence(kafka, logger, topic, created);
+  process.stdout.write(`${created.id}\n`);
+  return 0;
+}
+
+async function silenceList(values: KafkaFlags & { all?: boolean }): Promise<number> {
+  const { topic, kafka, nowMs, describe } = silenceContext(values);
+  const set = new SilenceSet();
+  await loadSilences(kafka, topic, set).catch(() => 0); // no topic yet: no silences
+  const list = values.all ? set.all() : set.active(nowMs);
+  if (list.length === 0) process.stdout.write(values.all ? 'no silences\n' : 'no active silences\n');
+  for (const s of list) process.stdout.write(`${describe(s)}\n`);
+  return 0;
+}
+
+async function silenceExpire(id: string, values: KafkaFlags): Promise<number> {
+  const { topic, kafka, logger, nowMs } = silenceContext(values);
+  const set = new SilenceSet();
+  await loadSilences(kafka, topic, set).catch(() => 0);
+  const found = set.get(id);
+  if (!found) throw new UsageError(`silence expire: no silence ${id} (see alerting silence list --all)`);
+  await writeSilence(kafka, logger, topic, { ...found, endsAt: Math.min(found.endsAt, nowMs) });
+  process.stdout.write(`expired ${id}\n`);
+  return 0;
+}
+
+interface SinkFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly secretEnv: string;
+  readonly tolerance: number;
+  readonly json?: boolean;
+  readonly insecure?: boolean;
+}
+
+async function sink(values: SinkFlags): Promise<number> {
+  const port = values.port;
+  const secretEnv = values.secretEnv;
   const secrets = process.env[secretEnv];
   if (!secrets && !values.insecure)
     throw new UsageError(
       `the sink verifies signatures with the secret in $${secretEnv}; set it (whsec_<base64>) or pass --insecure to accept unsigned requests`,
     );
-  let toleranceMs: number | undefined;
-  if (values.tolerance !== undefined) {
-    try {
-      toleranceMs = parseDuration(values.tolerance);
-    } catch (err) {
-      throw new UsageError(`--tolerance: ${(err as Error).message}`);
-    }
-  }
+  const toleranceMs = values.tolerance;
   const logger = createLogger({ service: 'alerting-sink', destination: process.stderr as never });
   let server;
   try {
     server = await startWebhookSink({
       port,
-      host: values.host ?? '127.0.0.1',
+      host: values.host,
       ...(secrets && !values.insecure ? { secrets } : {}),
-      ...(toleranceMs !== undefined ? { toleranceMs } : {}),
+      toleranceMs,
       output: values.json ? 'json' : 'human',
       print: (line) => process.stdout.write(`${line}\n`),
       logger,
@@ -374,12 +418,4 @@ async function sink(args: string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const usage = asUsageError(err);
-    if (usage) process.stderr.write(`alerting: ${usage.message}\n${USAGE}`);
-    else process.stderr.write(`alerting: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(exitStatusOf(err));
-  },
-);
+await runCli(program);

@@ -13,6 +13,7 @@ export * from './cli/cli-program.js';
 export * from './cli/common-options.js';
 export * from './cli/duration-option.js';
 export * from './cli/package-version.js';
+export * from './cli/repeatable-option.js';
 export * from './cli/run-cli.js';
 export * from './cli/value-parsers.js';
 export * from './config/config-fields.js';
