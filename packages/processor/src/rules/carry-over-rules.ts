@@ -50,14 +50,22 @@ export function diffRules(old: CompiledRules, next: CompiledRules): RulesChange 
   return { added, removed, changed, unchanged };
 }
 
-/** See the module comment. `clockMs`: the partition's absence clock (−Infinity when not known yet). */
-export function carryOverRules(old: RuleEngine, next: CompiledRules, clockMs: number): CarryOver {
+/**
+ * See the module comment. `clockMs`: the partition's absence clock (−Infinity when not known yet);
+ * `createEngine`: makes the engine of the new rules (the shell's own options, e.g. shared trackers).
+ */
+export function carryOverRules(
+  old: RuleEngine,
+  next: CompiledRules,
+  clockMs: number,
+  createEngine: (rules: CompiledRules) => RuleEngine = (rules) => new RuleEngine(rules),
+): CarryOver {
   const change = diffRules(old.rules, next);
   const ended = new Map<string, ReloadReason>([
     ...change.removed.map((name) => [name, 'removed'] as const),
     ...change.changed.map((name) => [name, 'changed'] as const),
   ]);
-  const engine = new RuleEngine(next);
+  const engine = createEngine(next);
   const held = new Map<string, HeldSensor>();
   for (const s of old.heldSensors()) {
     const sensor = engine.sensor(s.deviceId, s.metric, s.labels);
