@@ -7,7 +7,11 @@
  * has passed. A notification carries every alert of the group; resolved alerts leave the group once they
  * were notified, and an empty group is gone.
  *
- * The shell calls `add` for each alert and `due(now)` when `nextDueMs()` comes.
+ * The shell calls `add` for each alert and `due(now)` when `nextDueMs()` comes. After a restart it puts
+ * back what was already notified with `restore` (from the state topic, like Alertmanager's notification
+ * log), so a replayed alert that was notified is recognised (`isNotified`), a group still firing repeats
+ * on its old schedule, and only what changed is notified. `drop` forgets a series whose partition went to
+ * another instance.
  */
 import type { Alert } from '@sensor-pipeline/shared';
 import { labelSetString } from '../format/format-alertmanager.js';
@@ -36,8 +40,8 @@ interface Group {
   readonly labels: Record<string, string>;
   /** Latest alert per fingerprint. */
   readonly alerts: Map<string, Alert>;
-  /** Event ids added since the last notification. */
-  pending: string[];
+  /** Event ids added since the last notification, with their fingerprints. */
+  pending: { readonly eventId: string; readonly fingerprint: string }[];
   nextFlushMs: number;
   /** Fingerprints that were firing in the last notification, and when it went out. */
   notifiedFiring: Set<string>;
@@ -77,13 +81,66 @@ export class GroupState {
     return this.groups.size;
   }
 
-  /** Adds (or updates) an alert; returns its group's key. */
-  add(alert: Alert, nowMs: number): string {
+  /** The key of the group `alert` belongs to, and that group's labels. */
+  groupOf(alert: Alert): { readonly key: string; readonly labels: Record<string, string> } {
     const all = groupingLabels(alert);
     const labels: Record<string, string> = {};
     if (this.policy.by.includes('...')) Object.assign(labels, all);
     else for (const name of this.policy.by) if (all[name] !== undefined && all[name] !== '') labels[name] = all[name];
-    const key = groupKeyOf(labels);
+    return { key: groupKeyOf(labels), labels };
+  }
+
+  /** True when exactly this alert (same event id) is in its group and was notified already. */
+  isNotified(alert: Alert): boolean {
+    const group = this.groups.get(this.groupOf(alert).key);
+    if (!group || group.alerts.get(alert.fingerprint)?.eventId !== alert.eventId) return false;
+    return group.notifiedFiring.has(alert.fingerprint) && !group.pending.some((p) => p.eventId === alert.eventId);
+  }
+
+  /**
+   * Puts back a firing alert that a notification at `notifiedAtMs` carried (read from the state topic after
+   * a restart). A group made by it is looked at once `group_wait` has passed from `nowMs`, and not before
+   * one `group_interval` after that notification; it repeats `repeat_interval` after it.
+   */
+  restore(alert: Alert, notifiedAtMs: number, nowMs: number): void {
+    if (alert.status === 'RESOLVED') return;
+    const { key, labels } = this.groupOf(alert);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = {
+        key,
+        labels,
+        alerts: new Map(),
+        pending: [],
+        nextFlushMs: Math.max(notifiedAtMs + this.policy.intervalMs, nowMs + this.policy.waitMs),
+        notifiedFiring: new Set(),
+        notifiedAtMs,
+      };
+      this.groups.set(key, group);
+    } else if (group.notifiedAtMs === undefined || notifiedAtMs > group.notifiedAtMs) {
+      group.notifiedAtMs = notifiedAtMs;
+    }
+    if (group.alerts.has(alert.fingerprint)) return; // a newer alert of the series is here already
+    group.alerts.set(alert.fingerprint, alert);
+    group.notifiedFiring.add(alert.fingerprint);
+  }
+
+  /** Forgets a series (its partition moved to another instance); returns the event ids it had pending. */
+  drop(fingerprint: string): string[] {
+    const dropped: string[] = [];
+    for (const group of [...this.groups.values()]) {
+      if (!group.alerts.delete(fingerprint)) continue;
+      group.notifiedFiring.delete(fingerprint);
+      for (const p of group.pending) if (p.fingerprint === fingerprint) dropped.push(p.eventId);
+      group.pending = group.pending.filter((p) => p.fingerprint !== fingerprint);
+      if (group.alerts.size === 0) this.groups.delete(group.key);
+    }
+    return dropped;
+  }
+
+  /** Adds (or updates) an alert; returns its group's key. */
+  add(alert: Alert, nowMs: number): string {
+    const { key, labels } = this.groupOf(alert);
     let group = this.groups.get(key);
     if (!group) {
       group = {
@@ -98,7 +155,7 @@ export class GroupState {
       this.groups.set(key, group);
     }
     group.alerts.set(alert.fingerprint, alert);
-    group.pending.push(alert.eventId);
+    group.pending.push({ eventId: alert.eventId, fingerprint: alert.fingerprint });
     return key;
   }
 
@@ -119,7 +176,9 @@ export class GroupState {
       const resolved = [...group.alerts.values()].filter((a) => a.status === 'RESOLVED');
       const changed =
         firing.some((a) => !group.notifiedFiring.has(a.fingerprint)) ||
-        resolved.some((a) => group.notifiedFiring.has(a.fingerprint) || group.pending.includes(a.eventId));
+        resolved.some(
+          (a) => group.notifiedFiring.has(a.fingerprint) || group.pending.some((p) => p.eventId === a.eventId),
+        );
       const repeat =
         firing.length > 0 && group.notifiedAtMs !== undefined && nowMs - group.notifiedAtMs >= this.policy.repeatMs;
       if (changed || repeat || group.pending.length > 0) {
@@ -127,7 +186,7 @@ export class GroupState {
           key: group.key,
           labels: { ...group.labels },
           alerts: [...firing, ...resolved],
-          newEventIds: group.pending,
+          newEventIds: group.pending.map((p) => p.eventId),
           atMs: nowMs,
         });
         group.pending = [];

@@ -6,10 +6,16 @@
  * receiver queue is full and resumes at half (by holding the batch handler, see `waitForRoom`). Dead letters go to the deliveries DLQ with an idempotent,
  * acks=all producer.
  *
+ * Restarts: what the pipeline must not forget (state-record.ts) is written to the alerting state topic,
+ * co-partitioned with the alerts topic, and each assigned partition's state is read back before its first
+ * record is handed over; on revoke the producer is flushed first, so the next owner reads everything.
+ * `reload` swaps in a new configuration while running (receivers, routes, inhibition rules).
+ *
  * Stop: take no more records, let in-flight deliveries finish up to `shutdown.drainTimeout`, abort the rest,
  * commit what is done, leave the group, flush the producer.
  */
 import {
+  alertCodec,
   createAdmin,
   createConsumer,
   createProducer,
@@ -30,6 +36,9 @@ import {
   silencesTopicFromEnv,
   watchSilences,
 } from '../silences/silence-store.js';
+import { type RetryProgress, watchRetryProgress } from '../state/retry-progress.js';
+import { decodeStateRecord, type StateRecord } from '../state/state-record.js';
+import { alertingStateTopicFromEnv, ensureStateTopic, loadStatePartition, StateWriter } from '../state/state-store.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
 import { type RetryWorker, startRetryWorker } from './retry-worker.js';
@@ -53,6 +62,11 @@ export interface AlertingTopics {
   readonly deliveriesRetry?: string;
   /** Consumed from the start by every instance: silences (see silence-store.ts). Without it, none apply. */
   readonly silences?: string;
+  /**
+   * Produced, and read per assigned partition at assignment: what a restart must not forget (state-record.ts).
+   * Without it, group state, inhibiting sources, Alertmanager firing sets and parked series start empty.
+   */
+  readonly state?: string;
 }
 
 export interface AlertingServiceOptions {
@@ -73,6 +87,8 @@ export interface AlertingServiceOptions {
   readonly noPartitionsGraceMs?: number;
 }
 
+const alertCodecForState = alertCodec();
+
 /** Default of `noPartitionsGraceMs`. */
 export const NO_PARTITIONS_GRACE_MS = 30_000; // thirty seconds
 
@@ -88,6 +104,12 @@ export interface AlertingService {
   readiness(): ReadinessReport;
   /** Commits every partition's committable offset now. */
   commit(): Promise<void>;
+  /**
+   * Swaps in a new configuration (already validated): receivers, routes and inhibition rules take effect at
+   * once (see `DeliveryPipeline.reload`); consumer, dedup and shutdown settings are kept until a restart.
+   * Resolves to a one-line report.
+   */
+  reload(config: AlertingConfig): Promise<string>;
   /** Drains (up to the configured deadline), commits, leaves the group. Idempotent. */
   stop(): Promise<void>;
 }
@@ -101,6 +123,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     deliveriesDlq: names.deliveriesDlq,
     deliveriesRetry: names.deliveriesRetry,
     silences: silencesTopicFromEnv(),
+    state: alertingStateTopicFromEnv(),
   };
   // silences first: every one in the topic applies before the first alert is consumed
   const silences = topics.silences ? new SilenceSet() : undefined;
@@ -131,6 +154,8 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     }
   }
 
+  if (topics.state) await ensureStateTopic(kafka, options.logger, { alerts: topics.alerts, state: topics.state });
+
   const producer = createProducer(kafka, { logger: options.logger, lingerMs: 5 });
   await producer.connect();
   try {
@@ -153,6 +178,21 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     const graceMs = options.noPartitionsGraceMs ?? NO_PARTITIONS_GRACE_MS;
     let consumerRef: ReturnType<typeof createConsumer> | undefined;
 
+    let current = config;
+    /** Alerts-topic partitions whose state is being read back: their records wait for it. */
+    const restoring = new Map<number, Promise<void>>();
+    const stateWriter = topics.state
+      ? new StateWriter({ producer, topic: topics.state, logger: options.logger, closing: () => stopping })
+      : undefined;
+    const retryProgress: RetryProgress | undefined = topics.deliveriesRetry
+      ? watchRetryProgress({
+          kafka,
+          logger: options.logger,
+          topic: topics.deliveriesRetry,
+          groupId: `${config.consumer.groupId}.retry`,
+        })
+      : undefined;
+
     const pipeline = new DeliveryPipeline({
       config,
       logger: options.logger,
@@ -170,14 +210,58 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       ...(topics.deliveriesRetry
         ? {
             park: async (record) => {
-              await producer.send({
+              const [meta] = await producer.send({
                 topic: topics.deliveriesRetry!,
                 messages: [{ key: record.key, value: record.value, headers: record.headers }],
               });
+              const offset = Number(meta?.baseOffset ?? meta?.offset);
+              return meta && Number.isInteger(offset) && offset >= 0
+                ? { partition: meta.partition, offset }
+                : undefined;
             },
           }
         : {}),
+      ...(stateWriter
+        ? {
+            // only for partitions held: a late write for a partition given away could overwrite its new owner's
+            state: (partition: number, key: string, snapshot: () => Buffer | null) =>
+              trackers.has(partition) ? stateWriter.write(partition, key, snapshot) : Promise.resolve(true),
+          }
+        : {}),
+      ...(retryProgress ? { retryDone: retryProgress.isDone } : {}),
     });
+
+    /** Reads one partition's state back into the pipeline, retrying until it worked (or the service stops). */
+    const restore = async (partition: number): Promise<void> => {
+      if (!topics.state) return;
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          const latest = new Map<string, Buffer | null>();
+          const read = await loadStatePartition(kafka, topics.state, partition, (messages) => {
+            for (const m of messages) if (m.key) latest.set(m.key.toString('utf8'), m.value);
+          });
+          const records: StateRecord[] = [];
+          let skipped = 0;
+          for (const [key, value] of latest) {
+            if (value === null) continue;
+            const record = decodeStateRecord(key, value, alertCodecForState);
+            if (record) records.push(record);
+            else skipped += 1;
+          }
+          if (!trackers.has(partition)) return; // revoked meanwhile
+          const result = pipeline.restore(partition, records);
+          log.info(
+            { partition, read, restored: result.restored, ignored: result.ignored, skipped },
+            'alerting state restored',
+          );
+          return;
+        } catch (err) {
+          const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+          log.warn({ err, partition, attempt, delayMs }, 'reading the alerting state failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+      }
+    };
     let retryWorker: RetryWorker | undefined;
     if (topics.deliveriesRetry) {
       retryWorker = await startRetryWorker({
@@ -187,6 +271,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         groupId: `${config.consumer.groupId}.retry`,
         deliver: (record, state) => pipeline.deliverParked(record, state),
         commitIntervalMs: config.consumer.commitIntervalMs,
+        ...(retryProgress ? { onFinished: retryProgress.advance } : {}),
       });
     }
 
@@ -272,13 +357,20 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
           for (const p of mine) {
             trackers.set(p, new OffsetTracker());
             committed.delete(p);
+            restoring.set(p, restore(p));
           }
           if (trackers.size > 0) partitionlessSinceMs = undefined;
         } else {
+          // state writes under way reach the broker before the partition goes to its next owner
+          if (stateWriter)
+            await producer
+              .flush({ timeout: 30_000 })
+              .catch((err: unknown) => log.warn({ err }, 'flush on revoke failed'));
           await commit(mine);
           for (const p of mine) {
             trackers.delete(p);
             committed.delete(p);
+            restoring.delete(p);
           }
           pipeline.releasePartitions(mine);
           if (trackers.size === 0) partitionlessSinceMs ??= Date.now();
@@ -292,6 +384,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       await retryWorker?.stop().catch(() => undefined);
+      await retryProgress?.stop().catch(() => undefined);
       throw err;
     }
 
@@ -299,6 +392,8 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       .run({
         eachBatch: async ({ batch, resolveOffset }) => {
           if (stopping) return; // not resolved: consumed again by whoever owns the partition next
+          await restoring.get(batch.partition); // its state first
+          if (stopping) return;
           const tracker = trackerFor(batch.partition);
           for (const message of batch.messages) {
             const offset = Number(message.offset);
@@ -351,6 +446,25 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         };
       },
       commit: () => commit(),
+      async reload(next) {
+        const kept: string[] = [];
+        for (const field of ['consumer', 'dedup', 'shutdown'] as const)
+          if (JSON.stringify(next[field]) !== JSON.stringify(current[field])) kept.push(field);
+        const report = pipeline.reload(next);
+        current = next;
+        if (kept.length > 0) log.warn({ fields: kept }, 'these settings changed but take effect only after a restart');
+        log.info({ ...report }, 'alerting configuration applied');
+        const part = (label: string, names: readonly string[]) =>
+          names.length > 0 ? [`${label}: ${names.join(', ')}`] : [];
+        return [
+          'alerting configuration reloaded',
+          ...part('added', report.added),
+          ...part('changed', report.changed),
+          ...part('removed', report.removed),
+          ...part('unchanged', report.unchanged),
+          ...(kept.length > 0 ? [`needs a restart: ${kept.join(', ')}`] : []),
+        ].join('; ');
+      },
       stop() {
         stopped ??= (async () => {
           stopping = true; // the batch handler takes nothing more (and stops waiting for room)
@@ -370,6 +484,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
               : 'drain deadline passed; unfinished alerts will be redelivered after restart',
           );
           await retryWorker?.stop();
+          await retryProgress?.stop();
           await silenceWatcher?.stop();
           await pipeline.close();
           await commit();

@@ -10,6 +10,11 @@
  * Isolation: every target has its own queue, concurrency and connection pool; a fingerprint waiting for
  * a retry holds back only its own later alerts at that target. `overloaded` tells the consumer to pause
  * when a receiver with `onQueueFull: pause` holds `queueSize` alerts; `relieved` when all are at half.
+ *
+ * Restarts: with `state`, what a restart must not forget is written to the state topic (state-record.ts)
+ * before the records that changed it finish — inhibiting sources, each Alertmanager's firing set, what each
+ * group notified and when, where each parked series sits in the retry topic — and `restore` puts it back
+ * when a partition is assigned. `reload` swaps receivers, routes and inhibition rules while running.
  */
 import { type Alert, type AvroCodec, alertCodec, type Logger, type PipelineError } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
@@ -18,7 +23,7 @@ import { DeliveryError } from '../delivery/delivery-error.js';
 import { type JobStep, KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
-import { GroupState } from '../grouping/group-state.js';
+import { type GroupNotification, GroupState } from '../grouping/group-state.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
 import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
@@ -32,6 +37,15 @@ import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
 import { sendStage } from '../stages/send-stage.js';
 import { signStage } from '../stages/sign-stage.js';
+import {
+  encodeInhibitState,
+  encodeTargetState,
+  inhibitStateKey,
+  type RetryPosition,
+  type StateRecord,
+  type TargetSeriesState,
+  targetStateKey,
+} from '../state/state-record.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 
 export { DELIVERY_HEADERS, type DeadLetterRecord } from '../stages/dead-letter-stage.js';
@@ -51,10 +65,19 @@ export interface DeliveryPipelineOptions {
   /** Called whenever an alert finished at a receiver (queues shrank). */
   readonly onProgress?: () => void;
   /**
-   * Writes one record to the retry topic; resolves when acknowledged. With it, deliveries whose quick
-   * attempts are used up are parked for the retry worker (`deliverParked`) instead of dead-lettered.
+   * Writes one record to the retry topic; resolves when acknowledged, with where it landed. With it,
+   * deliveries whose quick attempts are used up are parked for the retry worker (`deliverParked`) instead
+   * of dead-lettered.
    */
-  readonly park?: (record: DeadLetterRecord) => Promise<void>;
+  readonly park?: (record: DeadLetterRecord) => Promise<RetryPosition | undefined>;
+  /**
+   * Writes one record of the state topic to `partition` (the alerts partition it belongs to); resolves true
+   * once acknowledged, false when given up at shutdown. `snapshot` gives the key's current value (null: a
+   * tombstone) and is asked again on a retry.
+   */
+  readonly state?: (partition: number, key: string, snapshot: () => Buffer | null) => Promise<boolean>;
+  /** True once the retry worker (of whichever instance) is past the retry-topic record at `position`. */
+  readonly retryDone?: (position: RetryPosition) => boolean;
   /** Silences in force mute the alerts they match (read from the silences topic by the service). */
   readonly silences?: SilenceSet;
 }
@@ -71,21 +94,34 @@ export interface ParkedRecord {
 /** The source of a group notification whose records are gone (never dead-lettered from). */
 const NO_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
 
+/** What `reload` changed, by receiver name. */
+export interface PipelineReloadReport {
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
 export class DeliveryPipeline {
   private readonly options: DeliveryPipelineOptions;
   private readonly log: Logger;
-  private readonly route: (alert: Alert) => ReceiverTarget[];
+  private config: AlertingConfig;
+  private route: (alert: Alert) => ReceiverTarget[];
   /** Receiver name → its targets (one, or one per Alertmanager). */
-  private readonly receivers = new Map<string, ReceiverTarget[]>();
-  private readonly targetsById = new Map<string, ReceiverTarget>();
-  private readonly resendTimers: NodeJS.Timeout[] = [];
+  private receivers = new Map<string, ReceiverTarget[]>();
+  private targetsById = new Map<string, ReceiverTarget>();
+  /** Targets a reload replaced or removed: they take nothing new and are closed once their work is done. */
+  private readonly retired = new Set<ReceiverTarget>();
+  /** A replaced target → the target that took its place (which learns what it still notifies). */
+  private readonly successors = new Map<ReceiverTarget, ReceiverTarget>();
+  private readonly resendTimers = new Map<ReceiverTarget, NodeJS.Timeout>();
   private readonly codec: AvroCodec<Alert>;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly deadLetters: DeadLetterStage;
-  private readonly inhibitor: Inhibitor;
-  /** Dead letters written outside a target queue (undecodable records, full queues). */
-  private readonly direct = new Set<Promise<void>>();
+  private inhibitor: Inhibitor;
+  /** Dead letters written outside a target queue (undecodable records, full queues) and state writes. */
+  private readonly direct = new Set<Promise<unknown>>();
   private closing = false;
 
   constructor(options: DeliveryPipelineOptions) {
@@ -100,23 +136,31 @@ export class DeliveryPipeline {
       now: this.now,
       closing: () => this.closing,
     });
-    for (const receiver of options.config.receivers) {
-      const targets = receiver.targets.map((url, i) => {
-        const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
-        const target = this.createTarget(id, { ...receiver, url });
-        this.targetsById.set(id, target);
-        options.metrics?.registerReceiver(id);
-        if (receiver.type === 'alertmanager') {
-          const timer = setInterval(() => this.resend(target), receiver.resendIntervalMs);
-          timer.unref();
-          this.resendTimers.push(timer);
-        }
-        return target;
-      });
-      this.receivers.set(receiver.name, targets);
-    }
+    this.config = options.config;
+    for (const receiver of options.config.receivers) this.receivers.set(receiver.name, this.createTargets(receiver));
+    this.targetsById = this.indexTargets();
     this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
     this.route = routeStage(compileRoutes(options.config.route), this.receivers, this.log);
+  }
+
+  private createTargets(receiver: ReceiverConfig): ReceiverTarget[] {
+    return receiver.targets.map((url, i) => {
+      const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
+      const target = this.createTarget(id, { ...receiver, url });
+      this.options.metrics?.registerReceiver(id);
+      if (receiver.type === 'alertmanager') {
+        const timer = setInterval(() => this.resend(target), receiver.resendIntervalMs);
+        timer.unref();
+        this.resendTimers.set(target, timer);
+      }
+      return target;
+    });
+  }
+
+  private indexTargets(): Map<string, ReceiverTarget> {
+    const out = new Map<string, ReceiverTarget>();
+    for (const list of this.receivers.values()) for (const t of list) out.set(t.id, t);
+    return out;
   }
 
   /** True when a receiver that pauses on a full queue has `queueSize` alerts or more. */
@@ -156,7 +200,9 @@ export class DeliveryPipeline {
       return;
     }
     const alert = decoded.value;
-    this.inhibitor.observe(alert);
+    const writes: Promise<boolean>[] = [];
+    if (this.inhibitor.observe(alert, record.partition))
+      writes.push(this.persistInhibit(alert.fingerprint, record.partition));
     const inhibited = this.inhibitor.inhibitedBy(alert);
     if (inhibited) {
       this.options.metrics?.records.inc({ result: 'inhibited' });
@@ -164,7 +210,7 @@ export class DeliveryPipeline {
         { eventId: alert.eventId, fingerprint: alert.fingerprint, rule: inhibited.rule, by: inhibited.source },
         'alert inhibited; not delivered',
       );
-      onDone();
+      this.afterWrites(writes, onDone)();
       return;
     }
     const silence = this.options.silences?.silencedBy(alert, this.now());
@@ -174,23 +220,26 @@ export class DeliveryPipeline {
         { eventId: alert.eventId, fingerprint: alert.fingerprint, silence },
         'alert silenced; not delivered',
       );
-      onDone();
+      this.afterWrites(writes, onDone)();
       return;
     }
     this.options.metrics?.records.inc({ result: 'routed' });
     const targets = this.route(alert);
+    for (const target of targets)
+      if (trackFiring(target, alert, record.partition))
+        writes.push(this.persistTarget(target, alert.fingerprint, record.partition));
+    const done = this.afterWrites(writes, onDone);
     let remaining = targets.length;
     const one = (): void => {
       remaining -= 1;
-      if (remaining === 0) onDone();
+      if (remaining === 0) done();
     };
     if (remaining === 0) {
-      onDone();
+      done();
       return;
     }
     const nowMs = this.now();
     for (const target of targets) {
-      trackFiring(target, alert, record.partition);
       const dedup = dedupStage(target, alert.eventId, nowMs);
       if (dedup.kind === 'duplicate') {
         this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'duplicate' });
@@ -207,9 +256,16 @@ export class DeliveryPipeline {
           waiting.push(one); // redelivered while its group notification is pending: finishes with it
           continue;
         }
+        if (target.grouping.state.isNotified(alert)) {
+          // replayed after a restart, and a notification carried it before (the state topic said so)
+          this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'duplicate' });
+          one();
+          continue;
+        }
         target.grouping.state.add(alert, nowMs);
         target.grouping.waiters.set(alert.eventId, [one]);
         target.grouping.sources.set(alert.eventId, record);
+        target.grouping.partitions.set(alert.fingerprint, record.partition);
         this.scheduleGroups(target);
       } else if (target.config.onQueueFull === 'dead-letter' && target.queue.depth >= target.config.queueSize) {
         const error = new DeliveryError(
@@ -246,9 +302,164 @@ export class DeliveryPipeline {
     }
   }
 
-  /** The consumer gave these alerts-topic partitions away: their firing alerts are the new owner's to re-send. */
+  /**
+   * The consumer gave these alerts-topic partitions away: what their series left here (firing alerts to
+   * re-send, inhibiting sources, group members, parked series) is the new owner's, which restores it from
+   * the state topic.
+   */
   releasePartitions(partitions: readonly number[]): void {
-    for (const target of this.targets()) releaseFiring(target, partitions);
+    this.inhibitor.release(partitions);
+    for (const target of this.targets()) {
+      releaseFiring(target, partitions);
+      for (const [fingerprint, entry] of target.parked)
+        if (partitions.includes(entry.partition)) target.parked.delete(fingerprint);
+      const grouping = target.grouping;
+      if (!grouping) continue;
+      for (const [fingerprint, partition] of grouping.partitions) {
+        if (!partitions.includes(partition)) continue;
+        for (const eventId of grouping.state.drop(fingerprint)) {
+          grouping.waiters.delete(eventId); // its record is consumed again by the new owner
+          grouping.sources.delete(eventId);
+        }
+        grouping.notified.delete(fingerprint);
+        grouping.partitions.delete(fingerprint);
+      }
+    }
+  }
+
+  /**
+   * Puts back what the state topic kept for one alerts-topic partition (read before it is consumed):
+   * inhibiting sources, Alertmanager firing sets (re-sent at once), what groups notified and when, and
+   * parked series. Records of receivers no longer configured are ignored.
+   */
+  restore(partition: number, records: readonly StateRecord[]): { readonly restored: number; readonly ignored: number } {
+    const nowMs = this.now();
+    let restored = 0;
+    let ignored = 0;
+    const touched = new Set<ReceiverTarget>();
+    for (const record of records) {
+      if (record.kind === 'inhibit') {
+        this.inhibitor.restore(record.alert, partition);
+        restored += 1;
+        continue;
+      }
+      const target = this.targetsById.get(record.target);
+      if (!target) {
+        ignored += 1;
+        continue;
+      }
+      const { alert, notifiedAtMs, parked } = record.state;
+      if (parked) target.parked.set(record.fingerprint, { position: parked, partition });
+      if (alert && target.config.type === 'alertmanager') target.firing.set(record.fingerprint, { alert, partition });
+      if (alert && target.grouping) {
+        const atMs = notifiedAtMs ?? nowMs;
+        target.grouping.state.restore(alert, atMs, nowMs);
+        target.grouping.notified.set(record.fingerprint, { alert, atMs });
+        target.grouping.partitions.set(record.fingerprint, partition);
+      }
+      touched.add(target);
+      restored += 1;
+    }
+    for (const target of touched) {
+      if (target.grouping) this.scheduleGroups(target);
+      if (target.config.type === 'alertmanager') this.resend(target);
+    }
+    return { restored, ignored };
+  }
+
+  /**
+   * Swaps in a new configuration while running. A receiver whose settings are the same keeps its targets
+   * as they are (queues, retries, group state, firing set). A changed one gets new targets that start with
+   * the old ones' memory (firing set, parked series, what groups notified); the old ones take nothing new,
+   * finish what they hold with the old settings, and close. A removed one takes nothing new and closes once
+   * done; its deliveries still parked in the retry topic are dead-lettered when their turn comes (the
+   * receiver is no longer configured), from where `alerting redrive` can send them once it is back. Routes
+   * and inhibition rules are replaced (inhibiting sources carry over). The consumer and dedup settings are
+   * the service's, read at start.
+   */
+  reload(config: AlertingConfig): PipelineReloadReport {
+    const report = {
+      added: [] as string[],
+      changed: [] as string[],
+      removed: [] as string[],
+      unchanged: [] as string[],
+    };
+    const linksSame = JSON.stringify(config.links) === JSON.stringify(this.config.links);
+    this.config = config;
+    const next = new Map<string, ReceiverTarget[]>();
+    for (const receiver of config.receivers) {
+      const before = this.receivers.get(receiver.name);
+      if (before && linksSame && sameReceiver(before[0]!.config, receiver)) {
+        next.set(receiver.name, before);
+        report.unchanged.push(receiver.name);
+        continue;
+      }
+      const targets = this.createTargets(receiver);
+      next.set(receiver.name, targets);
+      if (!before) {
+        report.added.push(receiver.name);
+        continue;
+      }
+      report.changed.push(receiver.name);
+      for (const old of before) {
+        const successor = targets.find((t) => t.id === old.id);
+        if (successor) this.inherit(successor, old);
+        this.retire(old, successor);
+      }
+    }
+    for (const [name, targets] of this.receivers) {
+      if (next.has(name)) continue;
+      report.removed.push(name);
+      for (const old of targets) this.retire(old, undefined);
+    }
+    this.receivers = next;
+    this.targetsById = this.indexTargets();
+    const sources = this.inhibitor.entries();
+    this.inhibitor = new Inhibitor(config.inhibitRules ?? []);
+    for (const { alert, partition } of sources) this.inhibitor.restore(alert, partition);
+    this.route = routeStage(compileRoutes(config.route), this.receivers, this.log);
+    for (const target of this.targets()) if (target.grouping) this.scheduleGroups(target);
+    this.reapRetired();
+    return report;
+  }
+
+  /** A new target of a changed receiver starts with its predecessor's memory. */
+  private inherit(successor: ReceiverTarget, old: ReceiverTarget): void {
+    if (successor.config.type === 'alertmanager' && old.config.type === 'alertmanager')
+      for (const [fingerprint, entry] of old.firing) successor.firing.set(fingerprint, entry);
+    for (const [fingerprint, entry] of old.parked) successor.parked.set(fingerprint, entry);
+    if (successor.grouping && old.grouping) {
+      const nowMs = this.now();
+      for (const [fingerprint, { alert, atMs }] of old.grouping.notified) {
+        successor.grouping.state.restore(alert, atMs, nowMs);
+        successor.grouping.notified.set(fingerprint, { alert, atMs });
+      }
+      for (const [fingerprint, partition] of old.grouping.partitions)
+        successor.grouping.partitions.set(fingerprint, partition);
+    }
+  }
+
+  /** Takes a target out of routing; it finishes what it holds, then closes. */
+  private retire(target: ReceiverTarget, successor: ReceiverTarget | undefined): void {
+    this.retired.add(target);
+    if (successor) this.successors.set(target, successor);
+    const timer = this.resendTimers.get(target);
+    if (timer) clearInterval(timer);
+    this.resendTimers.delete(target);
+    target.firing.clear(); // its successor re-sends them (a removed Alertmanager resolves them at their endsAt)
+  }
+
+  /** Closes retired targets with nothing left: no queued work, no group waiting to be notified. */
+  private reapRetired(): void {
+    for (const target of this.retired) {
+      if (target.queue.depth > 0 || (target.grouping && target.grouping.waiters.size > 0)) continue;
+      this.retired.delete(target);
+      this.successors.delete(target);
+      if (target.grouping) clearTimeout(target.grouping.timer);
+      target.queue.close();
+      void target.sender.close();
+      target.log.info('receiver target retired by a reload is done; closed');
+    }
   }
 
   /** Resolves when nothing is queued, in flight, waiting to retry or being dead-lettered. */
@@ -266,15 +477,106 @@ export class DeliveryPipeline {
    */
   async close(): Promise<void> {
     this.closing = true;
-    for (const timer of this.resendTimers) clearInterval(timer);
+    for (const timer of this.resendTimers.values()) clearInterval(timer);
     const targets = [...this.targets()];
     for (const t of targets) if (t.grouping) clearTimeout(t.grouping.timer);
     for (const t of targets) t.queue.close();
     await Promise.all(targets.map((t) => t.sender.close()));
   }
 
+  /** Every target, those retired by a reload and not yet done included. */
   private *targets(): Iterable<ReceiverTarget> {
     for (const list of this.receivers.values()) yield* list;
+    yield* this.retired;
+  }
+
+  /** `onDone` once every state write was acknowledged (at once when there are none). */
+  private afterWrites(writes: readonly Promise<boolean>[], onDone: () => void): () => void {
+    if (writes.length === 0) return onDone;
+    const settled = Promise.all(writes);
+    return () => {
+      void settled.then((oks) => {
+        if (oks.every(Boolean)) onDone(); // a write given up at shutdown: the record is consumed again
+      });
+    };
+  }
+
+  private trackPending<T>(promise: Promise<T>): Promise<T> {
+    this.direct.add(promise);
+    void promise.finally(() => this.direct.delete(promise));
+    return promise;
+  }
+
+  /** What the state topic keeps for one series at one target. */
+  private targetState(target: ReceiverTarget, fingerprint: string): TargetSeriesState {
+    const notified = target.grouping?.notified.get(fingerprint);
+    return {
+      alert: target.firing.get(fingerprint)?.alert ?? notified?.alert,
+      notifiedAtMs: notified?.atMs,
+      parked: target.parked.get(fingerprint)?.position,
+    };
+  }
+
+  private persistTarget(target: ReceiverTarget, fingerprint: string, partition: number): Promise<boolean> {
+    const write = this.options.state;
+    if (!write || partition < 0) return Promise.resolve(true);
+    return this.trackPending(
+      write(partition, targetStateKey(target.id, fingerprint), () =>
+        encodeTargetState(this.targetState(target, fingerprint), this.codec),
+      ),
+    );
+  }
+
+  private persistInhibit(fingerprint: string, partition: number): Promise<boolean> {
+    const write = this.options.state;
+    if (!write || partition < 0) return Promise.resolve(true);
+    return this.trackPending(
+      write(partition, inhibitStateKey(fingerprint), () =>
+        encodeInhibitState(this.inhibitor.source(fingerprint), this.codec),
+      ),
+    );
+  }
+
+  /** True while the series has a delivery for `target` in the retry topic that the retry worker is not past. */
+  private isParked(target: ReceiverTarget, fingerprint: string): boolean {
+    const entry = target.parked.get(fingerprint);
+    if (!entry) return false;
+    if (entry.position && this.options.retryDone?.(entry.position)) {
+      target.parked.delete(fingerprint);
+      void this.persistTarget(target, fingerprint, entry.partition); // no longer needed after a restart
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A group notification went out (or was dead-lettered): remember per series what it carried and when,
+   * in memory and in the state topic; a retired target tells its successor. Resolves once written.
+   */
+  private recordNotification(target: ReceiverTarget, notification: GroupNotification): Promise<boolean>[] {
+    const grouping = target.grouping;
+    if (!grouping) return [];
+    const successor = this.successors.get(target)?.grouping;
+    const writes: Promise<boolean>[] = [];
+    for (const alert of notification.alerts) {
+      if (alert.status === 'RESOLVED') {
+        grouping.notified.delete(alert.fingerprint);
+        const known = successor?.notified.get(alert.fingerprint);
+        if (successor && known && successor.state.isNotified(known.alert)) {
+          successor.state.drop(alert.fingerprint);
+          successor.notified.delete(alert.fingerprint);
+        }
+      } else {
+        grouping.notified.set(alert.fingerprint, { alert, atMs: notification.atMs });
+        if (successor) {
+          successor.state.restore(alert, notification.atMs, this.now());
+          successor.notified.set(alert.fingerprint, { alert, atMs: notification.atMs });
+        }
+      }
+      const partition = grouping.partitions.get(alert.fingerprint);
+      if (partition !== undefined) writes.push(this.persistTarget(target, alert.fingerprint, partition));
+    }
+    return writes;
   }
 
   private createTarget(id: string, config: ReceiverConfig): ReceiverTarget {
@@ -284,8 +586,8 @@ export class DeliveryPipeline {
       config,
       context: {
         receiver: config.name,
-        externalURL: options.config.links.externalURL,
-        generatorURL: options.config.links.generatorURL,
+        externalURL: this.config.links.externalURL,
+        generatorURL: this.config.links.generatorURL,
       },
       queue: new KeyedWorkQueue<Delivery>({
         concurrency: config.concurrency,
@@ -296,12 +598,13 @@ export class DeliveryPipeline {
         onFinished: () => {
           options.metrics?.queueDepth.set({ receiver: id }, target.queue.depth);
           options.onProgress?.();
+          if (this.retired.size > 0) this.reapRetired();
         },
       }),
       sender: (options.createSender ?? createWebhookSender)(config),
       dedup: new DedupWindow({
-        windowMs: options.config.dedup.windowMs,
-        maxEntries: options.config.dedup.maxEntries,
+        windowMs: this.config.dedup.windowMs,
+        maxEntries: this.config.dedup.maxEntries,
       }),
       inflight: new Map(),
       firing: new Map(),
@@ -312,6 +615,8 @@ export class DeliveryPipeline {
               state: new GroupState(config.group),
               waiters: new Map<string, (() => void)[]>(),
               sources: new Map<string, SourceRecord>(),
+              notified: new Map<string, { readonly alert: Alert; readonly atMs: number }>(),
+              partitions: new Map<string, number>(),
               timer: undefined,
             },
           }
@@ -375,7 +680,7 @@ export class DeliveryPipeline {
       delivery.kind === 'deliver' &&
       !delivery.notification &&
       this.options.park &&
-      (target.parked.get(alert.fingerprint) ?? 0) > 0
+      this.isParked(target, alert.fingerprint)
     )
       return this.parkDelivery(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
     delivery.attempts += 1;
@@ -483,9 +788,10 @@ export class DeliveryPipeline {
   ): Promise<JobStep> {
     const park = this.options.park!;
     const record = parkStage(delivery, atMs, reason, status);
+    let position: RetryPosition | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await park(record);
+        position = await park(record);
         break;
       } catch (err) {
         if (this.closing) return { retryInMs: 0 }; // unfinished: redelivered after the restart
@@ -495,7 +801,9 @@ export class DeliveryPipeline {
       }
     }
     const { target, alert } = delivery;
-    target.parked.set(alert.fingerprint, (target.parked.get(alert.fingerprint) ?? 0) + 1);
+    target.parked.set(alert.fingerprint, { position, partition: delivery.source.partition });
+    // a restart must know the series waits in the retry topic before this record can be committed
+    if (!(await this.persistTarget(target, alert.fingerprint, delivery.source.partition))) return { retryInMs: 0 };
     this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'parked' });
     this.finish(delivery);
     return undefined;
@@ -538,10 +846,10 @@ export class DeliveryPipeline {
     const body = formatStage(delivery, nowMs);
     const verdict = await sendStage(delivery, body, signStage(delivery, body, nowMs), this.now, this.options.metrics);
     const unpark = (): void => {
+      // without a retry position (a park that does not report one) the local worker's finish unparks
       if (state.redrive) return;
-      const left = (target.parked.get(alert.fingerprint) ?? 1) - 1;
-      if (left > 0) target.parked.set(alert.fingerprint, left);
-      else target.parked.delete(alert.fingerprint);
+      const entry = target.parked.get(alert.fingerprint);
+      if (entry && entry.position === undefined) target.parked.delete(alert.fingerprint);
     };
     if (verdict.kind === 'delivered') {
       this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'delivered' });
@@ -602,6 +910,13 @@ export class DeliveryPipeline {
     const { target, alert } = delivery;
     if (delivery.notification) {
       for (const id of delivery.notification.newEventIds) target.dedup.remember(id, this.now());
+      const writes = this.recordNotification(target, delivery.notification);
+      if (writes.length > 0) {
+        this.afterWrites(writes, () => {
+          for (const waiter of delivery.waiters) waiter();
+        })();
+        return;
+      }
     } else {
       target.inflight.delete(alert.eventId);
       target.dedup.remember(alert.eventId, this.now());
@@ -625,4 +940,11 @@ export class DeliveryPipeline {
     this.direct.add(promise);
     void promise.finally(() => this.direct.delete(promise));
   }
+}
+
+/** Same settings (signing keys compared by value): a reload keeps such a receiver's targets as they are. */
+function sameReceiver(a: ReceiverConfig, b: ReceiverConfig): boolean {
+  const plain = (r: ReceiverConfig) =>
+    JSON.stringify({ ...r, signingKeys: r.signingKeys.reveal().map((k) => k.toString('base64')) });
+  return plain(a) === plain(b);
 }

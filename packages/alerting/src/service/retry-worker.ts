@@ -32,6 +32,8 @@ export interface RetryWorkerOptions {
   readonly onInvalid?: (record: ParkedRecord, partition: number, offset: number) => Promise<void>;
   readonly commitIntervalMs?: number;
   readonly maxHeldPerPartition?: number;
+  /** Called when a partition's records before `nextOffset` are all finished (see retry-progress.ts). */
+  readonly onFinished?: (partition: number, nextOffset: number) => void;
   readonly now?: () => number;
 }
 
@@ -178,6 +180,7 @@ export async function startRetryWorker(options: RetryWorkerOptions): Promise<Ret
         lane.messages.shift();
         lane.head = undefined;
         lane.done = message.offset + 1;
+        options.onFinished?.(lane.partition, lane.done);
         if (lane.paused && lane.messages.length <= maxHeld / 2) {
           consumer.client.resume([{ topic: options.topic, partition: lane.partition }]);
           lane.paused = false;

@@ -10,6 +10,7 @@ import type { KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
 import type { FormatContext } from '../format/payload-format.js';
 import type { GroupNotification, GroupState } from '../grouping/group-state.js';
+import type { RetryPosition } from '../state/state-record.js';
 
 /** A record of the alerts topic, as consumed. */
 export interface SourceRecord {
@@ -37,13 +38,21 @@ export interface ReceiverTarget {
    * partition they came from (dropped when that partition is revoked: its new owner re-sends them).
    */
   readonly firing: Map<string, { readonly alert: Alert; readonly partition: number }>;
-  /** Deliveries of this target waiting in the retry topic, by fingerprint: later alerts of theirs park behind. */
-  readonly parked: Map<string, number>;
+  /**
+   * Series of this target with a delivery parked in the retry topic, by fingerprint: where the latest one
+   * sits (`position`; later alerts of the series park behind it until the retry worker is past it) and the
+   * alerts-topic partition of the series.
+   */
+  readonly parked: Map<string, { readonly position: RetryPosition | undefined; readonly partition: number }>;
   /** Grouped webhooks: the aggregation groups, and the records waiting on each event id until notified. */
   readonly grouping?: {
     readonly state: GroupState;
     readonly waiters: Map<string, (() => void)[]>;
     readonly sources: Map<string, SourceRecord>;
+    /** Per series: the alert the last notification carried (firing) and when, as the state topic keeps it. */
+    readonly notified: Map<string, { readonly alert: Alert; readonly atMs: number }>;
+    /** The alerts-topic partition of each series in the groups. */
+    readonly partitions: Map<string, number>;
     timer: NodeJS.Timeout | undefined;
   };
   readonly log: Logger;

@@ -11,11 +11,16 @@ import type { Delivery, ReceiverTarget, SourceRecord } from './delivery.js';
 /** A re-send is not a record of the alerts topic: it has no source and is never dead-lettered. */
 const RESEND_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
 
-/** Updates a target's firing set with an alert routed to it from `partition` of the alerts topic. */
-export function trackFiring(target: ReceiverTarget, alert: Alert, partition: number): void {
-  if (target.config.type !== 'alertmanager') return;
-  if (alert.status === 'RESOLVED') target.firing.delete(alert.fingerprint);
-  else target.firing.set(alert.fingerprint, { alert, partition });
+/**
+ * Updates a target's firing set with an alert routed to it from `partition` of the alerts topic; true when
+ * the set changed (what the state topic keeps for a restart).
+ */
+export function trackFiring(target: ReceiverTarget, alert: Alert, partition: number): boolean {
+  if (target.config.type !== 'alertmanager') return false;
+  if (alert.status === 'RESOLVED') return target.firing.delete(alert.fingerprint);
+  const before = target.firing.get(alert.fingerprint);
+  target.firing.set(alert.fingerprint, { alert, partition });
+  return before?.alert.eventId !== alert.eventId;
 }
 
 /** Forgets the firing alerts of revoked partitions, so only their new owner keeps re-sending them. */
