@@ -13,7 +13,7 @@ import {
   onShutdown,
   startOpsServer,
 } from '@sensor-pipeline/shared';
-import { type CliOptions, parseCliArgs, USAGE, UsageError } from './cli-options.js';
+import { type CliOptions, parseCliArgs, UsageError } from './cli-options.js';
 import { planRun, type RunPlan } from './core/plan-run.js';
 import { ProgressReporter } from './kafka/progress-reporter.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from './kafka/simulation.js';
@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     const command = parseCliArgs(argv);
     if (command.kind === 'help') {
-      process.stdout.write(USAGE);
+      process.stdout.write(command.text); // --help or --version
       return;
     }
     options = command.options;

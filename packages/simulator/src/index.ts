@@ -4,7 +4,7 @@
  */
 // randomness
 
-export { type CliCommand, type CliOptions, parseCliArgs, USAGE, UsageError } from './cli-options.js';
+export { type CliOptions, type CliRequest, parseCliArgs, USAGE, UsageError } from './cli-options.js';
 // the deterministic core
 export {
   buildFleet,

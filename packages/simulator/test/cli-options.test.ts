@@ -37,6 +37,21 @@ describe('simulator command line', () => {
     });
   });
 
+  it('reads METRICS_PORT and every option from its variable, the flag winning', () => {
+    expect(run([], { METRICS_PORT: '9464' }).metricsPort).toBe(9_464);
+    expect(run(['--metrics-port', '0'], { METRICS_PORT: '9464' }).metricsPort).toBe(0);
+    expect(run([], {}).metricsPort).toBeUndefined();
+    const o = run([], { SIMULATOR_DURATION: '3m', SIMULATOR_PROGRESS: 'false', SIMULATOR_CREATE_TOPIC: 'true' });
+    expect(o).toMatchObject({
+      durationMs: 180_000,
+      pace: { kind: 'fast' },
+      progress: false,
+      createTopic: { partitions: 6 },
+    });
+    expect(run([], { SIMULATOR_REALTIME: 'false' }).pace).toEqual({ kind: 'realtime' });
+    expect(() => parseCliArgs([], { SIMULATOR_DURATION: '180' })).toThrow(/SIMULATOR_DURATION: "180" needs a unit/);
+  });
+
   it('picks the pace from the flags', () => {
     expect(run(['--count', '1_000_000']).pace).toEqual({ kind: 'fast' });
     expect(run(['--count', '1000']).count).toBe(1_000);
@@ -79,13 +94,16 @@ describe('simulator command line', () => {
   });
 
   it('answers --help', () => {
-    expect(parseCliArgs(['--help'], {})).toEqual({ kind: 'help' });
-    expect(parseCliArgs(['-h'], {})).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['--help'], {})).toMatchObject({ kind: 'help', text: expect.stringContaining('--count <n>') });
+    expect(parseCliArgs(['-h'], {})).toMatchObject({ kind: 'help', text: expect.stringContaining('METRICS_PORT') });
+    expect(parseCliArgs(['--version'], {})).toEqual({ kind: 'help', text: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
   });
 
   it('refuses bad flags with a message naming the flag', () => {
-    expect(usageError(['--nope'])).toMatch(/Unknown option '--nope'/);
-    expect(usageError(['extra'])).toMatch(/Unexpected argument 'extra'/);
+    expect(usageError(['--nope'])).toMatch(/unknown option '--nope'/);
+    expect(usageError(['--duraton', '3m'])).toMatch(/unknown option '--duraton' \(did you mean --duration\?\)/);
+    expect(usageError(['extra'])).toMatch(/too many arguments/);
+    expect(usageError(['--duration', '5'])).toMatch(/^--duration: "5" needs a unit, e.g. 5s/);
     expect(usageError(['--count', '0'])).toBe('--count: expected a whole number of at least 1, got "0"');
     expect(usageError(['--count', '1.5'])).toMatch(/^--count: expected a whole number/);
     expect(usageError(['--rate', '0'])).toBe('--rate: expected a positive number, got "0"');

@@ -32,6 +32,26 @@ export async function parseCli(program: CliCommand, argv: readonly string[]): Pr
   return program.exitStatus;
 }
 
+/**
+ * Parses synchronously, in process, with nothing written: the text of `--help` or `--version` is returned
+ * (to print, exit 0), undefined when the action ran; a command-line mistake throws `UsageError`. For pure
+ * command-line parsers and their tests (actions must be synchronous).
+ */
+export function parseCliSync(program: CliCommand, argv: readonly string[]): string | undefined {
+  let printed = '';
+  program.configureOutput({ writeOut: (text) => (printed += text), writeErr: (text) => (printed += text) });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return printed;
+      throw new UsageError(commanderMessage(err), { cause: err });
+    }
+    throw err;
+  }
+  return undefined;
+}
+
 /** `parseCli`, then exits as described above; never returns when the action finished with a status. */
 export async function runCli(program: CliCommand, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let status: number | undefined;
