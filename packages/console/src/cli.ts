@@ -1,77 +1,107 @@
 #!/usr/bin/env node
 /**
- * The `console` command: the web console for operators.
+ * The `console` command: the web console for operators, built with the shared CLI builder (--help and
+ * --version; every option's environment variable shown in help and read, the flag winning).
  *
  *   console [--port 9400] [--host 127.0.0.1] [--rules config/rules.yaml] [--scrape name=url,...] [--group ID]
+ *           [--bootstrap-servers H:P]
  *
- * Environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG_*, ALERTS_TOPIC, STATS_TOPIC, CONSOLE_PORT,
- * CONSOLE_HOST (else OPS_HOST), CONSOLE_GROUP_ID, CONSOLE_SCRAPE_TARGETS, RULES_FILE, LOG_LEVEL.
+ * Also read: KAFKA_CONFIG_*, ALERTS_TOPIC, STATS_TOPIC, OPS_HOST (when CONSOLE_HOST is not set), LOG_LEVEL.
  * Prints the console's URL on its first line of standard output. Exit status: 0 stopped by a signal,
  * 1 failure, 2 bad usage or config.
  */
-import { parseArgs } from 'node:util';
 import {
-  asUsageError,
+  bootstrapServersOption,
+  cliOption,
+  createCliProgram,
   createLogger,
-  exitStatusOf,
-  kafkaSettingsFromEnv,
+  kafkaSettingsWith,
   onShutdown,
+  packageVersion,
+  runCli,
   UsageError,
 } from '@sensor-pipeline/shared';
-import { type ConsoleOptions, consoleOptionsFromEnv, parsePort, parseScrapeTargets } from './console-options.js';
+import {
+  type ConsoleOptions,
+  consoleOptionsFromEnv,
+  DEFAULT_CONSOLE_OPTIONS,
+  parsePort,
+  parseScrapeTargets,
+  type ScrapeTarget,
+} from './console-options.js';
 import { startConsole } from './console-service.js';
 
-const USAGE = `usage: console [--port 9400] [--host 127.0.0.1] [--rules FILE] [--scrape name=url,...] [--group ID]
-`;
-
-async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        rules: { type: 'string' },
-        scrape: { type: 'string' },
-        group: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw asUsageError(err) ?? err;
-  }
-  if (values['help']) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const overrides: { -readonly [K in keyof ConsoleOptions]?: ConsoleOptions[K] } = {};
-  if (typeof values['port'] === 'string') overrides.port = parsePort('--port', values['port']);
-  if (typeof values['host'] === 'string') overrides.host = values['host'];
-  if (typeof values['rules'] === 'string') overrides.rulesFile = values['rules'];
-  if (typeof values['scrape'] === 'string') overrides.scrapeTargets = parseScrapeTargets(values['scrape']);
-  if (typeof values['group'] === 'string') {
-    if (values['group'].trim() === '') throw new UsageError('--group must not be empty');
-    overrides.groupId = values['group'];
-  }
-  const options = consoleOptionsFromEnv(process.env, overrides);
-  const logger = createLogger({
-    service: 'console',
-    ...(process.env['LOG_LEVEL'] ? { level: process.env['LOG_LEVEL'] } : {}),
-  });
-  const running = await startConsole(options, kafkaSettingsFromEnv('console'), logger);
-  process.stdout.write(`console: ${running.url}\n`);
-  const shutdown = onShutdown(logger, { timeoutMs: 15_000 });
-  shutdown.add('console', () => running.close());
-  return new Promise<number>(() => undefined); // onShutdown exits the process when its steps are done
+interface ConsoleFlags {
+  readonly port: number;
+  readonly host?: string;
+  readonly rules?: string;
+  readonly scrape?: readonly ScrapeTarget[];
+  readonly group: string;
+  readonly bootstrapServers: string;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`console: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (err instanceof UsageError) process.stderr.write(USAGE);
-    process.exit(exitStatusOf(err));
-  },
-);
+const program = createCliProgram({
+  name: 'console',
+  version: packageVersion(import.meta.url),
+  description:
+    "The web console: alerts firing now, the fleet's window stats, one sensor's window over time, pipeline health.",
+});
+program
+  .addOption(
+    cliOption('--port <port>', 'port of the pages, /healthz, /readyz and /metrics (0 = any free port)', {
+      env: 'CONSOLE_PORT',
+      default: DEFAULT_CONSOLE_OPTIONS.port,
+      parse: (text) => parsePort('--port', text),
+    }),
+  )
+  .addOption(
+    cliOption('--host <host>', `address to listen on (default: OPS_HOST, else ${DEFAULT_CONSOLE_OPTIONS.host})`, {
+      env: 'CONSOLE_HOST',
+    }),
+  )
+  .addOption(cliOption('--rules <file>', 'alert rules, to show what each rule watches', { env: 'RULES_FILE' }))
+  .addOption(
+    cliOption(
+      '--scrape <name=url,...>',
+      `/metrics of the services, for the health page (default: ${DEFAULT_CONSOLE_OPTIONS.scrapeTargets.map((t) => `${t.name} ${new URL(t.url).port}`).join(', ')} on 127.0.0.1)`,
+      { env: 'CONSOLE_SCRAPE_TARGETS', parse: parseScrapeTargets },
+    ),
+  )
+  .addOption(
+    cliOption('--group <id>', "the console's consumer group", {
+      env: 'CONSOLE_GROUP_ID',
+      default: DEFAULT_CONSOLE_OPTIONS.groupId,
+      parse: (text) => {
+        if (text.trim() === '') throw new UsageError('--group must not be empty');
+        return text;
+      },
+    }),
+  )
+  .addOption(bootstrapServersOption())
+  .addHelpText(
+    'after',
+    `
+Also read: ALERTS_TOPIC, STATS_TOPIC, OPS_HOST, KAFKA_CONFIG_<PROPERTY>, LOG_LEVEL.
+Exit status: 0 stopped by a signal, 1 failure, 2 bad usage or config.`,
+  )
+  .action(async (flags: ConsoleFlags) => {
+    const overrides: { -readonly [K in keyof ConsoleOptions]?: ConsoleOptions[K] } = {
+      port: flags.port,
+      groupId: flags.group,
+    };
+    if (flags.host !== undefined) overrides.host = flags.host;
+    if (flags.rules !== undefined) overrides.rulesFile = flags.rules;
+    if (flags.scrape !== undefined) overrides.scrapeTargets = flags.scrape;
+    const options = consoleOptionsFromEnv(process.env, overrides);
+    const logger = createLogger({
+      service: 'console',
+      ...(process.env['LOG_LEVEL'] ? { level: process.env['LOG_LEVEL'] } : {}),
+    });
+    const running = await startConsole(options, kafkaSettingsWith('console', flags.bootstrapServers), logger);
+    process.stdout.write(`console: ${running.url}\n`);
+    const shutdown = onShutdown(logger, { timeoutMs: 15_000 });
+    shutdown.add('console', () => running.close());
+    return undefined; // onShutdown exits the process when its steps are done
+  });
+
+await runCli(program);

@@ -7,6 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { exitStatusOf } from '../errors/exit-status.js';
+import { PipelineError } from '../errors/pipeline-error.js';
 import { asUsageError, UsageError } from '../errors/usage-error.js';
 import { type CliCommand, rootOf } from './cli-program.js';
 
@@ -73,7 +74,8 @@ export function describeCliError(program: CliCommand, err: unknown): string {
     const path = failed && typeof failed.commandPath === 'function' ? failed.commandPath() : name;
     return `${name}: ${usage.message}\nsee '${path} --help'\n`;
   }
-  if ((err as { code?: unknown } | null)?.code === 'CONFIG_INVALID') return `${name}: ${(err as Error).message}\n`;
+  // errors the product throws on purpose say what went wrong; anything else is a bug: its stack helps
+  if (err instanceof PipelineError) return `${name}: ${err.message}\n`;
   return `${name}: ${(err as Error)?.stack ?? String(err)}\n`;
 }
 
