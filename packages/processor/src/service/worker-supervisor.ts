@@ -9,6 +9,8 @@
  * (asked over IPC every `pollIntervalMs`, answered from the last replies), metrics are the workers' registries
  * summed with prom-client's AggregatorRegistry. A worker that exits unexpectedly is started again in its
  * slot (its restart fences what it left open); `stop()` sends SIGTERM to all and waits for them.
+ * `reload()` passes a configuration reload (SIGHUP, `POST /-/reload` of the supervisor) on to every worker
+ * over IPC and succeeds when all of them reloaded.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Logger, ReadinessReport } from '@sensor-pipeline/shared';
@@ -17,10 +19,11 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, Regi
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Messages between the supervisor and a worker over the IPC channel. */
-export type WorkerRequest = { readonly type: 'readiness' | 'metrics'; readonly id: number };
+export type WorkerRequest = { readonly type: 'readiness' | 'metrics' | 'reload'; readonly id: number };
 export type WorkerReply =
   | { readonly type: 'readiness'; readonly id: number; readonly report: ReadinessReport }
-  | { readonly type: 'metrics'; readonly id: number; readonly metrics: MetricsJson };
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: MetricsJson }
+  | { readonly type: 'reload'; readonly id: number; readonly report?: string; readonly error?: string };
 
 /** The environment variable that tells a processor CLI it is worker `i` of a supervisor. */
 export const WORKER_INDEX_ENV = 'PROCESSOR_WORKER_INDEX';
@@ -88,6 +91,27 @@ export class WorkerSupervisor {
       return AggregatorRegistry.aggregate(all.filter((m) => m.length > 0)).metrics();
     };
     return view;
+  }
+
+  /** Asks every worker to reload; resolves with their reports, rejects naming the workers that refused. */
+  async reload(): Promise<string> {
+    const replies = await Promise.all(
+      this.slots.map(async (s) => {
+        try {
+          const reply = await this.ask(s, 'reload', 30_000);
+          if (reply.type !== 'reload') return { worker: s.index, error: 'unexpected reply' };
+          return reply.error === undefined ? { worker: s.index, report: reply.report } : { worker: s.index, ...reply };
+        } catch (err) {
+          return { worker: s.index, error: (err as Error).message };
+        }
+      }),
+    );
+    const failed = replies.filter((r) => r.error !== undefined);
+    if (failed.length > 0) throw new Error(failed.map((r) => `worker ${r.worker}: ${r.error}`).join('; '));
+    const reports = new Set(replies.map((r) => r.report));
+    return reports.size === 1
+      ? `${[...reports][0]} (${replies.length} workers)`
+      : replies.map((r) => `worker ${r.worker}: ${r.report}`).join('; ');
   }
 
   async stop(): Promise<void> {
@@ -163,9 +187,23 @@ export class WorkerSupervisor {
   }
 }
 
-/** Worker side: answers the supervisor's readiness and metrics requests over the IPC channel. */
-export function serveSupervisor(readiness: () => ReadinessReport, registry: Registry): void {
+/** Worker side: answers the supervisor's readiness, metrics and reload requests over the IPC channel. */
+export function serveSupervisor(
+  readiness: () => ReadinessReport,
+  registry: Registry,
+  reload?: () => Promise<string>,
+): void {
   process.on('message', (request: WorkerRequest) => {
+    if (request.type === 'reload') {
+      const reply = (body: { report?: string; error?: string }) =>
+        process.send?.({ type: 'reload', id: request.id, ...body } satisfies WorkerReply);
+      if (!reload) return reply({ error: 'this worker cannot reload' });
+      reload().then(
+        (report) => reply({ report }),
+        (err: unknown) => reply({ error: err instanceof Error ? err.message : String(err) }),
+      );
+      return;
+    }
     if (request.type === 'readiness') {
       process.send?.({ type: 'readiness', id: request.id, report: readiness() } satisfies WorkerReply);
     } else if (request.type === 'metrics') {

@@ -24,11 +24,13 @@ export function reloadGauges(registry: Registry, prefix: string, loadedAtMs: num
     name: `${prefix}_config_last_reload_successful`,
     help: 'Whether the last configuration reload attempt was successful (1) or refused (0)',
     registers: [registry],
+    aggregator: 'min', // over a supervisor's workers: 0 when any refused
   });
   const timestamp = new Gauge({
     name: `${prefix}_config_last_reload_success_timestamp_seconds`,
     help: 'Timestamp of the last successful configuration load, in seconds since the Unix epoch',
     registers: [registry],
+    aggregator: 'min', // over a supervisor's workers: the oldest
   });
   const gauges: ReloadGauges = {
     recordSuccess(nowMs) {
