@@ -2,8 +2,10 @@
  * The durable form of one alert series' state, for the compacted alert-state topic (key: `fingerprint`,
  * value: `encodeAlertStateRecord(record)`, UTF-8 JSON of ~150 bytes; `ok` records are kept, not tombstoned:
  * see the contract in `rule-engine.ts`).
- * It names its series by rule, deviceId and metric, so a restarted processor can put it back in place
- * before the sensor's first reading arrives. See `RuleEngine` for the contract the I/O shell follows.
+ * It names its series by rule, deviceId and metric (a sensor), rule and deviceId (`scope: device`), rule and
+ * the group's labels (`scope: group`) or the rule alone (`scope: fleet`), so a restarted processor can put
+ * it back in place before the first reading of what it watches arrives. Records of sensor series carry no
+ * `scope` and read exactly as before scopes existed. See `RuleEngine` for the contract the I/O shell follows.
  */
 import { type Metric, PipelineError } from '@sensor-pipeline/shared';
 import type { SeriesStatus } from './alert-state.js';
@@ -16,8 +18,14 @@ export interface AlertStateRecord {
   /** alertFingerprint(rule, deviceId, metric): the topic key. */
   readonly fingerprint: string;
   readonly rule: string;
+  /** The device (sensor and device scope); empty for group and fleet series. */
   readonly deviceId: string;
-  readonly metric: Metric;
+  /** Sensor series only. */
+  readonly metric?: Metric;
+  /** Absent: a sensor series. */
+  readonly scope?: 'device' | 'group' | 'fleet';
+  /** Group series: the group's labels, in the rule's `by` order. */
+  readonly group?: readonly (readonly [string, string])[];
   readonly status: SeriesStatus;
   /** Event time of the last change (pending since / firing since = startsAt / ok since = endsAt). */
   readonly sinceMs: number;
@@ -44,8 +52,21 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
   for (const key of ['fingerprint', 'rule', 'deviceId'] as const) {
     if (typeof r[key] !== 'string') throw invalid(`"${key}" must be a string`);
   }
-  if (!(METRICS as readonly unknown[]).includes(r['metric']))
+  const scope = r['scope'];
+  if (scope !== undefined && scope !== 'device' && scope !== 'group' && scope !== 'fleet')
+    throw invalid('"scope" must be device, group or fleet when present');
+  if (scope === undefined && !(METRICS as readonly unknown[]).includes(r['metric']))
     throw invalid(`"metric" must be one of ${METRICS.join(', ')}`);
+  if (scope !== undefined && r['metric'] !== undefined) throw invalid(`a ${scope} series has no "metric"`);
+  const group = r['group'];
+  if (
+    scope === 'group' &&
+    !(
+      Array.isArray(group) &&
+      group.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'string'))
+    )
+  )
+    throw invalid('"group" must be a list of [label, value] pairs for a group series');
   if (r['status'] !== 'ok' && r['status'] !== 'pending' && r['status'] !== 'firing')
     throw invalid('"status" must be ok, pending or firing');
   if (typeof r['sinceMs'] !== 'number' || !Number.isFinite(r['sinceMs']))
@@ -58,7 +79,8 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
     fingerprint: r['fingerprint'] as string,
     rule: r['rule'] as string,
     deviceId: r['deviceId'] as string,
-    metric: r['metric'] as Metric,
+    ...(scope === undefined ? { metric: r['metric'] as Metric } : { scope }),
+    ...(scope === 'group' ? { group: group as [string, string][] } : {}),
     status: r['status'],
     sinceMs: r['sinceMs'],
     ...(r['lastSeenMs'] !== undefined ? { lastSeenMs: r['lastSeenMs'] as number } : {}),

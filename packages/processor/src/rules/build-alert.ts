@@ -9,9 +9,14 @@ import { alertEventId, alertFingerprint } from './alert-ids.js';
 import type { CompiledAbsenceRule, CompiledRule, CompiledThresholdRule } from './compile-rules.js';
 
 export interface AlertSubject {
+  /** Empty for group and fleet series (then there is no `deviceId` label). */
   readonly deviceId: string;
-  readonly metric: Metric;
+  /** Empty for device, group and fleet series (then there is no `metric` label). */
+  readonly metric: Metric | '';
+  /** Device labels (sensor, device), the group's labels (group), none (fleet). */
   readonly labels: Readonly<Record<string, string>>;
+  /** The series' fingerprint when it is not a sensor's (rule, deviceId, metric). */
+  readonly fingerprint?: string;
 }
 
 export interface ThresholdAlertInput {
@@ -104,15 +109,16 @@ function assemble(
   startsAtMs: number,
   endsAtMs: number | null,
 ): Alert {
-  const fingerprint = alertFingerprint(rule.name, subject.deviceId, subject.metric);
+  const fingerprint = subject.fingerprint ?? alertFingerprint(rule.name, subject.deviceId, subject.metric);
   const labels: Record<string, string> = {
     ...subject.labels,
     ...rule.labels,
     rule: rule.name,
     severity: rule.severity,
-    deviceId: subject.deviceId,
-    metric: subject.metric,
   };
+  // device, group and fleet series have no metric (and the latter two no device): no such label
+  if (subject.deviceId !== '') labels['deviceId'] = subject.deviceId;
+  if (subject.metric !== '') labels['metric'] = subject.metric;
   const summary = rule.summary.render({
     deviceId: subject.deviceId,
     metric: subject.metric,

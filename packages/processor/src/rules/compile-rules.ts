@@ -6,7 +6,7 @@
  */
 import { formatDuration, type Metric } from '@sensor-pipeline/shared';
 import { compileDeviceSelector, type DevicePredicate } from './device-selector.js';
-import type { AbsenceRule, RulesConfig, Statistic, ThresholdRule } from './rules-schema.js';
+import type { AbsenceRule, AbsenceScope, RulesConfig, Statistic, ThresholdRule } from './rules-schema.js';
 import { compileSummaryTemplate, type SummaryTemplate } from './summary-template.js';
 import type { ThresholdCondition } from './threshold-state-machine.js';
 import { type WindowSpec, windowSpecKey } from './window-spec.js';
@@ -35,6 +35,10 @@ export interface CompiledAbsenceRule extends CompiledCommon {
   readonly rule: AbsenceRule;
   readonly metric: Metric | undefined;
   readonly absentMs: number;
+  /** What must be silent: sensor and device rules are judged per partition, group and fleet per instance. */
+  readonly scope: AbsenceScope;
+  /** Scope group: the labels that make a group. */
+  readonly by: readonly string[];
   /** `absent:30s`, the `window.spec` of its alerts. */
   readonly windowKey: string;
 }
@@ -60,8 +64,13 @@ export interface CompiledRules {
   readonly rules: readonly CompiledRule[];
   /** By rule name. */
   readonly byName: ReadonlyMap<string, CompiledRule>;
-  /** The rules that apply to (deviceId, metric) given the device's labels. Not cached per device here. */
+  /**
+   * The rules that apply to the sensor (deviceId, metric) given the device's labels: threshold rules and
+   * sensor-scope absence rules. Not cached per device here.
+   */
   select(deviceId: string, metric: Metric, labels: Readonly<Record<string, string>>): RuleSelection;
+  /** The absence rules of scope device, group and fleet that apply to the device, in file order. */
+  selectDevice(deviceId: string, labels: Readonly<Record<string, string>>): readonly CompiledAbsenceRule[];
 }
 
 export function compileRules(config: RulesConfig): CompiledRules {
@@ -81,6 +90,8 @@ export function compileRules(config: RulesConfig): CompiledRules {
         rule,
         metric: rule.metric,
         absentMs: rule.absentMs,
+        scope: rule.scope ?? 'sensor',
+        by: rule.by ?? [],
         windowKey: `absent:${formatDuration(rule.absentMs)}`,
       };
     }
@@ -102,6 +113,7 @@ export function compileRules(config: RulesConfig): CompiledRules {
   const select = (deviceId: string, metric: Metric, labels: Readonly<Record<string, string>>): RuleSelection => {
     const picked: CompiledRule[] = [];
     for (const rule of rules) {
+      if (rule.kind === 'absence' && rule.scope !== 'sensor') continue;
       if ((rule.metric === undefined || rule.metric === metric) && rule.matchesDevice(deviceId, labels))
         picked.push(rule);
     }
@@ -113,8 +125,19 @@ export function compileRules(config: RulesConfig): CompiledRules {
     }
     return selection;
   };
-  return { graceMs: config.graceMs, rules, byName: new Map(rules.map((r) => [r.name, r])), select };
+  const scoped = rules.filter((r): r is CompiledAbsenceRule => r.kind === 'absence' && r.scope !== 'sensor');
+  const selectDevice = (deviceId: string, labels: Readonly<Record<string, string>>) =>
+    scoped.length === 0 ? NO_RULES : scoped.filter((rule) => rule.matchesDevice(deviceId, labels));
+  return {
+    graceMs: config.graceMs,
+    rules,
+    byName: new Map(rules.map((r) => [r.name, r])),
+    select,
+    selectDevice,
+  };
 }
+
+const NO_RULES: readonly CompiledAbsenceRule[] = Object.freeze([]);
 
 function buildSelection(rules: readonly CompiledRule[]): RuleSelection {
   const windows: WindowSpec[] = [];

@@ -15,6 +15,21 @@
  *     if (w accepted the reading) out.push(...engine.evaluate(sensor, i, w.stats()));
  *   });
  *   out.push(...engine.tick(partitionWatermarkMs));             // newest timestamp seen on the partition
+ * Once per batch (and per idle step, see below): out.push(...engine.tickGroups());
+ *
+ * Absence scopes: sensor series live on the sensor, device series on the device (its newest reading of any
+ * metric), both judged here, per reading, on this partition's clock. Group and fleet series span partitions:
+ * they live in the instance's {@link GroupAbsenceTracker}, which this engine joins (pass it in the options)
+ * and leaves on `close()`; `tickGroups` judges them on the slowest member partition's clock.
+ *
+ * Idle partitions: when the shell sees a partition caught up (nothing left on the broker) and idle, it calls
+ * `tick(wallClockMs)` (and `tickGroups()`) with the wall clock, so silences are reported during an outage.
+ * Firing needs nothing but the clock passing `lastSeen + absent + grace`, and startsAt = lastSeen + absent,
+ * so an idle tick produces exactly the transition (and event id) that a later reading would have: its
+ * outputs follow the same contract as a reading's (published, then persisted with the checkpoint of the
+ * partition's unchanged resume point). After a crash before they were persisted, the restored state lacks
+ * them; the readings replayed and re-consumed are the same, so the next idle tick (or the next reading that
+ * moves the clock past the deadline) fires the same series with the same startsAt, hence the same event id.
  *
  * # Crash and rebalance contract (what the shell must do so that no alert is missed and none fires twice
  * with a new id; duplicates with the same `eventId` are allowed and deduplicated downstream)
@@ -47,7 +62,7 @@ import type { Alert, Metric } from '@sensor-pipeline/shared';
 import { crossesHopBoundary } from '../window/crosses-hop-boundary.js';
 import type { WindowStats } from '../window/window-stats.js';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
-import { alertFingerprint } from './alert-ids.js';
+import { alertFingerprint, deviceFingerprint } from './alert-ids.js';
 import {
   type AbsenceState,
   alertStatusOf,
@@ -65,6 +80,7 @@ import {
   compileRules,
   type RuleSelection,
 } from './compile-rules.js';
+import type { GroupAbsenceTracker, GroupMember, GroupSeries } from './group-absence-tracker.js';
 import type { RulesConfig, Statistic } from './rules-schema.js';
 import { evaluateThreshold } from './threshold-state-machine.js';
 import type { WindowSpec } from './window-spec.js';
@@ -116,6 +132,7 @@ class SensorSlot implements Sensor {
   watched = false;
 
   constructor(
+    readonly device: DeviceEntry,
     readonly deviceId: string,
     readonly metric: Metric,
     public labels: Labels,
@@ -130,12 +147,30 @@ class SensorSlot implements Sensor {
 }
 
 interface DeviceEntry {
+  readonly deviceId: string;
   /** A private copy of the device's labels. */
   labels: Labels;
   labelCount: number;
   /** The last labels object found equal to `labels` (decoded readings bring a new object each time). */
   labelsSeen: Labels;
   readonly sensors: Partial<Record<Metric, SensorSlot>>;
+  /** The device's newest reading, any metric (−Infinity until its first). */
+  lastSeenMs: number;
+  /** Absence rules of scope device, group and fleet that apply to the device (from `selectDevice`). */
+  scoped: readonly CompiledAbsenceRule[];
+  /** Per `scoped` entry: the device series' state (scope device; unused otherwise). */
+  deviceStates: AbsenceState[];
+  /** Per `scoped` entry: the group or fleet series the device belongs to (undefined for scope device). */
+  groups: (GroupSeries | undefined)[];
+  /** Smallest `absentMs` of its device-scope rules (Infinity when none). */
+  minDeviceAbsentMs: number;
+  /** In the engine's device scan list. */
+  watched: boolean;
+}
+
+export interface RuleEngineOptions {
+  /** The instance's tracker of group and fleet series, shared by its partitions' engines. */
+  readonly groups?: GroupAbsenceTracker;
 }
 
 export class RuleEngine {
@@ -149,10 +184,21 @@ export class RuleEngine {
   private nextCheckMs = Infinity;
   /** Restored records whose sensor has not appeared yet, by seriesKey. */
   private readonly pendingRestore = new Map<string, AlertStateRecord>();
+  /** Devices that have device-scope absence rules. */
+  private readonly watchedDevices: DeviceEntry[] = [];
+  private readonly groups: GroupAbsenceTracker | undefined;
+  private readonly member: GroupMember | undefined;
 
-  constructor(rules: CompiledRules | RulesConfig) {
+  constructor(rules: CompiledRules | RulesConfig, options: RuleEngineOptions = {}) {
     this.rules = 'select' in rules ? rules : compileRules(rules);
     this.graceMs = this.rules.graceMs;
+    this.groups = options.groups;
+    this.member = this.groups?.join();
+  }
+
+  /** Leaves the group tracker: this partition's clock and devices no longer count for groups. */
+  close(): void {
+    if (this.member) this.groups!.leave(this.member);
   }
 
   /** Number of sensors seen. */
@@ -172,8 +218,21 @@ export class RuleEngine {
     let device = this.devices.get(deviceId);
     if (device === undefined) {
       const copy = { ...labels };
-      device = { labels: copy, labelCount: Object.keys(copy).length, labelsSeen: labels, sensors: {} };
+      device = {
+        deviceId,
+        labels: copy,
+        labelCount: Object.keys(copy).length,
+        labelsSeen: labels,
+        sensors: {},
+        lastSeenMs: -Infinity,
+        scoped: [],
+        deviceStates: [],
+        groups: [],
+        minDeviceAbsentMs: Infinity,
+        watched: false,
+      };
       this.devices.set(deviceId, device);
+      this.selectScoped(deviceId, device);
     } else if (device.labelsSeen !== labels) {
       if (!sameLabels(device.labels, device.labelCount, labels)) this.relabel(deviceId, device, labels);
       device.labelsSeen = labels;
@@ -190,6 +249,7 @@ export class RuleEngine {
     this.advance(slot, timestampMs);
     const absence = slot.selection.absenceRules;
     let out: RuleTransition[] | undefined;
+    if (slot.device.scoped.length > 0) out = this.observeDevice(slot, timestampMs, true);
     for (let k = 0; k < absence.length; k++) {
       const i = absence[k]!;
       const prev = slot.states[i] as AbsenceState;
@@ -213,7 +273,43 @@ export class RuleEngine {
 
   /** A replayed reading during warm-up after a restore (see the contract above): event time only, no evaluation. */
   warm(sensor: Sensor, timestampMs: number): void {
-    this.advance(sensor as SensorSlot, timestampMs);
+    const slot = sensor as SensorSlot;
+    this.advance(slot, timestampMs);
+    if (slot.device.scoped.length > 0) this.observeDevice(slot, timestampMs, false);
+  }
+
+  /** A reading of the device: its newest time, then (evaluate) resolves its firing device and group series. */
+  private observeDevice(slot: SensorSlot, timestampMs: number, evaluate: boolean): RuleTransition[] | undefined {
+    const device = slot.device;
+    if (timestampMs > device.lastSeenMs) device.lastSeenMs = timestampMs;
+    if (device.watched) this.nextCheckMs = Math.min(this.nextCheckMs, device.lastSeenMs + device.minDeviceAbsentMs);
+    let out: RuleTransition[] | undefined;
+    const { scoped } = device;
+    for (let i = 0; i < scoped.length; i++) {
+      const series = device.groups[i];
+      if (series !== undefined) {
+        const t = this.groups!.observe(this.member!, series, timestampMs, evaluate);
+        if (t) (out ??= []).push(t);
+        continue;
+      }
+      if (!evaluate || scoped[i]!.scope !== 'device') continue;
+      const prev = device.deviceStates[i]!;
+      const next = absenceOnReading(prev, timestampMs);
+      if (next === prev) continue;
+      device.deviceStates[i] = next;
+      const rule = scoped[i]!;
+      const alert = buildAbsenceAlert({
+        rule,
+        subject: deviceSubject(rule, slot.deviceId, device),
+        status: 'RESOLVED',
+        lastSeenMs: prev.lastSeenMs,
+        atMs: timestampMs,
+        startsAtMs: prev.sinceMs,
+        endsAtMs: next.sinceMs,
+      });
+      (out ??= []).push({ alert, state: deviceRecord(rule, slot.deviceId, next) });
+    }
+    return out;
   }
 
   /**
@@ -270,6 +366,7 @@ export class RuleEngine {
    * O(1) until some deadline may have passed; then one scan of the sensors with absence rules.
    */
   tick(watermarkMs: number): readonly RuleTransition[] {
+    if (this.member && watermarkMs > this.member.clockMs) this.member.clockMs = watermarkMs;
     const clockMs = watermarkMs - this.graceMs;
     if (!(clockMs > this.nextCheckMs)) return NO_TRANSITIONS;
     let nextCheckMs = Infinity;
@@ -301,8 +398,44 @@ export class RuleEngine {
         }
       }
     }
+    for (const device of this.watchedDevices) {
+      const { scoped, deviceStates } = device;
+      for (let i = 0; i < scoped.length; i++) {
+        const rule = scoped[i]!;
+        if (rule.scope !== 'device') continue;
+        const deviceId = device.deviceId;
+        const prev = deviceStates[i]!;
+        const next = absenceOnTick(prev, device.lastSeenMs, clockMs, rule.absentMs);
+        if (next !== prev) {
+          deviceStates[i] = next;
+          const alert = buildAbsenceAlert({
+            rule,
+            subject: deviceSubject(rule, deviceId, device),
+            status: 'FIRING',
+            lastSeenMs: next.lastSeenMs,
+            atMs: clockMs,
+            startsAtMs: next.sinceMs,
+            endsAtMs: null,
+          });
+          (out ??= []).push({ alert, state: deviceRecord(rule, deviceId, next) });
+        } else if (prev.status === 'ok' && device.lastSeenMs !== -Infinity) {
+          const deadlineMs = device.lastSeenMs + rule.absentMs;
+          if (deadlineMs > prev.sinceMs) nextCheckMs = Math.min(nextCheckMs, deadlineMs);
+        }
+      }
+    }
     this.nextCheckMs = nextCheckMs;
     return out ?? NO_TRANSITIONS;
+  }
+
+  /**
+   * Judges the instance's group and fleet series on the slowest member partition's clock (see
+   * GroupAbsenceTracker). Call once per batch and per idle step, after `tick`; none without a tracker.
+   */
+  tickGroups(): readonly RuleTransition[] {
+    if (!this.groups) return NO_TRANSITIONS;
+    const out = this.groups.tick();
+    return out.length === 0 ? NO_TRANSITIONS : out;
   }
 
   /** Every series not in its initial state (plus restored ones whose sensor has not appeared), as records. */
@@ -316,7 +449,15 @@ export class RuleEngine {
         });
       }
     }
+    for (const [deviceId, device] of this.devices) {
+      device.scoped.forEach((rule, i) => {
+        const state = device.deviceStates[i]!;
+        if (rule.scope === 'device' && state.sinceMs !== -Infinity) records.push(deviceRecord(rule, deviceId, state));
+      });
+    }
     records.push(...this.pendingRestore.values());
+    // the instance's group and fleet series (shared by its partitions' engines)
+    if (this.groups) records.push(...this.groups.snapshot());
     return records;
   }
 
@@ -338,15 +479,33 @@ export class RuleEngine {
     const ignored: AlertStateRecord[] = [];
     for (const r of records) {
       const rule = this.rules.byName.get(r.rule);
+      const scope = rule?.kind === 'absence' ? rule.scope : 'sensor';
       if (
         !rule ||
         (rule.kind === 'absence' && r.status === 'pending') ||
-        (rule.metric !== undefined && rule.metric !== r.metric)
+        (r.scope ?? 'sensor') !== scope ||
+        (r.metric !== undefined && rule.metric !== undefined && rule.metric !== r.metric)
       ) {
         ignored.push(r);
         continue;
       }
-      const slot = this.devices.get(r.deviceId)?.sensors[r.metric];
+      if (rule.kind === 'absence' && (scope === 'group' || scope === 'fleet')) {
+        if (this.groups?.restore(rule, r)) restored++;
+        else ignored.push(r);
+        continue;
+      }
+      if (scope === 'device') {
+        const device = this.devices.get(r.deviceId);
+        const i = device ? device.scoped.indexOf(rule as CompiledAbsenceRule) : -1;
+        if (device && i < 0) ignored.push(r);
+        else {
+          if (device) this.applyDeviceRecord(device, i, rule as CompiledAbsenceRule, r);
+          else this.pendingRestore.set(seriesKey(r.rule, r.deviceId, ''), r);
+          restored++;
+        }
+        continue;
+      }
+      const slot = this.devices.get(r.deviceId)?.sensors[r.metric!];
       if (slot) {
         const i = slot.selection.rules.indexOf(rule);
         if (i < 0) {
@@ -355,7 +514,7 @@ export class RuleEngine {
         }
         this.applyRecord(slot, i, rule, r);
       } else {
-        this.pendingRestore.set(seriesKey(r.rule, r.deviceId, r.metric), r);
+        this.pendingRestore.set(seriesKey(r.rule, r.deviceId, r.metric!), r);
       }
       restored++;
     }
@@ -372,7 +531,7 @@ export class RuleEngine {
   private createSensor(deviceId: string, metric: Metric, device: DeviceEntry): SensorSlot {
     const selection = this.rules.select(deviceId, metric, device.labels);
     const states = selection.rules.map(initialState);
-    const slot = new SensorSlot(deviceId, metric, device.labels, selection, states);
+    const slot = new SensorSlot(device, deviceId, metric, device.labels, selection, states);
     device.sensors[metric] = slot;
     if (this.pendingRestore.size > 0) this.claimRestored(slot);
     this.watch(slot);
@@ -401,6 +560,45 @@ export class RuleEngine {
       this.nextCheckMs = Math.min(this.nextCheckMs, slot.lastSeenMs + slot.selection.minAbsentMs);
   }
 
+  /** (Re)selects the device's device, group and fleet rules; states of rules that still apply are kept. */
+  private selectScoped(deviceId: string, device: DeviceEntry): void {
+    const scoped = this.rules.selectDevice(deviceId, device.labels);
+    const old = device.scoped;
+    const oldStates = device.deviceStates;
+    device.scoped = scoped;
+    device.deviceStates = scoped.map((rule) => {
+      const j = old.indexOf(rule);
+      return j >= 0 ? oldStates[j]! : INITIAL_ABSENCE_STATE;
+    });
+    device.groups = scoped.map((rule) =>
+      rule.scope === 'device' || !this.groups ? undefined : this.groups.seriesOf(rule, device.labels),
+    );
+    device.minDeviceAbsentMs = Math.min(Infinity, ...scoped.filter((r) => r.scope === 'device').map((r) => r.absentMs));
+    if (device.minDeviceAbsentMs !== Infinity && !device.watched) {
+      device.watched = true;
+      this.watchedDevices.push(device);
+    }
+    if (this.pendingRestore.size > 0) {
+      scoped.forEach((rule, i) => {
+        const key = seriesKey(rule.name, deviceId, '');
+        const r = rule.scope === 'device' ? this.pendingRestore.get(key) : undefined;
+        if (r === undefined) return;
+        this.pendingRestore.delete(key);
+        this.applyDeviceRecord(device, i, rule, r);
+      });
+    }
+    if (device.watched && device.lastSeenMs !== -Infinity)
+      this.nextCheckMs = Math.min(this.nextCheckMs, device.lastSeenMs + device.minDeviceAbsentMs);
+  }
+
+  private applyDeviceRecord(device: DeviceEntry, i: number, rule: CompiledAbsenceRule, r: AlertStateRecord): void {
+    const lastSeenMs = r.lastSeenMs ?? (r.status === 'firing' ? r.sinceMs - rule.absentMs : -Infinity);
+    device.deviceStates[i] = { status: r.status === 'firing' ? 'firing' : 'ok', sinceMs: r.sinceMs, lastSeenMs };
+    if (lastSeenMs > device.lastSeenMs) device.lastSeenMs = lastSeenMs;
+    if (device.watched && device.lastSeenMs !== -Infinity)
+      this.nextCheckMs = Math.min(this.nextCheckMs, device.lastSeenMs + device.minDeviceAbsentMs);
+  }
+
   private watch(slot: SensorSlot): void {
     if (slot.watched || slot.selection.absenceRules.length === 0) return;
     slot.watched = true;
@@ -412,6 +610,7 @@ export class RuleEngine {
   private relabel(deviceId: string, device: DeviceEntry, labels: Labels): void {
     device.labels = { ...labels };
     device.labelCount = Object.keys(device.labels).length;
+    this.selectScoped(deviceId, device);
     for (const slot of Object.values(device.sensors)) {
       slot.labels = device.labels;
       const selection = this.rules.select(deviceId, slot.metric, device.labels);
@@ -441,6 +640,23 @@ function record(rule: CompiledRule, slot: SensorSlot, state: SeriesState): Alert
     status: state.status,
     sinceMs: state.sinceMs,
     ...('lastSeenMs' in state && state.lastSeenMs !== -Infinity ? { lastSeenMs: state.lastSeenMs } : {}),
+  };
+}
+
+function deviceSubject(rule: CompiledAbsenceRule, deviceId: string, device: DeviceEntry) {
+  return { deviceId, metric: '' as const, labels: device.labels, fingerprint: deviceFingerprint(rule.name, deviceId) };
+}
+
+function deviceRecord(rule: CompiledAbsenceRule, deviceId: string, state: AbsenceState): AlertStateRecord {
+  return {
+    v: ALERT_STATE_RECORD_VERSION,
+    fingerprint: deviceFingerprint(rule.name, deviceId),
+    rule: rule.name,
+    deviceId,
+    scope: 'device',
+    status: state.status,
+    sinceMs: state.sinceMs,
+    ...(state.lastSeenMs !== -Infinity ? { lastSeenMs: state.lastSeenMs } : {}),
   };
 }
 

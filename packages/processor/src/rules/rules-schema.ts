@@ -26,10 +26,28 @@
  *     summary: "{{deviceId}} {{value}}°C"  # optional, see placeholders below
  *
  *   - name: device-silent             # an absence rule: it has `absent` and no window/statistic/above/below/clear/for
- *     absent: 30s                     # from 1s to 7d: fires when a sensor sent nothing for longer than this (event time)
- *     metric: temperature             # optional: omitted = every metric, each (device, metric) sensor on its own
+ *     absent: 30s                     # from 1s to 7d: fires when the watched thing sent nothing for longer than this
+ *     scope: device                   # optional, default sensor: what must be silent (see Absence scopes below)
+ *     metric: temperature             # optional, scope sensor only: omitted = every metric, each sensor on its own
  *     severity: warning
+ *
+ *   - name: site-silent               # a label-group absence rule: one alert when every device of a site is silent
+ *     absent: 1m
+ *     by: [site]                      # device label names (implies scope: group)
+ *     severity: critical
  * ```
+ *
+ * Absence scopes (`scope`, default `sensor`):
+ * - `sensor`: each (device, metric) sensor on its own; the alert has `deviceId` and `metric`.
+ * - `device`: a device is silent when it sends nothing at all, for any metric (a device still sending one
+ *   metric is not silent); one alert per device, labelled `deviceId`, no `metric`.
+ * - `group` (`by: [label, ...]`, `scope: group` may be left out): the selected devices grouped by these
+ *   labels; a group is silent when every device of it is; one alert per group, labelled with the group's
+ *   labels (no `deviceId`, no `metric`). A device that lacks one of the labels belongs to no group.
+ * - `fleet`: every selected device on the partitions this processor instance owns; one alert, no device
+ *   labels. (With several instances, each judges the devices of its own partitions.)
+ * `devices` narrows every scope. A `by` list must be non-empty (for everything, use `scope: fleet`) and names
+ * device labels: `deviceId`, `metric`, `rule` and `severity` are not device labels.
  *
  * Durations: `500ms`, `30s`, `5m`, `1h`, `1d`, `1m30s` — always with a unit: a bare number (`window: 90000`)
  * is refused, except 0. Each has an upper bound (above), named in the error. Globs are checked for unclosed
@@ -40,9 +58,12 @@
  * - `above: T` holds when the statistic is > T; `below: T` when it is < T. Pending while it holds for less
  *   than `for`, FIRING once it has held `for`, RESOLVED once it clears: value < `clear` (`above`) / > `clear`
  *   (`below`); without `clear`, as soon as it no longer holds. In between nothing is emitted.
- * - A sensor is silent when the partition's event time (its newest timestamp minus `grace`) is more than
- *   `absent` past the sensor's newest reading. Its next reading resolves the alert. Sensors never seen since
- *   the processor's state was built are not tracked.
+ * - A sensor (device, group, fleet) is silent when the event clock minus `grace` is more than `absent` past
+ *   its newest reading. The event clock of a partition is its newest timestamp (never ahead of the wall
+ *   clock); while the partition is caught up and idle it advances with the wall clock, so silence is
+ *   reported during an outage. Group and fleet rules use the slowest clock of the instance's partitions. The
+ *   next reading resolves the alert, once; a reading never fires an absence alert for its own sensor, device
+ *   or group. Things never seen since the processor's state was built are not tracked.
  *
  * Summary placeholders: {{deviceId}} {{metric}} {{statistic}} {{condition}} {{value}} {{threshold}}
  * {{window}} {{severity}} {{rule}} {{status}} {{labels.NAME}}. Unknown placeholders are config errors.
@@ -95,6 +116,19 @@ export const MAX_LABEL_VALUE_LENGTH = 1_000;
 export const DEFAULT_THRESHOLD_SUMMARY =
   '{{deviceId}} {{metric}} {{statistic}} {{value}} {{condition}} {{threshold}} over {{window}} ({{rule}})';
 export const DEFAULT_ABSENCE_SUMMARY = '{{deviceId}} {{metric}} silent for {{value}} (limit {{threshold}}) ({{rule}})';
+export const DEFAULT_DEVICE_ABSENCE_SUMMARY =
+  '{{deviceId}} sent nothing for {{value}} (limit {{threshold}}) ({{rule}})';
+export const DEFAULT_FLEET_ABSENCE_SUMMARY = 'no device sent anything for {{value}} (limit {{threshold}}) ({{rule}})';
+
+/** What an absence rule watches: one sensor, one device, a label group of devices, or every device. */
+export const ABSENCE_SCOPES = ['sensor', 'device', 'group', 'fleet'] as const;
+export type AbsenceScope = (typeof ABSENCE_SCOPES)[number];
+
+/** The default summary of a group absence rule: names the group by its labels. */
+export function defaultGroupAbsenceSummary(by: readonly string[]): string {
+  const group = by.map((label) => `${label}={{labels.${label}}}`).join(' ');
+  return `every device of ${group} sent nothing for {{value}} (limit {{threshold}}) ({{rule}})`;
+}
 
 /** Which devices a rule applies to; every part that is present must match. */
 export interface DeviceSelector {
@@ -129,10 +163,14 @@ export interface ThresholdRule extends RuleCommon {
 
 export interface AbsenceRule extends RuleCommon {
   readonly kind: 'absence';
-  /** undefined: every metric, each (device, metric) sensor on its own. */
+  /** Scope sensor only; undefined: every metric, each (device, metric) sensor on its own. */
   readonly metric?: Metric;
-  /** FIRING when a sensor has been silent for longer than this (event time). */
+  /** FIRING when the watched sensor (device, group, fleet) has been silent for longer than this (event time). */
   readonly absentMs: number;
+  /** What must be silent; `sensor` when the file gives neither `scope` nor `by` (and when left out here). */
+  readonly scope?: AbsenceScope;
+  /** Scope group: the device labels that make a group; empty (or left out) otherwise. */
+  readonly by?: readonly string[];
 }
 
 export type Rule = ThresholdRule | AbsenceRule;
@@ -268,6 +306,8 @@ const ruleInput = z
     clear: numberValue.optional(),
     for: durationMs({ max: MAX_FOR_MS }).optional(),
     absent: durationMs({ min: MIN_ABSENT_MS, max: MAX_ABSENT_MS }).optional(),
+    scope: oneOf('scope', ABSENCE_SCOPES).optional(),
+    by: z.array(z.string()).optional(),
     severity: oneOf('severity', SEVERITIES),
     labels: labelsInput.optional(),
     devices: devicesInput.optional(),
@@ -294,6 +334,14 @@ const ruleInput = z
       } catch (err) {
         issue('summary', (err as Error).message);
       }
+    }
+    if (rule.absent === undefined) {
+      for (const key of ['scope', 'by'] as const) {
+        if (rule[key] !== undefined)
+          issue(key, `"${key}" applies to absence rules only; remove it, or give "absent: <duration>"`);
+      }
+    } else {
+      checkAbsenceScope(rule, ctx);
     }
     if (rule.absent !== undefined) {
       for (const key of THRESHOLD_ONLY) {
@@ -370,12 +418,24 @@ const ruleInput = z
       ...(rule.devices ? { devices: normalizeSelector(rule.devices) } : {}),
     };
     if (rule.absent !== undefined) {
+      const scope: AbsenceScope = rule.scope ?? (rule.by !== undefined ? 'group' : 'sensor');
+      const by = scope === 'group' ? (rule.by ?? []) : [];
+      const summary =
+        scope === 'sensor'
+          ? DEFAULT_ABSENCE_SUMMARY
+          : scope === 'device'
+            ? DEFAULT_DEVICE_ABSENCE_SUMMARY
+            : scope === 'group'
+              ? defaultGroupAbsenceSummary(by)
+              : DEFAULT_FLEET_ABSENCE_SUMMARY;
       return {
         kind: 'absence',
         ...common,
         ...(rule.metric ? { metric: rule.metric } : {}),
         absentMs: rule.absent,
-        summary: rule.summary ?? DEFAULT_ABSENCE_SUMMARY,
+        ...(scope !== 'sensor' ? { scope } : {}),
+        ...(scope === 'group' ? { by } : {}),
+        summary: rule.summary ?? summary,
       };
     }
     const above = rule.above !== undefined;
@@ -417,6 +477,63 @@ export const rulesSchema = z
     });
   })
   .transform((file): RulesConfig => ({ graceMs: file.grace ?? DEFAULT_GRACE_MS, rules: file.rules }));
+
+/** Not device labels: set on alerts by the pipeline, or the reading's own fields; and which scope means them. */
+const NOT_GROUP_LABELS: Readonly<Record<string, string>> = {
+  deviceId: 'deviceId is not a device label: for one alert per device use "scope: device"',
+  metric: 'metric is not a device label: for one alert per sensor use "scope: sensor" (with "metric" to pick one)',
+  rule: 'rule is set on every alert by the pipeline, not a device label',
+  severity: 'severity is set on every alert by the pipeline, not a device label',
+};
+
+/** Cross-field checks of an absence rule's `scope`, `by` and `metric`, each reported on its field. */
+function checkAbsenceScope(
+  rule: { scope?: AbsenceScope | undefined; by?: string[] | undefined; metric?: Metric | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const scope = rule.scope ?? (rule.by !== undefined ? 'group' : 'sensor');
+  if (rule.by !== undefined && scope !== 'group') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['by'],
+      message: `"by" groups devices by labels (scope group); remove it, or remove "scope: ${scope}"`,
+    });
+  }
+  if (scope === 'group') {
+    if (rule.by === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scope'],
+        message: 'scope group needs "by: [label, ...]", the device labels that make a group, e.g. by: [site]',
+      });
+    } else if (rule.by.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['by'],
+        message: 'an empty "by" groups nothing: for one alert when no device at all reports, use "scope: fleet"',
+      });
+    }
+    const seen = new Set<string>();
+    rule.by?.forEach((label, j) => {
+      const problem =
+        (Object.hasOwn(NOT_GROUP_LABELS, label) ? NOT_GROUP_LABELS[label] : undefined) ??
+        (!LABEL_NAME.test(label)
+          ? `"${label}" is not a label name: letters, digits and underscores, not starting with a digit`
+          : seen.has(label)
+            ? `label "${label}" is listed twice`
+            : undefined);
+      seen.add(label);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['by', j], message: problem });
+    });
+  }
+  if (rule.metric !== undefined && scope !== 'sensor') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metric'],
+      message: `"metric" applies to scope sensor only: a ${scope} is silent when it sends nothing at all, for any metric; remove "metric", or use scope sensor`,
+    });
+  }
+}
 
 function normalizeSelector(input: {
   match?: string | string[] | undefined;

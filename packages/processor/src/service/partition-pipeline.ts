@@ -10,6 +10,11 @@
  * Envelopes carry two flags set by the shell: `evaluate` (run rules: false for readings whose effect on
  * alert state is already in the restored state) and `live` (publish outputs: false while replaying to
  * rebuild windows). RxJS runs synchronously here: after `run` returns, the batch's output is complete.
+ *
+ * The partition's event clock is the newest reading timestamp, capped at the wall clock (plus
+ * `maxClockAheadMs`). `idle(nowMs, ...)` is the other way it moves: the shell calls it when the partition is
+ * caught up and has been idle, so silences are judged on the wall clock during an outage; the shell never
+ * calls it while the partition has a backlog, so a catch-up is judged on event time alone.
  */
 
 import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
@@ -50,6 +55,10 @@ export interface PartitionRules {
   holds(reading: SensorReading): boolean;
   /** Event time advanced to `watermarkMs` on this partition: absence rules. */
   tick(watermarkMs: number, out: BatchOutput): void;
+  /** Once per batch and idle step, after `tick`: the instance's group and fleet absence rules. */
+  tickGroups?(out: BatchOutput): void;
+  /** The partition is dropped: its share of group and fleet state is released. */
+  close?(): void;
   readonly firing: number;
   /** Alerts firing now on this partition, by rule (rules with none may be absent). */
   readonly firingByRule?: ReadonlyMap<string, number>;
@@ -82,8 +91,11 @@ export interface PartitionPipelineOptions {
 
 export class PartitionPipeline {
   private readonly input = new Subject<ReadingEnvelope>();
-  private readonly operators: SlidingWindowOperator<ReadingEnvelope>[] = [];
-  private readonly subscriptions: Subscription[] = [];
+  /** The windows held, by held-window key; a rules reload adds and drops some (`setWindows`). */
+  private readonly windows = new Map<
+    string,
+    { operator: SlidingWindowOperator<ReadingEnvelope>; subscription: Subscription }
+  >();
   private readonly lastStatsBucket = new Map<string, number>();
   private out: BatchOutput | undefined;
   private watermarkMs = -Infinity;
@@ -91,23 +103,37 @@ export class PartitionPipeline {
   private sensorsTaken = 0;
 
   constructor(private readonly options: PartitionPipelineOptions) {
-    const { rules } = options;
-    for (const plan of options.windows) {
-      const operator = slidingWindow<ReadingEnvelope>({
-        ...plan.options,
-        idleEvictMs: options.idleEvictMs,
-        accessors: { key: (e) => e.sensor, timestampMs: (e) => e.reading.timestamp, value: (e) => e.reading.value },
-      });
-      this.operators.push(operator);
-      this.subscriptions.push(
-        this.input
-          .pipe(
-            filter((e) => rules.usesWindow(e, plan.key)),
-            operator,
-          )
-          .subscribe((event) => this.onWindowEvent(plan.key, event)),
-      );
+    for (const plan of options.windows) this.addWindow(plan);
+  }
+
+  /**
+   * After a rules reload, between batches: holds exactly `plans` from now on. A window already held goes on as
+   * it is (with the readings it has); a new one starts empty; one no longer used is released.
+   */
+  setWindows(plans: readonly WindowPlan[]): void {
+    const keep = new Set(plans.map((p) => p.key));
+    for (const [key, held] of this.windows) {
+      if (keep.has(key)) continue;
+      held.subscription.unsubscribe();
+      this.windows.delete(key);
     }
+    for (const plan of plans) if (!this.windows.has(plan.key)) this.addWindow(plan);
+  }
+
+  private addWindow(plan: WindowPlan): void {
+    const { rules } = this.options;
+    const operator = slidingWindow<ReadingEnvelope>({
+      ...plan.options,
+      idleEvictMs: this.options.idleEvictMs,
+      accessors: { key: (e) => e.sensor, timestampMs: (e) => e.reading.timestamp, value: (e) => e.reading.value },
+    });
+    const subscription = this.input
+      .pipe(
+        filter((e) => rules.usesWindow(e, plan.key)),
+        operator,
+      )
+      .subscribe((event) => this.onWindowEvent(plan.key, event));
+    this.windows.set(plan.key, { operator, subscription });
   }
 
   /**
@@ -123,6 +149,7 @@ export class PartitionPipeline {
     const { rules, sensorBudget } = this.options;
     const clockCapMs = this.options.now() + (this.options.maxClockAheadMs ?? 0);
     let refused = 0;
+    let evaluated = false;
     for (const envelope of envelopes) {
       if (sensorBudget && !rules.holds(envelope.reading)) {
         if (!sensorBudget.take()) {
@@ -136,22 +163,46 @@ export class PartitionPipeline {
       this.input.next(envelope);
       const eventMs = Math.min(envelope.reading.timestamp, clockCapMs);
       if (eventMs > this.watermarkMs) this.watermarkMs = eventMs;
-      if (tick && envelope.evaluate) rules.tick(this.watermarkMs, out);
+      if (tick && envelope.evaluate) {
+        rules.tick(this.watermarkMs, out);
+        evaluated = true;
+      }
     }
+    if (evaluated) rules.tickGroups?.(out);
     this.out = undefined;
     return refused;
   }
 
+  /**
+   * The partition is caught up and idle: its event clock advances to the wall clock `nowMs` (never beyond,
+   * never back), and absence rules are judged on it. With `groups` false only this partition's own series
+   * are judged (its clock still counts for the instance's groups): for a partition that has consumed nothing,
+   * whose outputs would have no resume point to go with. Returns the new clock.
+   */
+  idle(nowMs: number, out: BatchOutput, groups: boolean): number {
+    if (nowMs > this.watermarkMs) this.watermarkMs = nowMs;
+    this.options.rules.tick(this.watermarkMs, out);
+    if (groups) this.options.rules.tickGroups?.(out);
+    return this.watermarkMs;
+  }
+
+  /** The partition's event clock (−Infinity before its first reading or idle step). */
+  get clockMs(): number {
+    return this.watermarkMs;
+  }
+
   get windowsHeld(): number {
     let n = 0;
-    for (const op of this.operators) n += op.windowsHeld;
+    for (const { operator } of this.windows.values()) n += operator.windowsHeld;
     return n;
   }
 
   /** Completes the pipeline: every window and alert state of this partition is released. */
   close(): void {
     this.input.complete();
-    for (const s of this.subscriptions) s.unsubscribe();
+    for (const { subscription } of this.windows.values()) subscription.unsubscribe();
+    this.windows.clear();
+    this.options.rules.close?.();
     this.lastStatsBucket.clear();
     this.options.sensorBudget?.release(this.sensorsTaken);
     this.sensorsTaken = 0;

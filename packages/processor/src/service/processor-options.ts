@@ -4,6 +4,7 @@
  */
 import type { KafkaSettings, Logger, TopicNames } from '@sensor-pipeline/shared';
 import type { Registry } from 'prom-client';
+import type { BatchOutput } from './batch-output.js';
 import type { PartitionRules, WindowPlan } from './partition-pipeline.js';
 import { checkReadingLimits, DEFAULT_READING_LIMITS, type ReadingLimits } from './reading-validation.js';
 import { SensorBudget } from './sensor-budget.js';
@@ -18,6 +19,12 @@ export interface RulesRuntime {
   /** Every rule's name, so its metrics are exported at 0 from the start. */
   readonly ruleNames?: readonly string[];
   createPartitionRules(restored: ReadonlyMap<string, string>, log: Logger): PartitionRules;
+  /**
+   * Rules that can be reloaded: between batches the shell asks this for every partition it holds; it brings
+   * the partition's rules up to the rules in force (transitions to `out`) and returns the windows the
+   * partition must hold now, or undefined when nothing changed (see rules-runtime.ts).
+   */
+  update?(rules: PartitionRules, out: BatchOutput): readonly WindowPlan[] | undefined;
 }
 
 export interface ProcessorServiceOptions {
@@ -32,6 +39,13 @@ export interface ProcessorServiceOptions {
   readonly statsIntervalMs?: number;
   /** How often to commit acknowledged offsets (at-least-once). */
   readonly commitIntervalMs?: number;
+  /**
+   * A partition caught up with the broker (it holds nothing more for it) and sent nothing new for this long
+   * has its event clock advanced with the wall clock, so absence rules and pending `for` durations progress
+   * during an outage; a partition with a backlog never does. 0 turns it off (silence then progresses only
+   * with readings). Default 5 s. It assumes device clocks within `grace` of this machine's clock.
+   */
+  readonly idleAdvanceAfterMs?: number;
   /** Added to the rules' lookback when replaying, for devices whose clocks lag the partition's newest. */
   readonly replayExtraMs?: number;
   /** Most records taken from the consumer per batch. */
@@ -99,6 +113,9 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
   const maxSensors = options.maxSensors ?? 200_000;
   if (!Number.isSafeInteger(maxSensors) || maxSensors < 1)
     throw new RangeError(`maxSensors must be a positive whole number, got ${options.maxSensors}`);
+  const idleAdvanceAfterMs = options.idleAdvanceAfterMs ?? 5_000; // five seconds
+  if (!(Number.isFinite(idleAdvanceAfterMs) && idleAdvanceAfterMs >= 0))
+    throw new RangeError(`idleAdvanceAfterMs must be a duration ≥ 0 ms (0 = off), got ${options.idleAdvanceAfterMs}`);
   const maxOutputRecordBytes = options.maxOutputRecordBytes ?? 1_000_000; // librdkafka's message.max.bytes
   if (!Number.isSafeInteger(maxOutputRecordBytes) || maxOutputRecordBytes < 1_024)
     throw new RangeError(`maxOutputRecordBytes must be a whole number ≥ 1024, got ${options.maxOutputRecordBytes}`);
@@ -108,6 +125,7 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     statsIntervalMs: options.statsIntervalMs ?? 0, // off unless asked for
     commitIntervalMs: options.commitIntervalMs ?? 1_000,
     replayExtraMs,
+    idleAdvanceAfterMs,
     maxBatchSize: options.maxBatchSize ?? 2_000,
     maxInFlightBatches: options.maxInFlightBatches ?? 8,
     instanceId,
@@ -123,7 +141,10 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     maxOutputRecordBytes,
     sensorBudget: new SensorBudget(maxSensors),
     now: options.now ?? Date.now,
-    replaySpanMs: options.rules.lookbackMs + replayExtraMs,
+    // read when a partition is rebuilt: a rules reload may have changed the lookback
+    get replaySpanMs() {
+      return options.rules.lookbackMs + replayExtraMs;
+    },
     memberId: `${options.groupId}-${instanceId}`,
   };
 }

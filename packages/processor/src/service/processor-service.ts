@@ -17,6 +17,13 @@
  *   A transaction that aborts rewinds its partitions to the committed offsets and rebuilds their state; one
  *   that can neither commit nor abort, or a fenced producer, stops the service.
  *
+ * Idle partitions: after each consume, a partition that has consumed everything the broker holds for it (its
+ * next offset at the consumer's cached high watermark) and received nothing for `idleAdvanceAfterMs` has its
+ * event clock advanced to the wall clock (PartitionPipeline.idle), so absence alerts fire while data is
+ * missing. What such a step produces goes out like a batch's outputs, with the partition's unchanged resume
+ * point: alerts, then state and checkpoint (at-least-once), or one transaction (exactly-once). A partition
+ * with a backlog is never advanced this way: a catch-up is judged on event time only.
+ *
  * On assignment the partitions are rebuilt (restorePartition) before they are assigned to the consumer, so
  * nothing is consumed from a partition whose state is not there yet; other partitions keep being consumed
  * meanwhile. On revocation, in-flight outputs are awaited and offsets committed before state is dropped and
@@ -77,6 +84,8 @@ export class ProcessorService {
   private readonly ruleNames: readonly string[];
   /** Partitions being rebuilt before they are assigned to the consumer. */
   private readonly rebuilding = new Set<number>();
+  /** Per partition: when it last delivered a record (or was assigned), wall clock ms; for idle advance. */
+  private readonly lastDeliveryMs = new Map<number, number>();
   private readonly rebalances: RebalanceEvent[] = [];
   private readonly inFlight: InFlightBatch[] = [];
   private consumer: RawConsumer | undefined;
@@ -270,6 +279,7 @@ export class ProcessorService {
           );
           this.partitions.get(tp.partition)?.pipeline.close();
           this.partitions.set(tp.partition, result.state);
+          this.lastDeliveryMs.set(tp.partition, this.o.now());
           this.metrics.readings.inc({ outcome: 'replayed' }, result.replayed);
           log.info(
             {
@@ -315,6 +325,7 @@ export class ProcessorService {
       for (const s of states) {
         s.pipeline.close();
         this.partitions.delete(s.partition);
+        this.lastDeliveryMs.delete(s.partition);
         this.metrics.committedOffsetLag.remove({ topic: s.topic, partition: String(s.partition) });
       }
       this.consumer!.unassign(event.partitions);
@@ -358,7 +369,57 @@ export class ProcessorService {
         continue;
       }
       if (messages.length > 0) await this.processBatch(messages);
+      await this.advanceIdlePartitions();
+      await this.applyReloadedRules();
     }
+  }
+
+  /**
+   * Rules reloaded (RulesRuntime.update): every partition held takes them here, between batches, and holds the
+   * windows they need; what the reload resolves goes out like an idle step's outputs, with the partition's
+   * unchanged resume point. O(partitions) per loop when nothing was reloaded.
+   */
+  private async applyReloadedRules(): Promise<void> {
+    const runtime = this.o.rules;
+    if (!runtime.update || this.stopping || this.failed) return;
+    const batches: PartitionBatch[] = [];
+    for (const state of this.partitions.values()) {
+      const out = new BatchOutput();
+      const windows = runtime.update(state.rules, out);
+      if (!windows) continue;
+      state.pipeline.setWindows(windows);
+      if (out.isEmpty || state.nextOffset === 0) continue;
+      const lastOffset = state.nextOffset - 1;
+      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
+      this.observeOutputs(state, out);
+    }
+    if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Advances the event clock of every partition that is caught up and idle to the wall clock, and sends what
+   * that fires (see the class comment). A partition being rebuilt, with a backlog, or whose end offset the
+   * consumer has not learnt yet is left alone.
+   */
+  private async advanceIdlePartitions(): Promise<void> {
+    const afterMs = this.o.idleAdvanceAfterMs;
+    if (afterMs <= 0 || this.partitions.size === 0 || this.stopping || this.failed) return;
+    const nowMs = this.o.now();
+    const batches: PartitionBatch[] = [];
+    for (const state of this.partitions.values()) {
+      if (this.rebuilding.has(state.partition)) continue;
+      if (nowMs - (this.lastDeliveryMs.get(state.partition) ?? nowMs) < afterMs) continue;
+      const high = this.consumer!.highWatermark(state.topic, state.partition);
+      if (high === undefined || high > state.nextOffset) continue; // a backlog: event time only
+      const out = new BatchOutput();
+      // a partition that has consumed nothing has no resume point for outputs to go with: it only moves its clock
+      state.pipeline.idle(nowMs, out, state.nextOffset > 0);
+      if (out.isEmpty || state.nextOffset === 0) continue;
+      const lastOffset = state.nextOffset - 1;
+      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
+      this.observeOutputs(state, out);
+    }
+    if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
   }
 
   /** One consumed batch: decoded and run per partition, then handed to the delivery mode's sink. */
@@ -417,6 +478,7 @@ export class ProcessorService {
       releaseRecordBytes(envelopes);
       const lastOffset = messages[end - 1]!.offset;
       state.nextOffset = lastOffset + 1;
+      this.lastDeliveryMs.set(partition, nowMs);
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
       processed += envelopes.length - out.lateCount - refused;
       late += out.lateCount;
@@ -430,6 +492,14 @@ export class ProcessorService {
     if (late) this.metrics.readings.inc({ outcome: 'late' }, late);
     if (deadLettered) this.metrics.readings.inc({ outcome: 'dead_lettered' }, deadLettered);
     if (batches.length === 0) return;
+    await this.sendBatches(batches, oldestAppendMs);
+  }
+
+  /**
+   * Hands the partitions' outputs to the delivery mode's sink: one transaction (exactly-once), or produced
+   * while the next batch runs, with offsets committed once acknowledged (at-least-once).
+   */
+  private async sendBatches(batches: PartitionBatch[], oldestAppendMs: number): Promise<void> {
     const observeLatency = (): void => {
       if (Number.isFinite(oldestAppendMs))
         this.metrics.latency.observe(Math.max(0, Date.now() - oldestAppendMs) / 1000);
@@ -550,6 +620,7 @@ export class ProcessorService {
           this.log.child({ partition: tp.partition }),
         );
         this.partitions.set(tp.partition, result.state);
+        this.lastDeliveryMs.set(tp.partition, this.o.now());
       });
       await this.untilDone(
         `seeking ${tp.topic}[${tp.partition}]`,

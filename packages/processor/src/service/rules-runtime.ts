@@ -2,9 +2,19 @@
  * `createRulesRuntime(config)`: the rules as the processor's shell uses them — the windows to hold (one per
  * distinct window: rules that differ only by hop share it, see `heldWindowKey`) and, per assigned partition,
  * a rule engine restored from the alert-state topic, fed through the {@link PartitionRules} interface.
+ *
+ * Rules reload (`reload(config)`, on SIGHUP or `POST /-/reload`): the new rules are in force at once for
+ * partitions assigned from then on; each partition already held takes them between two batches, when the
+ * shell calls `update` — its engine is carried over (`carryOverRules`: unchanged rules keep their state, removed
+ * and changed ones resolve what they had firing), the RESOLVED events and state records go to that batch's
+ * output, and the shell is told the windows to hold now (a window already held serves the new rules as it is).
  */
+
+import { formatDuration, PipelineError } from '@sensor-pipeline/shared';
 import { type AlertStateRecord, decodeAlertStateRecord, encodeAlertStateRecord } from '../rules/alert-state-record.js';
-import { compileRules } from '../rules/compile-rules.js';
+import { carryOverRules, diffRules, type RulesChange } from '../rules/carry-over-rules.js';
+import { type CompiledRules, compileRules } from '../rules/compile-rules.js';
+import { GroupAbsenceTracker } from '../rules/group-absence-tracker.js';
 import { replayHorizonMs } from '../rules/replay-horizon.js';
 import { RuleEngine, type RuleTransition, type Sensor } from '../rules/rule-engine.js';
 import type { RulesConfig } from '../rules/rules-schema.js';
@@ -13,8 +23,40 @@ import type { BatchOutput } from './batch-output.js';
 import type { PartitionRules, ReadingEnvelope, WindowPlan } from './partition-pipeline.js';
 import type { RulesRuntime } from './processor-service.js';
 
-export function createRulesRuntime(config: RulesConfig): RulesRuntime {
+/** The rules runtime, with rules reload. */
+export interface ReloadableRulesRuntime extends RulesRuntime {
+  /** Counts reloads: 1 for the rules the runtime was created with. */
+  readonly generation: number;
+  /**
+   * Puts `config` in force (see the module comment) and says how it differs from the rules it replaces.
+   * Refuses (PipelineError CONFIG_INVALID) a change of `grace`: the windows held keep the lateness they were
+   * made with, so that one takes a restart.
+   */
+  reload(config: RulesConfig): RulesChange;
+  /**
+   * Between batches: brings a partition's rules (made by `createPartitionRules`) up to the rules in force;
+   * transitions go to `out`. Returns the windows the partition must hold now, or undefined when it was up to
+   * date already.
+   */
+  update(rules: PartitionRules, out: BatchOutput): readonly WindowPlan[] | undefined;
+}
+
+/** One version of the rules, compiled, with what the shell needs of it. */
+interface RulesVersion {
+  readonly generation: number;
+  readonly compiled: CompiledRules;
+  readonly windows: readonly WindowPlan[];
+  readonly lookbackMs: number;
+  readonly ruleNames: readonly string[];
+  readonly groups: GroupAbsenceTracker | undefined;
+}
+
+function prepareRules(config: RulesConfig, generation: number): RulesVersion {
   const compiled = compileRules(config);
+  // group and fleet absence span the instance's partitions: one tracker, joined by every partition's engine
+  const groups = compiled.rules.some((r) => r.kind === 'absence' && (r.scope === 'group' || r.scope === 'fleet'))
+    ? new GroupAbsenceTracker(compiled.graceMs)
+    : undefined;
   // one window held per distinct window: specs that differ only by hop share it (the engine applies each hop)
   const plans = new Map<string, WindowPlan>();
   for (const rule of compiled.rules) {
@@ -22,6 +64,22 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
     const key = heldWindowKey(rule.window);
     if (!plans.has(key)) plans.set(key, { key, options: toWindowOptions(rule.window, config.graceMs) });
   }
+  return {
+    generation,
+    compiled,
+    windows: [...plans.values()],
+    lookbackMs: replayHorizonMs(config),
+    ruleNames: compiled.rules.map((r) => r.name),
+    groups,
+  };
+}
+
+export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime {
+  let current = prepareRules(config, 1);
+  const newEngine = (version: RulesVersion): RuleEngine =>
+    new RuleEngine(version.compiled, version.groups ? { groups: version.groups } : {});
+  /** Per partition: brings it to `version`; false when it is there already. */
+  const updaters = new WeakMap<PartitionRules, (version: RulesVersion, out: BatchOutput) => boolean>();
   // a sensor's window list (shared by every sensor with the same rules) → held window key → its indexes in it
   const indexes = new WeakMap<readonly WindowSpec[], Map<string, number[]>>();
   const indexOf = (sensor: Sensor): Map<string, number[]> => {
@@ -51,11 +109,39 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
   };
 
   return {
-    windows: [...plans.values()],
-    lookbackMs: replayHorizonMs(config),
-    ruleNames: compiled.rules.map((r) => r.name),
+    get windows() {
+      return current.windows;
+    },
+    get lookbackMs() {
+      return current.lookbackMs;
+    },
+    get ruleNames() {
+      return current.ruleNames;
+    },
+    get generation() {
+      return current.generation;
+    },
+    reload(next) {
+      const graceMs = current.compiled.graceMs;
+      if (next.graceMs !== graceMs) {
+        throw new PipelineError(
+          'CONFIG_INVALID',
+          `grace changed from ${formatDuration(graceMs)} to ${formatDuration(next.graceMs)}: the windows held keep the allowed lateness they were made with, so a change of grace takes a restart of the processor`,
+        );
+      }
+      const version = prepareRules(next, current.generation + 1);
+      const change = diffRules(current.compiled, version.compiled);
+      current = version;
+      return change;
+    },
+    update(rules, out) {
+      return updaters.get(rules)?.(current, out) ? current.windows : undefined;
+    },
     createPartitionRules(restored, log) {
-      const engine = new RuleEngine(compiled);
+      let version = current;
+      let engine = newEngine(version);
+      /** The newest watermark this partition's absence rules were ticked with. */
+      let watermarkMs = -Infinity;
       const records: AlertStateRecord[] = [];
       let firing = 0;
       const firingByRule = new Map<string, number>();
@@ -116,14 +202,48 @@ export function createRulesRuntime(config: RulesConfig): RulesRuntime {
           const sensor = envelope.sensorRef as Sensor;
           for (const i of indexOf(sensor).get(windowKey)!) collect(engine.evaluate(sensor, i, stats), out);
         },
-        tick(watermarkMs, out) {
-          collect(engine.tick(watermarkMs), out);
+        tick(toMs, out) {
+          if (toMs > watermarkMs) watermarkMs = toMs;
+          collect(engine.tick(toMs), out);
+        },
+        tickGroups(out) {
+          collect(engine.tickGroups(), out);
+        },
+        close() {
+          engine.close();
         },
         get firing() {
           return firing;
         },
         firingByRule,
       };
+      updaters.set(rules, (next, out) => {
+        if (next === version) return false;
+        const carried = carryOverRules(engine, next.compiled, watermarkMs - next.compiled.graceMs, () =>
+          newEngine(next),
+        );
+        engine.close();
+        engine = carried.engine;
+        version = next;
+        let resolved = 0;
+        for (const t of carried.transitions) {
+          if (t.alert) {
+            out.alerts.push(t.alert);
+            resolved++;
+          }
+          out.stateChanges.set(t.state.fingerprint, encodeAlertStateRecord(t.state));
+        }
+        // firing counts as the new engine holds them (rules gone stay listed, at 0, so their gauges drop)
+        for (const rule of firingByRule.keys()) firingByRule.set(rule, 0);
+        firing = 0;
+        for (const r of engine.snapshot()) {
+          if (r.status !== 'firing') continue;
+          firing++;
+          count(r.rule, 1);
+        }
+        log.info({ ...carried.change, resolved }, 'rules reloaded on this partition');
+        return true;
+      });
       return rules;
     },
   };

@@ -56,6 +56,12 @@ export interface RawConsumer {
   consume(max: number): Promise<RdKafka.Message[]>;
   assign(partitions: readonly RdKafka.TopicPartitionOffset[] | readonly RdKafka.TopicPartition[]): void;
   unassign(partitions: readonly RdKafka.TopicPartition[]): void;
+  /**
+   * The partition's end offset as of the consumer's latest fetch response (librdkafka's cached high
+   * watermark: no request to the broker, cheap enough to ask every loop); undefined until a fetch brought
+   * one. A consumer whose next offset is at or past it has consumed everything the broker holds (lag 0).
+   */
+  highWatermark(topic: string, partition: number): number | undefined;
   /** The group's committed offsets (with metadata) for these partitions. */
   committed(
     partitions: readonly RdKafka.TopicPartition[],
@@ -163,6 +169,14 @@ export function createRawConsumer(settings: KafkaSettings, options: RawConsumerO
       (client as unknown as { incrementalUnassign(p: readonly RdKafka.TopicPartition[]): void }).incrementalUnassign(
         partitions,
       ),
+    highWatermark: (topic, partition) => {
+      try {
+        const high = client.getWatermarkOffsets(topic, partition).highOffset;
+        return typeof high === 'number' && high >= 0 ? high : undefined;
+      } catch {
+        return undefined; // not assigned, or not connected
+      }
+    },
     committed: (partitions, timeoutMs = 10_000) =>
       call<RdKafka.TopicPartitionOffsetAndMetadata[]>('reading committed offsets failed', (cb) =>
         client.committed([...partitions], timeoutMs, cb as never),
