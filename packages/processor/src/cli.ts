@@ -41,6 +41,7 @@ export interface ProcessorCliOptions {
   readonly statsInterval: number;
   readonly commitInterval: number;
   readonly replayExtra: number;
+  readonly idleAdvanceAfter: number;
   readonly instanceId: string | undefined;
   readonly workers: number;
   readonly staticMembership?: boolean;
@@ -93,6 +94,13 @@ program
       env: 'PROCESSOR_REPLAY_EXTRA',
       defaultMs: 60_000,
     }),
+  )
+  .addOption(
+    durationOption(
+      '--idle-advance-after <duration>',
+      'a partition caught up with the broker that received nothing for this long has its event clock advanced with the wall clock, so absence alerts fire during an outage (never during a backlog); 0 = off',
+      { env: 'PROCESSOR_IDLE_ADVANCE_AFTER', defaultMs: 5_000 },
+    ),
   )
   .addOption(
     cliOption(
@@ -231,6 +239,7 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
     statsIntervalMs: values.statsInterval,
     commitIntervalMs: values.commitInterval,
     replayExtraMs: values.replayExtra,
+    idleAdvanceAfterMs: values.idleAdvanceAfter,
     limits: readingLimitsFrom(values),
     maxSensors: values.maxSensors,
     maxOutputRecordBytes: values.maxOutputRecordBytes,
