@@ -1,86 +1,84 @@
 #!/usr/bin/env node
 /**
- * `local-kafka` — fetch, start, stop and inspect the local Apache Kafka broker (see local-kafka.ts).
- *
- *   local-kafka fetch                 copy the broker's jars from Maven Central (once)
- *   local-kafka start [--port 9092]   start in the background, wait until ready, print the bootstrap address
- *   local-kafka stop                  controlled shutdown
- *   local-kafka status                running or not, and where
- *   local-kafka bootstrap             print the bootstrap address
- *   local-kafka reset                 stop and delete the data directory
+ * `local-kafka` — fetch, start, stop and inspect the local Apache Kafka broker (see local-kafka.ts), built
+ * with the shared CLI builder: `local-kafka <fetch|start|stop|status|bootstrap|reset> [--port N]
+ * [--data-dir DIR] [--heap 512m]`; each option's variable (LOCAL_KAFKA_PORT, LOCAL_KAFKA_DATA_DIR,
+ * LOCAL_KAFKA_HEAP) is shown in `--help`.
  */
-import { parseArgs } from 'node:util';
-import { asUsageError, exitStatusOf, UsageError } from '@sensor-pipeline/shared';
+import { cliOption, createCliProgram, nonEmpty, packageVersion, runCli, wholeNumber } from '@sensor-pipeline/shared';
 import { KAFKA_VERSION, LocalKafka } from './local-kafka.js';
 
-const USAGE = `usage: local-kafka <fetch|start|stop|status|bootstrap|reset> [--port N] [--data-dir DIR] [--heap 512m]
-Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1, from Maven Central jars; Java 17+ and Maven required.`;
-
-async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      port: { type: 'string', default: process.env['LOCAL_KAFKA_PORT'] ?? '9092' },
-      'data-dir': { type: 'string' },
-      heap: { type: 'string', default: '512m' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const command = positionals[0];
-  if (values.help || !command) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65534)
-    throw new UsageError(`--port must be an integer between 1 and 65534, got ${values.port}`);
-  const kafka = new LocalKafka({
-    port,
-    heap: values.heap,
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-  });
-  switch (command) {
-    case 'fetch':
-      await kafka.fetchJars();
-      console.log(kafka.libsDir);
-      return 0;
-    case 'start':
-      console.log(await kafka.start());
-      return 0;
-    case 'stop':
-      if (!(await kafka.stop())) console.error('not running');
-      return 0;
-    case 'status': {
-      const pid = kafka.runningPid();
-      const ready = pid !== undefined && (await kafka.ready());
-      console.log(
-        JSON.stringify({
-          running: pid !== undefined,
-          ready,
-          pid: pid ?? null,
-          bootstrapServers: kafka.bootstrapServers,
-          dataDir: kafka.dataDir,
-          version: KAFKA_VERSION,
-        }),
-      );
-      return pid !== undefined ? 0 : 1;
-    }
-    case 'bootstrap':
-      console.log(kafka.bootstrapServers);
-      return 0;
-    case 'reset':
-      await kafka.reset();
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+interface BrokerFlags {
+  readonly port: number;
+  readonly dataDir?: string;
+  readonly heap: string;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const usage = asUsageError(err);
-    console.error(usage ? `local-kafka: ${usage.message}\n${USAGE}` : `local-kafka: ${(err as Error).message}`);
-    process.exit(exitStatusOf(err));
-  },
-);
+const program = createCliProgram({
+  name: 'local-kafka',
+  version: packageVersion(import.meta.url),
+  description: `Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1, from Maven Central jars; Java 17+ and Maven required.`,
+});
+
+/** A subcommand with the broker's options (every subcommand takes them, so they name the same broker). */
+function brokerCommand(name: string, description: string, run: (kafka: LocalKafka) => Promise<number> | number) {
+  program
+    .command(name)
+    .description(description)
+    .addOption(
+      cliOption('--port <n>', "the broker's port (the controller listens on the next one)", {
+        env: 'LOCAL_KAFKA_PORT',
+        default: 9092,
+        parse: wholeNumber(1, 65_534),
+      }),
+    )
+    .addOption(
+      cliOption('--data-dir <dir>', 'where the broker keeps its data (default: under infra/.kafka)', {
+        env: 'LOCAL_KAFKA_DATA_DIR',
+        parse: nonEmpty,
+      }),
+    )
+    .addOption(cliOption('--heap <size>', "the broker's Java heap", { env: 'LOCAL_KAFKA_HEAP', default: '512m' }))
+    .action((flags: BrokerFlags) =>
+      run(new LocalKafka({ port: flags.port, heap: flags.heap, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) })),
+    );
+}
+
+brokerCommand('fetch', "copy the broker's jars from Maven Central (once)", async (kafka) => {
+  await kafka.fetchJars();
+  console.log(kafka.libsDir);
+  return 0;
+});
+brokerCommand('start', 'start in the background, wait until ready, print the bootstrap address', async (kafka) => {
+  console.log(await kafka.start());
+  return 0;
+});
+brokerCommand('stop', 'controlled shutdown', async (kafka) => {
+  if (!(await kafka.stop())) console.error('not running');
+  return 0;
+});
+brokerCommand('status', 'running or not, and where (JSON); exit 1 when not running', async (kafka) => {
+  const pid = kafka.runningPid();
+  const ready = pid !== undefined && (await kafka.ready());
+  console.log(
+    JSON.stringify({
+      running: pid !== undefined,
+      ready,
+      pid: pid ?? null,
+      bootstrapServers: kafka.bootstrapServers,
+      dataDir: kafka.dataDir,
+      version: KAFKA_VERSION,
+    }),
+  );
+  return pid !== undefined ? 0 : 1;
+});
+brokerCommand('bootstrap', 'print the bootstrap address', (kafka) => {
+  console.log(kafka.bootstrapServers);
+  return 0;
+});
+brokerCommand('reset', 'stop and delete the data directory', async (kafka) => {
+  await kafka.reset();
+  return 0;
+});
+
+await runCli(program);

@@ -27,7 +27,7 @@ describe('sensor-pipeline CLI', () => {
     expect(up.stdout).toMatch(/--no-broker/);
     const none = cli([]);
     expect(none.status).toBe(2);
-    expect(none.stdout).toMatch(/usage: sensor-pipeline <command>/);
+    expect(none.stderr).toMatch(/Usage: sensor-pipeline \[options\] \[command\]/);
     expect(cli(['bogus']).status).toBe(2);
     expect(cli(['up', '--bogus']).stderr).toMatch(/bogus/);
   });

@@ -40,8 +40,13 @@ describe('sensor-pipeline up options', () => {
   });
 
   it('says which flag is wrong', () => {
-    expect(() => parseUpOptions(['--kafka-port', 'x'], {}, '/r')).toThrow(/--kafka-port expects an integer/);
-    expect(() => parseUpOptions(['--ready-timeout', 'soon'], {}, '/r')).toThrow(/--ready-timeout: expected a duration/);
+    expect(() => parseUpOptions(['--kafka-port', 'x'], {}, '/r')).toThrow(
+      /--kafka-port <n>' argument 'x' is invalid. expected a whole number/,
+    );
+    expect(() => parseUpOptions(['--ready-timeout', 'soon'], {}, '/r')).toThrow(/--ready-timeout.*expected a duration/);
+    expect(() => parseUpOptions(['--ready-timeout', '90'], {}, '/r')).toThrow(/"90" needs a unit, e.g. 90s/);
+    expect(() => parseUpOptions([], { PIPELINE_READY_TIMEOUT: '90' }, '/r')).toThrow(/PIPELINE_READY_TIMEOUT="90"/);
+    expect(() => parseUpOptions(['--fsat'], {}, '/r')).toThrow(/unknown option '--fsat' \(did you mean --fast\?\)/);
     expect(() => parseUpOptions(['--simulator-args', '"open'], {}, '/r')).toThrow(/--simulator-args: unterminated/);
     expect(() => parseUpOptions(['--bogus'], {}, '/r')).toThrow(/bogus/);
   });

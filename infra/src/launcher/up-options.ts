@@ -1,34 +1,29 @@
 /**
- * `sensor-pipeline up` options: flags first, then environment variables, then defaults. Invalid values
- * fail with a message that names the flag and what it expects.
+ * `sensor-pipeline up` options, on the shared CLI builder: flags first, then environment variables, then
+ * defaults. Invalid values fail with a message that names the flag (or variable) and what it expects. Pure:
+ * the environment comes in as an argument; `upCommand` adds the same options to the real program.
  */
-import { parseArgs } from 'node:util';
-import { parseDuration, UsageError } from '@sensor-pipeline/shared';
+import {
+  type CliCommand,
+  cliOption,
+  createCliProgram,
+  durationOption,
+  nonEmpty,
+  parseCliSync,
+  UsageError,
+  wholeNumber,
+} from '@sensor-pipeline/shared';
 import { DEFAULT_PORTS, portsFrom } from '../pipeline-services.js';
 import type { LauncherOptions } from './run-pipeline.js';
 import { splitArgs } from './split-args.js';
 
-export const UP_USAGE = `usage: sensor-pipeline up [options]
+export const UP_SUMMARY = 'start the whole pipeline with a live view';
+export const UP_DESCRIPTION =
+  'Starts the whole pipeline: the local Kafka broker (unless one is given), the topics, the demo webhook sink, the alerting service, the processor, the web console and the simulator on the demo scenario, with a live view. Ctrl-C stops everything in order; SIGHUP is passed on to every service (processor and alerting reload their config). Logs go to <run-dir>/logs/.';
 
-Starts the whole pipeline: the local Kafka broker (unless one is given), the topics, the demo webhook sink,
-the alerting service, the processor and the simulator on the demo scenario, with a live view. Ctrl-C stops
-everything in order. Logs go to <run-dir>/logs/.
-
-  --no-broker                 do not start the local broker; use KAFKA_BOOTSTRAP_SERVERS (or 127.0.0.1:9092)
-  --bootstrap-servers H:P     use this broker (same as KAFKA_BOOTSTRAP_SERVERS; implies --no-broker)
-  --kafka-port N              the local broker's port (default 9092, or LOCAL_KAFKA_PORT)
-  --port-base N               ports from N: sink webhook N, ops ports N+1..N+3, console N+4 (default: 9000, 9464-9466, 9400)
-  --fast                      run the simulator as fast as it can instead of in real time
-  --simulator-args "..."      extra simulator arguments, e.g. "--duration 3m" (or SIMULATOR_ARGS)
-  --run-dir DIR               logs and run state (default .run)
-  --ready-timeout 90s         how long each service may take to answer /readyz
-  --stop-timeout 40s          how long each service may take to stop before it is killed
-  --drain-timeout 10s         how long a consumer may take to catch up before it is stopped
-  --replication-factor N      for the topics (default 1)
-  --plain                     plain log lines even on a terminal
-  --interval 1s               refresh interval of the live view (plain lines: every 10 s)
-Environment: KAFKA_BOOTSTRAP_SERVERS, SINK_SECRET (default: a generated demo secret), READINGS_TOPIC and the
-other topic variables, PROCESSOR_GROUP_ID (default sensor-processor), LOG_LEVEL.`;
+const AFTER_HELP = `
+Also read: SINK_SECRET (default: a generated demo secret), READINGS_TOPIC and the other topic variables,
+PROCESSOR_GROUP_ID (default sensor-processor), LOG_LEVEL.`;
 
 export type UpOptions = Omit<LauncherOptions, 'view' | 'env' | 'repoDir'> & {
   readonly plain: boolean;
@@ -37,74 +32,136 @@ export type UpOptions = Omit<LauncherOptions, 'view' | 'env' | 'repoDir'> & {
 
 export { UsageError };
 
-/** `--simulator-args "--duration 3m"`: a value that starts with a dash is taken as the value, not an option. */
-function joinDashValues(argv: readonly string[], flags: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (flags.includes(arg) && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`);
-    else out.push(arg);
-  }
-  return out;
+interface UpFlags {
+  readonly broker: boolean;
+  readonly bootstrapServers?: string;
+  readonly kafkaPort: number;
+  readonly portBase?: number;
+  readonly fast?: boolean;
+  readonly simulatorArgs?: string;
+  readonly runDir?: string;
+  readonly readyTimeout: number;
+  readonly stopTimeout: number;
+  readonly drainTimeout: number;
+  readonly replicationFactor: number;
+  readonly plain?: boolean;
+  readonly interval: number;
 }
 
-export function parseUpOptions(argv: readonly string[], env: NodeJS.ProcessEnv, repoDir: string): UpOptions {
-  const { values } = parseArgs({
-    args: joinDashValues(argv, ['--simulator-args']),
-    allowPositionals: false,
-    options: {
-      'no-broker': { type: 'boolean', default: false },
-      'bootstrap-servers': { type: 'string' },
-      'kafka-port': { type: 'string' },
-      'port-base': { type: 'string' },
-      fast: { type: 'boolean', default: false },
-      'simulator-args': { type: 'string' },
-      'run-dir': { type: 'string' },
-      'ready-timeout': { type: 'string', default: '90s' },
-      'stop-timeout': { type: 'string', default: '40s' },
-      'drain-timeout': { type: 'string', default: '10s' },
-      'replication-factor': { type: 'string', default: '1' },
-      plain: { type: 'boolean', default: false },
-      interval: { type: 'string', default: '1s' },
-    },
-  });
-  const int = (flag: string, text: string, min: number, max: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new UsageError(`--${flag} expects an integer from ${min} to ${max}, got "${text}"`);
-    return n;
-  };
-  const duration = (flag: string, text: string): number => {
-    try {
-      return parseDuration(text);
-    } catch (err) {
-      throw new UsageError(`--${flag}: ${(err as Error).message}`);
-    }
-  };
+/** Adds `up`'s options to `command` (the `up` subcommand, or a program of its own in tests). */
+export function addUpOptions(command: CliCommand): CliCommand {
+  return command
+    .addOption(
+      cliOption('--no-broker', 'do not start the local broker; use KAFKA_BOOTSTRAP_SERVERS (or 127.0.0.1:9092)'),
+    )
+    .addOption(
+      cliOption(
+        '--bootstrap-servers <host:port,...>',
+        'use this broker instead of starting one (implies --no-broker)',
+        {
+          env: 'KAFKA_BOOTSTRAP_SERVERS',
+          parse: nonEmpty,
+        },
+      ),
+    )
+    .addOption(
+      cliOption('--kafka-port <n>', "the local broker's port", {
+        env: 'LOCAL_KAFKA_PORT',
+        default: 9092,
+        parse: wholeNumber(1, 65_534),
+      }),
+    )
+    .addOption(
+      cliOption(
+        '--port-base <n>',
+        'ports from N: sink webhook N, ops ports N+1..N+3, console N+4 (default: 9000, 9464-9466, 9400)',
+        { env: 'PIPELINE_PORT_BASE', parse: wholeNumber(1, 65_530) },
+      ),
+    )
+    .addOption(
+      cliOption('--fast', 'run the simulator as fast as it can instead of in real time (its event time ends at now)', {
+        env: 'PIPELINE_FAST',
+      }),
+    )
+    .addOption(
+      cliOption('--simulator-args <args>', 'extra simulator arguments, e.g. "--duration 3m"', {
+        env: 'SIMULATOR_ARGS',
+      }),
+    )
+    .addOption(cliOption('--run-dir <dir>', 'logs and run state (default: .run)', { env: 'PIPELINE_RUN_DIR' }))
+    .addOption(
+      durationOption('--ready-timeout <duration>', 'how long each service may take to answer /readyz', {
+        env: 'PIPELINE_READY_TIMEOUT',
+        defaultMs: 90_000,
+      }),
+    )
+    .addOption(
+      durationOption('--stop-timeout <duration>', 'how long each service may take to stop before it is killed', {
+        env: 'PIPELINE_STOP_TIMEOUT',
+        defaultMs: 40_000,
+      }),
+    )
+    .addOption(
+      durationOption('--drain-timeout <duration>', 'how long a consumer may take to catch up before it is stopped', {
+        env: 'PIPELINE_DRAIN_TIMEOUT',
+        defaultMs: 10_000,
+      }),
+    )
+    .addOption(
+      cliOption('--replication-factor <n>', 'for the topics', {
+        env: 'TOPIC_REPLICATION_FACTOR',
+        default: 1,
+        parse: wholeNumber(1, 10),
+      }),
+    )
+    .addOption(cliOption('--plain', 'plain log lines even on a terminal', { env: 'PIPELINE_PLAIN' }))
+    .addOption(
+      durationOption('--interval <duration>', 'refresh interval of the live view (plain lines: every 10 s)', {
+        env: 'PIPELINE_INTERVAL',
+        defaultMs: 1_000,
+      }),
+    )
+    .addHelpText('after', AFTER_HELP);
+}
+
+/** The options an `up` command line and environment give; throws `UsageError` naming what is wrong. */
+export function upOptionsFrom(flags: UpFlags, env: NodeJS.ProcessEnv, repoDir: string): UpOptions {
   const given =
-    values['bootstrap-servers'] ||
-    (values['no-broker'] || env['KAFKA_BOOTSTRAP_SERVERS']
-      ? env['KAFKA_BOOTSTRAP_SERVERS'] || '127.0.0.1:9092'
-      : undefined);
+    flags.bootstrapServers ||
+    (!flags.broker || env['KAFKA_BOOTSTRAP_SERVERS'] ? env['KAFKA_BOOTSTRAP_SERVERS'] || '127.0.0.1:9092' : undefined);
   let simulatorArgs: string[];
   try {
-    simulatorArgs = splitArgs(values['simulator-args'] ?? env['SIMULATOR_ARGS'] ?? '');
+    simulatorArgs = splitArgs(flags.simulatorArgs ?? '');
   } catch (err) {
     throw new UsageError(`--simulator-args: ${(err as Error).message}`);
   }
   return {
-    runDir: values['run-dir'] ?? `${repoDir}/.run`,
+    runDir: flags.runDir ?? `${repoDir}/.run`,
     ...(given ? { bootstrapServers: given } : {}),
-    kafkaPort: int('kafka-port', values['kafka-port'] ?? env['LOCAL_KAFKA_PORT'] ?? '9092', 1, 65_534),
-    ports: values['port-base'] ? portsFrom(int('port-base', values['port-base'], 1, 65_530)) : DEFAULT_PORTS,
-    realtime: !values.fast,
+    kafkaPort: flags.kafkaPort,
+    ports: flags.portBase !== undefined ? portsFrom(flags.portBase) : DEFAULT_PORTS,
+    realtime: flags.fast !== true,
     simulatorArgs,
-    readyTimeoutMs: duration('ready-timeout', values['ready-timeout']),
-    stopTimeoutMs: duration('stop-timeout', values['stop-timeout']),
-    drainTimeoutMs: duration('drain-timeout', values['drain-timeout']),
-    replicationFactor: int('replication-factor', values['replication-factor'], 1, 10),
-    tickMs: Math.max(200, duration('interval', values.interval)),
-    plain: values.plain,
+    readyTimeoutMs: flags.readyTimeout,
+    stopTimeoutMs: flags.stopTimeout,
+    drainTimeoutMs: flags.drainTimeout,
+    replicationFactor: flags.replicationFactor,
+    tickMs: Math.max(200, flags.interval),
+    plain: flags.plain === true,
     plainIntervalMs: 10_000,
   };
+}
+
+/** Parses `up`'s arguments in process (tests, and anything that starts the launcher from code). */
+export function parseUpOptions(argv: readonly string[], env: NodeJS.ProcessEnv, repoDir: string): UpOptions {
+  const command = addUpOptions(
+    createCliProgram({ name: 'sensor-pipeline up', version: '0.0.0', description: UP_DESCRIPTION, env }),
+  );
+  let flags: UpFlags | undefined;
+  command.action((f: UpFlags) => {
+    flags = f;
+  });
+  const printed = parseCliSync(command, argv);
+  if (printed !== undefined || !flags) throw new UsageError('nothing to start (--help or --version)');
+  return upOptionsFrom(flags, env, repoDir);
 }

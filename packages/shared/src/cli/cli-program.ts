@@ -49,7 +49,7 @@ export class CliCommand extends Command {
   defaultSubcommand: string | undefined;
   /** The exit status an action returned. */
   exitStatus: number | undefined;
-  /** The command whose arguments failed, for the "see --help" hint. */
+  /** The command whose arguments failed (or whose action runs), for the "see --help" hint. */
   failedCommand: Command | undefined;
 
   override createCommand(name?: string): CliCommand {
@@ -110,7 +110,10 @@ function setUp(command: CliCommand, env: CliEnv, version: string): void {
   command.cliVersion = version;
   command.version(version, '--version', 'print the version and exit');
   command.helpOption('-h, --help', 'show this help and exit');
-  command.hook('preAction', (thisCommand) => applyEnv(thisCommand as CliCommand));
+  command.hook('preAction', (thisCommand, actionCommand) => {
+    rootOf(thisCommand).failedCommand = actionCommand; // a UsageError from the action points at its help
+    applyEnv(thisCommand as CliCommand);
+  });
 }
 
 /** Fills every option not given on the command line from its environment variable, through its parser. */
