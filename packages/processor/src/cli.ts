@@ -9,6 +9,7 @@ import {
   type CliCommand,
   ConfigError,
   cliOption,
+  configReloader,
   createCliProgram,
   createLogger,
   createMetricsRegistry,
@@ -17,8 +18,10 @@ import {
   kafkaSettingsWith,
   type Logger,
   metricsPortOption,
+  onReloadSignal,
   onShutdown,
   packageVersion,
+  reloadGauges,
   runCli,
   startOpsServer,
   TOPIC_ENV,
@@ -29,6 +32,7 @@ import {
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
 import { DEFAULT_READING_LIMITS, type ReadingLimits } from './service/reading-validation.js';
+import { rulesReloadFunction } from './service/rules-reload.js';
 import { createRulesRuntime } from './service/rules-runtime.js';
 import { serveSupervisor, WORKER_INDEX_ENV, WorkerSupervisor } from './service/worker-supervisor.js';
 
@@ -222,17 +226,25 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
 
   const logger = createLogger({ service: 'processor' });
   if (values.workers > 1 && env[WORKER_INDEX_ENV] === undefined) {
-    superviseWorkers(values.workers, values.instanceId ?? '0', values.metricsPort, logger);
+    superviseWorkers(values.workers, values.instanceId ?? '0', values.metricsPort, values.rules, logger);
     return undefined;
   }
   const kafka = kafkaSettingsWith('processor', values.bootstrapServers);
   const registry = createMetricsRegistry('processor');
   const shutdown = onShutdown(logger, { timeoutMs: 30_000 });
+  const rules = createRulesRuntime(rulesConfig);
+  // SIGHUP and POST /-/reload read the rules file again; a file that does not load is refused, the rules stay
+  const reloader = configReloader({
+    reload: rulesReloadFunction(values.rules, rules),
+    logger,
+    gauges: reloadGauges(registry, 'processor'),
+  });
+  onReloadSignal(reloader);
   const service = new ProcessorService({
     kafka,
     topics: topicNamesFromEnv(env),
     groupId: values.groupId,
-    rules: createRulesRuntime(rulesConfig),
+    rules,
     logger,
     registry,
     delivery: values.delivery,
@@ -255,13 +267,18 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
   void (async () => {
     if (env[WORKER_INDEX_ENV] !== undefined) {
       // a worker: its supervisor serves /readyz and /metrics and asks it over IPC
-      serveSupervisor(() => service.readiness(), registry);
+      serveSupervisor(
+        () => service.readiness(),
+        registry,
+        () => reloader.request('supervisor'),
+      );
     } else {
       const ops = await startOpsServer({
         port: values.metricsPort,
         registry,
         logger,
         readiness: () => service.readiness(),
+        reload: () => reloader.request('http'),
       });
       shutdown.add('ops server', () => ops.close());
     }
@@ -275,7 +292,13 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
 }
 
 /** Runs `workers` copies of this command as worker processes and serves the ops endpoints for all of them. */
-function superviseWorkers(workers: number, instanceId: string, metricsPort: number, logger: Logger): void {
+function superviseWorkers(
+  workers: number,
+  instanceId: string,
+  metricsPort: number,
+  rulesFile: string,
+  logger: Logger,
+): void {
   const args: string[] = [];
   const own = new Set(['--workers', '--metrics-port', '--instance-id']);
   const argv = process.argv.slice(2);
@@ -290,12 +313,23 @@ function superviseWorkers(workers: number, instanceId: string, metricsPort: numb
   }
   const supervisor = new WorkerSupervisor({ workers, script: process.argv[1]!, args, instanceId, logger });
   const shutdown = onShutdown(logger, { timeoutMs: 40_000 });
+  // a reload is checked here first (a bad file is refused once, with its location), then passed on to every
+  // worker; the workers export the reload gauges, summed as their minimum
+  const reloader = configReloader({
+    reload: async () => {
+      loadRules(rulesFile);
+      return supervisor.reload();
+    },
+    logger,
+  });
+  onReloadSignal(reloader);
   void (async () => {
     const ops = await startOpsServer({
       port: metricsPort,
       registry: supervisor.registry(),
       logger,
       readiness: () => supervisor.readiness(),
+      reload: () => reloader.request('http'),
     });
     shutdown.add('ops server', () => ops.close());
     shutdown.add('workers', () => supervisor.stop());

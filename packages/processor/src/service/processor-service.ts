@@ -368,9 +368,10 @@ export class ProcessorService {
         await sleep(backoffMs);
         continue;
       }
+      // a reload that finished before this batch was consumed applies to all of it
+      await this.applyReloadedRules();
       if (messages.length > 0) await this.processBatch(messages);
       await this.advanceIdlePartitions();
-      await this.applyReloadedRules();
     }
   }
 
