@@ -2,7 +2,9 @@
  * The one-command launcher, end to end: `sensor-pipeline up` against the test broker (no broker of its
  * own), unique topic names, the simulator as fast as it can over the demo scenario. It must bring every
  * service up, the sink must receive the FIRING and RESOLVED alert of every fault the demo scenario's
- * notes promise, and SIGINT must stop everything in order: exit status 0 and no process left behind.
+ * notes promise; SIGHUP must be passed on to every running service, each of which notes it (processor and
+ * alerting reload their config) and goes on, the launcher too; and SIGINT must stop everything in order: exit
+ * status 0 and no process left behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,7 +70,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 describe('sensor-pipeline up', () => {
-  it('runs the demo scenario to the promised FIRING and RESOLVED alerts and stops cleanly on SIGINT', async () => {
+  it('runs the demo scenario to the promised FIRING and RESOLVED alerts, passes SIGHUP on, and stops cleanly on SIGINT', async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm build first`);
     const expected = promisedAlerts();
     expect(expected.length, 'config/scenarios/demo.yaml promises alerts in its fault notes').toBeGreaterThan(0);
@@ -174,6 +176,26 @@ describe('sensor-pipeline up', () => {
         `alerts the demo scenario does not promise: ${unexpected.map((u) => `${u.status} ${u.rule} ${u.deviceId}`).join(', ')}`,
       );
     expect(servicePids.size).toBe(START_ORDER.length);
+
+    // SIGHUP, the reload signal: passed on to every running service, each notes it in its log and goes on
+    const logOf = (name: string): string => {
+      const file = join(runDir, 'logs', `${name}.log`);
+      return existsSync(file) ? readFileSync(file, 'utf8') : '';
+    };
+    const sighupsBefore = Object.fromEntries(START_ORDER.map((name) => [name, logOf(name).split('SIGHUP').length]));
+    child.kill('SIGHUP');
+    let passedTo: string[] | undefined;
+    for (const until = Date.now() + 60_000; ; await sleep(200)) {
+      const m = /SIGHUP: passed on to ([a-z, ]+)/.exec(output);
+      passedTo = m ? m[1]!.split(', ') : undefined;
+      if (passedTo?.every((name) => logOf(name).split('SIGHUP').length > sighupsBefore[name]!)) break;
+      if (child.exitCode !== null || child.signalCode !== null)
+        fail(`the launcher exited (${child.exitCode ?? child.signalCode}) on SIGHUP`);
+      if (Date.now() > until) fail(`SIGHUP did not reach every service (passed on to: ${passedTo?.join(', ')})`);
+    }
+    expect(passedTo).toEqual(expect.arrayContaining(['sink', 'alerting', 'processor', 'console']));
+    expect(child.exitCode).toBeNull();
+    expect(output).not.toMatch(/SIGHUP: stopping/);
 
     child.kill('SIGINT');
     const result = await Promise.race([exited(child), sleep(120_000).then(() => undefined)]);

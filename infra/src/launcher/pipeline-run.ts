@@ -6,7 +6,9 @@
  * has free ports, start (or reuse) the local broker unless one is given, create the topics, then start the
  * services from `pipelineServices()` in start order (sink → alerting → processor → simulator), each awaited
  * on its `/readyz`, their logs in `<runDir>/logs/`.
- * Watch: a live view of the whole until Ctrl-C / SIGTERM / SIGHUP, or until a service exits unexpectedly.
+ * Watch: a live view of the whole until Ctrl-C / SIGTERM, or until a service exits unexpectedly. SIGHUP is the
+ * reload signal: it is passed on to every running service (processor and alerting reload their config) and the
+ * launcher goes on.
  * Stop: the services in the opposite order — producers first, each consumer given a moment to drain what
  * is left for it, SIGTERM with a deadline, SIGKILL after — and the broker last, only if this run started
  * it. A second signal kills everything at once. Nothing acknowledged is lost on the way: every service
@@ -401,20 +403,35 @@ export class PipelineRun {
     this.requestStop(signal);
   };
 
+  /**
+   * SIGHUP, the reload signal (as for Prometheus and Alertmanager): passed on to the process each service was
+   * started as — not its whole group, so a service with workers passes it on itself, once — and nothing stops.
+   */
+  private readonly onReloadSignal = (): void => {
+    const passedTo: string[] = [];
+    for (const [name, proc] of this.procs) {
+      if (!proc.running) continue;
+      proc.signalLeader('SIGHUP');
+      passedTo.push(name);
+    }
+    this.view.info(`SIGHUP: passed on to ${passedTo.length > 0 ? passedTo.join(', ') : 'no running service'}`);
+    this.logger.info({ signal: 'SIGHUP', services: passedTo }, 'reload signal passed on');
+  };
+
   /** Never leave a service behind, whatever ends this process. */
   private readonly onExit = (): void => this.killAll();
 
   private listenForSignals(): void {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
-    process.on('SIGHUP', this.onSignal);
+    process.on('SIGHUP', this.onReloadSignal);
     process.on('exit', this.onExit);
   }
 
   private stopListening(): void {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
-    process.off('SIGHUP', this.onSignal);
+    process.off('SIGHUP', this.onReloadSignal);
     process.off('exit', this.onExit);
   }
 

@@ -168,6 +168,17 @@ export class ServiceProcess {
     return { name: this.spec.name, status, clean: !killed && status.code === 0, killed, ms: Date.now() - started };
   }
 
+  /** Sends `signal` to the service's own process only (not its group): for signals it passes on itself (SIGHUP). */
+  signalLeader(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.exitStatus !== undefined) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
   /** Sends `signal` to the service's process group (it leads one; see `start`). */
   signal(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;

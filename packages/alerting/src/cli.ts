@@ -27,6 +27,7 @@ import {
   createMetricsRegistry,
   durationOption,
   exitStatusOf,
+  ignoreReloadSignal,
   isRetriable,
   kafkaSettingsWith,
   metricsPortOption,
@@ -389,6 +390,7 @@ async function sink(values: SinkFlags): Promise<number> {
     );
   const toleranceMs = values.tolerance;
   const logger = createLogger({ service: 'alerting-sink', destination: process.stderr as never });
+  ignoreReloadSignal(logger.child({ component: 'cli' })); // nothing to reload; survives the launcher's SIGHUP
   let server;
   try {
     server = await startWebhookSink({

@@ -15,6 +15,7 @@ import {
   cliOption,
   createCliProgram,
   createLogger,
+  ignoreReloadSignal,
   kafkaSettingsWith,
   onShutdown,
   packageVersion,
@@ -97,6 +98,7 @@ Exit status: 0 stopped by a signal, 1 failure, 2 bad usage or config.`,
       service: 'console',
       ...(process.env['LOG_LEVEL'] ? { level: process.env['LOG_LEVEL'] } : {}),
     });
+    ignoreReloadSignal(logger.child({ component: 'cli' })); // nothing to reload; survives the launcher's SIGHUP
     const running = await startConsole(options, kafkaSettingsWith('console', flags.bootstrapServers), logger);
     process.stdout.write(`console: ${running.url}\n`);
     const shutdown = onShutdown(logger, { timeoutMs: 15_000 });

@@ -12,6 +12,7 @@ export * from './cli/cli-option.js';
 export * from './cli/cli-program.js';
 export * from './cli/common-options.js';
 export * from './cli/duration-option.js';
+export * from './cli/ignore-reload-signal.js';
 export * from './cli/package-version.js';
 export * from './cli/repeatable-option.js';
 export * from './cli/run-cli.js';

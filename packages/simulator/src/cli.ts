@@ -8,6 +8,7 @@ import {
   ConfigError,
   createLogger,
   createMetricsRegistry,
+  ignoreReloadSignal,
   kafkaSettingsFromEnv,
   type OpsServer,
   onShutdown,
@@ -67,6 +68,7 @@ async function main(argv: readonly string[]): Promise<void> {
     },
   });
   const log = logger.child({ component: 'cli' });
+  ignoreReloadSignal(log); // the launcher passes SIGHUP on to every service; a simulator has nothing to reload
   let exitCode = 0;
   const shutdown = onShutdown(logger, {
     timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS + 15_000,
