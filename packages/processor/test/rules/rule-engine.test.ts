@@ -15,6 +15,21 @@ import { DEFAULT_ABSENCE_SUMMARY, DEFAULT_THRESHOLD_SUMMARY, type RulesConfig } 
 import { alertsOf, brief, driver, naiveWindow, statsOf, type TestReading } from './helpers.js';
 
 const DEFAULT_RULES = loadRules(fileURLToPath(new URL('../../../../config/rules.yaml', import.meta.url)));
+/** The default rules with `device-silent` watching each sensor on its own (the file's rule watches whole devices). */
+const SENSOR_SILENCE_RULES: RulesConfig = {
+  ...DEFAULT_RULES,
+  rules: [
+    ...DEFAULT_RULES.rules.filter((r) => r.kind !== 'absence'),
+    {
+      kind: 'absence',
+      name: 'device-silent',
+      severity: 'warning',
+      labels: {},
+      absentMs: 30_000,
+      summary: '{{status}}: {{deviceId}} sent no {{metric}} reading for {{value}} (limit {{threshold}})',
+    },
+  ],
+};
 const T0 = 1_700_000_000_000;
 const DEV = 'site-a/dev-1';
 
@@ -313,7 +328,7 @@ describe('RuleEngine: absence alerts', () => {
 
   it('fires once when the sensor is silent longer than `absent` (clock = watermark − grace), resolves on its next reading', () => {
     const { readings, afterSilence } = silence();
-    const engine = new RuleEngine(DEFAULT_RULES);
+    const engine = new RuleEngine(SENSOR_SILENCE_RULES);
     const d = driver(engine);
     const transitions = readings.flatMap((r, i) => d.process(r).map((t) => ({ i, t })));
     // last reading at 30s; clock = watermark − 5s must pass 60s: the first watermark over 65s is 66s
@@ -390,9 +405,9 @@ describe('RuleEngine: absence alerts', () => {
 
   it('the FIRING is the same whether ticks come often or rarely', () => {
     const { readings } = silence();
-    const often = new RuleEngine(DEFAULT_RULES);
+    const often = new RuleEngine(SENSOR_SILENCE_RULES);
     processAll(often, readings.slice(0, 2));
-    const rare = new RuleEngine(DEFAULT_RULES);
+    const rare = new RuleEngine(SENSOR_SILENCE_RULES);
     processAll(rare, readings.slice(0, 2));
     const oftenOut = [];
     for (let t = T0; t <= T0 + 200_000; t += 100) oftenOut.push(...often.tick(t));

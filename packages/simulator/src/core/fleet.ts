@@ -273,6 +273,7 @@ function faultyDevice(scenario: ScenarioFile, input: FaultyDeviceInput): Device 
         break;
       }
       case 'dropout':
+      case 'outage':
         silences.push({ fromMs, toMs });
         break;
       case 'clock-skew':

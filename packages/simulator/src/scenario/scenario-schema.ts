@@ -154,6 +154,11 @@ const faultSchemas = [
     })
     .strict(),
   z.object({ kind: z.literal('dropout'), ...selection }).strict(),
+  /**
+   * Every device of `sites` (or of the whole fleet, without `sites`) sends nothing from `at` for `for`, then
+   * all resume: a site's gateway, or the producer, going down. `devices` and `share` do not apply.
+   */
+  z.object({ kind: z.literal('outage'), ...selection }).strict(),
   z
     .object({
       kind: z.literal('clock-skew'),
@@ -238,7 +243,22 @@ export const scenarioSchema = z
     const sitesByName = new Map(scenario.fleet.sites.map((s) => [s.name, s]));
     scenario.faults.forEach((fault, i) => {
       const at = (field: string | number, ...rest: (string | number)[]) => ['faults', i, field, ...rest];
-      if (fault.devices === undefined && fault.share === undefined && fault.sites === undefined) {
+      if (fault.kind === 'outage') {
+        for (const key of ['devices', 'share'] as const) {
+          if (fault[key] !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: at(key),
+              message: `an outage stops whole sites (sites: [site-a]) or, without sites, the whole fleet; remove "${key}" (use kind: dropout for single devices)`,
+            });
+        }
+        if (fault.for === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', i],
+            message: 'an outage needs "for": how long the devices stay silent before they all resume, e.g. for: 60s',
+          });
+      } else if (fault.devices === undefined && fault.share === undefined && fault.sites === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['faults', i],

@@ -49,6 +49,8 @@ interface RuleEntry {
   readonly clear?: unknown;
   readonly for?: unknown;
   readonly absent?: unknown;
+  readonly scope?: unknown;
+  readonly by?: unknown;
   readonly devices?: unknown;
 }
 
@@ -69,6 +71,9 @@ export function loadDefaultRules(file = RULES_FILE): { rules: ThresholdRule[]; s
     if (entry.devices !== undefined) refuse('a device selector');
     if (entry.absent !== undefined) {
       if (entry.metric !== undefined) refuse('an absence rule for one metric');
+      // a whole site or fleet silent: not modelled here (checked against the processor itself instead);
+      // device silence is this reference's per-sensor silence collapsed per device
+      if (entry.by !== undefined || entry.scope === 'group' || entry.scope === 'fleet') continue;
       silences.push(parseDuration(entry.absent as string));
       continue;
     }
