@@ -28,7 +28,10 @@ export interface GroupNotification {
   /** Alertmanager's `groupKey`: `{}:{label="value", ...}`. */
   readonly key: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** Every alert of the group: firing first, then the newly resolved, each in arrival order. */
+  /**
+   * Every alert of the group: firing first, then the newly resolved, each sorted by label set (as
+   * Alertmanager sorts a group's alerts), so a notification's order does not depend on arrival or restart.
+   */
   readonly alerts: readonly Alert[];
   /** Event ids this notification is the first to carry (their records finish with it). */
   readonly newEventIds: readonly string[];
@@ -172,8 +175,9 @@ export class GroupState {
     for (const group of [...this.groups.values()]) {
       if (group.nextFlushMs > nowMs) continue;
       group.nextFlushMs = nowMs + this.policy.intervalMs;
-      const firing = [...group.alerts.values()].filter((a) => a.status !== 'RESOLVED');
-      const resolved = [...group.alerts.values()].filter((a) => a.status === 'RESOLVED');
+      const sorted = sortByLabels([...group.alerts.values()]);
+      const firing = sorted.filter((a) => a.status !== 'RESOLVED');
+      const resolved = sorted.filter((a) => a.status === 'RESOLVED');
       const changed =
         firing.some((a) => !group.notifiedFiring.has(a.fingerprint)) ||
         resolved.some(
@@ -198,4 +202,11 @@ export class GroupState {
     }
     return out;
   }
+}
+
+/** Alerts in the order of their label sets (`{a="1", b="2"}` strings), stable. */
+function sortByLabels(alerts: readonly Alert[]): Alert[] {
+  const keyed = alerts.map((alert) => ({ alert, key: labelSetString(groupingLabels(alert)) }));
+  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return keyed.map((k) => k.alert);
 }

@@ -81,6 +81,11 @@ export interface AlertingServiceOptions {
   readonly createSender?: (receiver: ReceiverConfig) => WebhookSender;
   readonly random?: () => number;
   /**
+   * The clock of the delivery schedules (parked retries, dedup, silences, group timing), epoch ms; default
+   * `Date.now`. Tests run a day-long retry schedule on a faster clock with it.
+   */
+  readonly now?: () => number;
+  /**
    * `/readyz` turns not ready once the instance has held no partition of the alerts topic for this long
    * (a rebalance that takes partitions away and gives them back within it does not flap). Default 30 s.
    */
@@ -199,6 +204,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       ...(metrics ? { metrics } : {}),
       ...(options.createSender ? { createSender: options.createSender } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.now ? { now: options.now } : {}),
       deadLetter: async (record) => {
         await producer.send({
           topic: topics.deliveriesDlq,
@@ -271,6 +277,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         groupId: `${config.consumer.groupId}.retry`,
         deliver: (record, state) => pipeline.deliverParked(record, state),
         commitIntervalMs: config.consumer.commitIntervalMs,
+        ...(options.now ? { now: options.now } : {}),
         ...(retryProgress ? { onFinished: retryProgress.advance } : {}),
       });
     }
