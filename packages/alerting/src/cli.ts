@@ -22,6 +22,7 @@ import {
   type CliCommand,
   ConfigError,
   cliOption,
+  configReloader,
   createCliProgram,
   createLogger,
   createMetricsRegistry,
@@ -31,11 +32,13 @@ import {
   isRetriable,
   kafkaSettingsWith,
   metricsPortOption,
+  onReloadSignal,
   onShutdown,
   packageVersion,
   parseDuration,
   portNumber,
   type ReadinessReport,
+  reloadGauges,
   repeatableOption,
   runCli,
   startOpsServer,
@@ -186,6 +189,17 @@ async function run(flags: ConfigFlags & KafkaFlags & { metricsPort: number }): P
     readiness: (): ReadinessReport => service?.readiness() ?? { ready: false, details: { reason: 'starting' } },
   });
   shutdown.add('ops-server', () => ops.close());
+  // SIGHUP and POST /-/reload read the file again; one that fails validation is refused and the old one stays
+  const reloader = configReloader({
+    logger,
+    gauges: reloadGauges(registry, 'alerting'),
+    reload: async () => {
+      if (!service) throw new Error('the service is still starting; nothing reloaded');
+      return service.reload(await loadAlertingConfig(file));
+    },
+  });
+  ops.setReload(() => reloader.request('http'));
+  shutdown.add('reload-signal', onReloadSignal(reloader));
   logger.info(
     {
       config: file,
