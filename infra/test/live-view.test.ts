@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  dlqReasons,
   firingLines,
   MAX_FIRING_LINES,
   plainView,
@@ -53,6 +54,22 @@ describe('live view', () => {
     );
     expect(lines[3]).toMatch(/simulator finished/);
     expect(statusLines({ ...state, snapshot: { atMs: 0, lag: {} }, rates: {} })[0]).toMatch(/–\/s produced \(–\)/);
+  });
+
+  it('says why readings went to the DLQ, by reason, most first', () => {
+    const line = statusLines({
+      ...state,
+      snapshot: {
+        ...state.snapshot!,
+        processorDlq: 26_823,
+        processorDlqByReason: { READING_LATE_BEYOND_GRACE: 26_820, DECODE_EMPTY: 3 },
+      },
+    })[0];
+    expect(line).toMatch(/DLQ 26,823 \(READING_LATE_BEYOND_GRACE 26,820, DECODE_EMPTY 3\)$/);
+    expect(dlqReasons({ A: 1, B: 4, C: 2, D: 3, Z: 0 })).toBe(' (B 4, D 3, C 2, 1 more reasons)');
+    expect(dlqReasons({ A: 0 })).toBe('');
+    expect(dlqReasons(undefined)).toBe('');
+    expect(statusLines(state)[0]).toMatch(/DLQ 2$/); // no reasons known: only the number
   });
 
   it('lists the alerts firing now under the status, most severe and oldest first, at most a screenful', () => {

@@ -37,6 +37,9 @@ describe('pipeline snapshot', () => {
         'processor_alerts_total{status="FIRING",rule="cpu-high"} 3',
         'processor_alerts_total{status="RESOLVED",rule="cpu-high"} 2',
         'processor_alerts_firing 1',
+        'processor_dlq_total{code="READING_LATE_BEYOND_GRACE"} 7',
+        'processor_dlq_total{code="DECODE_EMPTY"} 2',
+        'processor_dlq_total{code="DECODE_TRUNCATED"} 0',
       ].join('\n'),
     );
     const alertingOps = await metricsServer(
@@ -50,7 +53,8 @@ describe('pipeline snapshot', () => {
     expect(snap).toMatchObject({
       produced: 1500,
       processed: 1404,
-      processorDlq: 0,
+      processorDlq: 9,
+      processorDlqByReason: { READING_LATE_BEYOND_GRACE: 7, DECODE_EMPTY: 2 },
       alertsFiring: 3,
       alertsResolved: 2,
       firingNow: 1,

@@ -24,6 +24,8 @@ export interface ViewState {
 
 /** How many firing alerts the status lists; the rest are counted. */
 export const MAX_FIRING_LINES = 8;
+/** The most DLQ reasons named on the readings line; the rest are counted. */
+export const MAX_DLQ_REASONS = 3;
 
 const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 3, warning: 2, info: 1 };
 
@@ -65,12 +67,23 @@ export function statusLines(state: ViewState): string[] {
   const lag = snap?.lag ?? {};
   const services = [...state.services].map(([name, s]) => `${name} ${s}`).join(' · ');
   return [
-    `readings   ${num(rates.producedPerSec)}/s produced (${num(snap?.produced)}) · ${num(rates.processedPerSec)}/s processed (${num(snap?.processed)}) · lag ${num(lag.processor)} · DLQ ${num(snap?.processorDlq)}`,
+    `readings   ${num(rates.producedPerSec)}/s produced (${num(snap?.produced)}) · ${num(rates.processedPerSec)}/s processed (${num(snap?.processed)}) · lag ${num(lag.processor)} · DLQ ${num(snap?.processorDlq)}${dlqReasons(snap?.processorDlqByReason)}`,
     `alerts     ${num(snap?.alertsFiring)} firing · ${num(snap?.alertsResolved)} resolved produced · ${num(snap?.firingNow)} firing now · alerting lag ${num(lag.alerting)}`,
     `webhooks   ${num(snap?.delivered)} delivered · ${num(snap?.retrying)} queued · ${num(snap?.deadLettered)} dead-lettered · sink got ${state.sink.firing} FIRING / ${state.sink.resolved} RESOLVED${state.sink.duplicates ? ` (+${state.sink.duplicates} duplicates)` : ''}`,
     `services   ${services}`,
     ...firingLines(state.firingNow),
   ];
+}
+
+/** How many readings went to the DLQ per reason, most first: ` (READING_LATE_BEYOND_GRACE 26,820, DECODE_EMPTY 3)`. */
+export function dlqReasons(byReason: Readonly<Record<string, number>> | undefined): string {
+  const entries = Object.entries(byReason ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (entries.length === 0) return '';
+  const shown = entries.slice(0, MAX_DLQ_REASONS).map(([code, n]) => `${code} ${num(n)}`);
+  if (entries.length > MAX_DLQ_REASONS) shown.push(`${entries.length - MAX_DLQ_REASONS} more reasons`);
+  return ` (${shown.join(', ')})`;
 }
 
 /** `firing now` and one line per alert, most severe and oldest first, at most `MAX_FIRING_LINES`. */

@@ -1,6 +1,6 @@
 /**
  * What the launcher's live view shows, gathered once per tick: each service's Prometheus `/metrics`
- * (readings produced and processed, alerts produced, deliveries) and each consumer group's lag from the
+ * (readings produced and processed, readings set aside to the DLQ and why, alerts produced, deliveries) and each consumer group's lag from the
  * broker (committed offsets against partition ends). Rates are computed between two snapshots.
  * Metric names are tried in order, so a service that names a counter differently still shows up.
  */
@@ -8,6 +8,7 @@ import type { createAdmin } from '@sensor-pipeline/shared';
 import { parsePrometheusText, type Sample } from '@sensor-pipeline/shared';
 import type { ServiceName, ServiceSpec } from '../pipeline-services.js';
 import { sumOf } from './sum-of.js';
+import { sumsByLabel } from './sums-by-label.js';
 
 type Admin = ReturnType<typeof createAdmin>;
 
@@ -27,6 +28,8 @@ export interface PipelineSnapshot {
   readonly produced?: number;
   readonly processed?: number;
   readonly processorDlq?: number;
+  /** Readings set aside to the DLQ per reason (the error code of their `dlq.error.code` header), non-zero only. */
+  readonly processorDlqByReason?: Readonly<Record<string, number>>;
   readonly alertsFiring?: number;
   readonly alertsResolved?: number;
   readonly firingNow?: number;
@@ -113,6 +116,7 @@ export async function snapshotPipeline(
     produced: sumOf(s, METRIC_NAMES.produced),
     processed: sumOf(p, METRIC_NAMES.processed, { outcome: /^(processed|dead_lettered|late)$/ }) ?? zero(processor),
     processorDlq: sumOf(p, METRIC_NAMES.processorDlq) ?? zero(processor),
+    processorDlqByReason: sumsByLabel(p, METRIC_NAMES.processorDlq, 'code') ?? (processor ? {} : undefined),
     alertsFiring: sumOf(p, METRIC_NAMES.alerts, { status: 'FIRING' }) ?? zero(processor),
     alertsResolved: sumOf(p, METRIC_NAMES.alerts, { status: 'RESOLVED' }) ?? zero(processor),
     firingNow: sumOf(p, METRIC_NAMES.firingNow),
