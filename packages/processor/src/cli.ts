@@ -30,6 +30,7 @@ import {
   wholeNumber,
 } from '@sensor-pipeline/shared';
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
+import { testRulesCommand } from './rules-testing/test-rules-command.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
 import { DEFAULT_READING_LIMITS, type ReadingLimits } from './service/reading-validation.js';
 import { rulesReloadFunction } from './service/rules-reload.js';
@@ -205,6 +206,14 @@ Extra librdkafka properties: KAFKA_CONFIG_<PROPERTY> (e.g. KAFKA_CONFIG_SECURITY
 Exit status: 0 stopped by a signal (or --check passed), 1 failure at run time, 2 bad usage or rules file.`,
   )
   .action((options: ProcessorCliOptions) => runProcessor(options));
+
+program
+  .command('test-rules')
+  .description(
+    'run rules unit tests: input series in a compact notation, the alerts expected at given times (see README)',
+  )
+  .argument('<file...>', 'rules test files (YAML)')
+  .action((files: string[]) => testRulesCommand(files, process.stdout, process.stderr));
 
 function runProcessor(values: ProcessorCliOptions): number | undefined {
   const env = process.env;
