@@ -100,9 +100,10 @@ Exit status: 0 stopped by a signal, 1 failure, 2 bad usage or config.`,
     });
     ignoreReloadSignal(logger.child({ component: 'cli' })); // nothing to reload; survives the launcher's SIGHUP
     const running = await startConsole(options, kafkaSettingsWith('console', flags.bootstrapServers), logger);
-    process.stdout.write(`console: ${running.url}\n`);
     const shutdown = onShutdown(logger, { timeoutMs: 15_000 });
     shutdown.add('console', () => running.close());
+    // the URL last: whoever waits for it may stop the console at once, and SIGTERM is handled by then
+    process.stdout.write(`console: ${running.url}\n`);
     return undefined; // onShutdown exits the process when its steps are done
   });
 

@@ -176,7 +176,7 @@ export function parseCliArgs(
   try {
     printed = parseCliSync(program, argv);
   } catch (err) {
-    if (err instanceof UsageError) throw new UsageError(`${err.message} (see --help)`, { cause: err });
+    if (err instanceof UsageError) throw new UsageError(`${err.message}\nsee 'simulator --help'`, { cause: err });
     throw err;
   }
   if (printed !== undefined) return { kind: 'help', text: printed };
