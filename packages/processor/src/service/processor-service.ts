@@ -45,6 +45,7 @@ import { BatchOutput } from './batch-output.js';
 import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
+import { idleAdvanceDue } from './idle-advance-due.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { InFlightMark, PartitionBatch, PartitionState } from './partition-state.js';
@@ -409,9 +410,14 @@ export class ProcessorService {
     const batches: PartitionBatch[] = [];
     for (const state of this.partitions.values()) {
       if (this.rebuilding.has(state.partition)) continue;
-      if (nowMs - (this.lastDeliveryMs.get(state.partition) ?? nowMs) < afterMs) continue;
-      const high = this.consumer!.highWatermark(state.topic, state.partition);
-      if (high === undefined || high > state.nextOffset) continue; // a backlog: event time only
+      const due = idleAdvanceDue({
+        nowMs,
+        lastDeliveryMs: this.lastDeliveryMs.get(state.partition) ?? nowMs,
+        afterMs,
+        highWatermark: this.consumer!.highWatermark(state.topic, state.partition),
+        nextOffset: state.nextOffset,
+      });
+      if (!due) continue; // busy, or a backlog: event time only
       const out = new BatchOutput();
       // a partition that has consumed nothing has no resume point for outputs to go with: it only moves its clock
       state.pipeline.idle(nowMs, out, state.nextOffset > 0);
