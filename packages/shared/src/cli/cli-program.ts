@@ -79,6 +79,21 @@ export class CliCommand extends Command {
   }
 }
 
+/**
+ * A command with an action of its own and subcommands (`processor` and `processor test-rules`) takes no
+ * operands, so a stray word is a mistyped subcommand: say so, with a suggestion, not "too many arguments".
+ */
+const commanderInternals = Command.prototype as unknown as {
+  _excessArguments(this: Command, received: string[]): void;
+  unknownCommand(this: Command): void;
+};
+const excessArguments = commanderInternals._excessArguments;
+(CliCommand.prototype as unknown as typeof commanderInternals)._excessArguments = function (received) {
+  if (this.commands.length > 0 && this.registeredArguments.length === 0)
+    return commanderInternals.unknownCommand.call(this);
+  return excessArguments.call(this, received);
+};
+
 /** A program with the product's CLI conventions; add options with `cliOption` and subcommands with `.command()`. */
 export function createCliProgram(options: CliProgramOptions): CliCommand {
   const program = new CliCommand(options.name);

@@ -5,7 +5,7 @@
  * file:line:column message; anything else exits 1 (`exitStatusOf`). An action's returned number is the exit
  * status; an action that returns nothing leaves the process running (a service stops on a signal).
  */
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { exitStatusOf } from '../errors/exit-status.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { asUsageError, UsageError } from '../errors/usage-error.js';
@@ -40,7 +40,11 @@ export async function parseCli(program: CliCommand, argv: readonly string[]): Pr
  */
 export function parseCliSync(program: CliCommand, argv: readonly string[]): string | undefined {
   let printed = '';
-  program.configureOutput({ writeOut: (text) => (printed += text), writeErr: (text) => (printed += text) });
+  const capture = (command: Command): void => {
+    command.configureOutput({ writeOut: (text) => (printed += text), writeErr: (text) => (printed += text) });
+    for (const sub of command.commands) capture(sub);
+  };
+  capture(program); // subcommands copied the output settings when they were made
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
