@@ -29,6 +29,7 @@ import {
   UsageError,
   wholeNumber,
 } from '@sensor-pipeline/shared';
+import { type BacktestFlags, backtestCommand } from './backtest/backtest-command.js';
 import { DEFAULT_RULES_FILE, loadRules } from './rules/index.js';
 import { testRulesCommand } from './rules-testing/test-rules-command.js';
 import { type DeliveryMode, ProcessorService } from './service/processor-service.js';
@@ -214,6 +215,21 @@ program
   )
   .argument('<file...>', 'rules test files (YAML)')
   .action((files: string[]) => testRulesCommand(files, process.stdout, process.stderr));
+
+program
+  .command('backtest')
+  .description(
+    'replay recorded readings of the readings topic through a rules file, publishing nothing: the alerts it would\nhave published, and with --compare how they differ from the alerts published over the same span',
+  )
+  .addOption(cliOption('--rules <file>', 'the rules to try', { default: DEFAULT_RULES_FILE }))
+  .option('--from <time>', 'span start: an RFC 3339 time (2026-11-30T20:00:00Z) or how long ago (2h)')
+  .option('--to <time>', 'span end, same forms (default: now)')
+  .option('--from-offsets <partition:offset,...>', 'span start as offsets per partition, instead of --from')
+  .option('--to-offsets <partition:offset,...>', 'span end as offsets per partition (exclusive), instead of --to')
+  .option('--compare', 'also read the alerts topic over the span and show what differs (exit 1 when something does)')
+  .option('--json', 'one JSON object per alert on stdout (the summary goes to stderr)')
+  .addOption(bootstrapServersOption())
+  .action((flags: BacktestFlags) => backtestCommand(flags, { stdout: process.stdout, stderr: process.stderr }));
 
 function runProcessor(values: ProcessorCliOptions): number | undefined {
   const env = process.env;
