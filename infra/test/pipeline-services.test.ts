@@ -36,7 +36,8 @@ describe('pipeline services', () => {
   it('runs each service through the bin its package declares', () => {
     for (const s of specs) {
       expect(s.command[0]).toBe('node');
-      const script = s.command[1]!;
+      // Node's own flags (e.g. the processor's --max-semi-space-size) come before the script
+      const script = s.command.slice(1).find((arg) => !arg.startsWith('--'))!;
       const pkgDir = script.split('/dist/')[0]!;
       const pkg = JSON.parse(readFileSync(new URL(`${pkgDir}/package.json`, repo), 'utf8')) as {
         bin: Record<string, string>;
@@ -59,6 +60,7 @@ describe('pipeline services', () => {
     ]);
     expect(spec('processor').command).toEqual([
       'node',
+      '--max-semi-space-size=32',
       'packages/processor/dist/cli.js',
       '--rules',
       'config/rules.yaml',

@@ -25,6 +25,7 @@ import {
   type TopicNames,
 } from '@sensor-pipeline/shared';
 import { createRulesRuntime, loadRules, ProcessorService, type ProcessorServiceOptions } from '../../src/index.js';
+import { PROCESSOR_NODE_FLAGS } from './run-drain.js';
 
 const { values } = parseArgs({
   options: {
@@ -244,6 +245,7 @@ async function processorCli(): Promise<Record<string, unknown>> {
   const child = spawn(
     process.execPath,
     [
+      ...PROCESSOR_NODE_FLAGS,
       '--conditions=source',
       '--import',
       'tsx',
@@ -326,5 +328,16 @@ if (!runner || !topic || !(count > 0)) {
 }
 const result = await runner();
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`RESULT ${JSON.stringify({ path, peakRssMiB, ...result })}`);
+const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+(globalThis as { gc?: () => void }).gc?.(); // with --expose-gc: live memory, not garbage awaiting collection
+const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+// where the memory sits at the end: V8 heap, memory V8 knows outside it (typed arrays' buffers, Buffers), the rest
+const memoryAtEndMiB = {
+  rss: mib(rss),
+  heapUsed: mib(heapUsed),
+  heapTotal: mib(heapTotal),
+  external: mib(external),
+  arrayBuffers: mib(arrayBuffers),
+};
+console.log(`RESULT ${JSON.stringify({ path, peakRssMiB, ...result, memoryAtEndMiB })}`);
 process.exit(0);

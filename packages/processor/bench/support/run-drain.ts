@@ -33,6 +33,13 @@ export interface DrainOptions {
   readonly python?: string;
 }
 
+/**
+ * The Node flags the processor is deployed with (infra/docker-compose.yml, the launcher): a 32 MB semi-space
+ * lets a batch's short-lived objects die young instead of being promoted (README, "Benchmarks"). Every Node
+ * path of the benchmark runs with them, the floors included.
+ */
+export const PROCESSOR_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./drain-runner.ts', import.meta.url));
 const PEER = fileURLToPath(new URL('../peers/python_peer.py', import.meta.url));
@@ -92,6 +99,7 @@ export async function runDrain(path: DrainPath, options: DrainOptions): Promise<
   out = await run(
     process.execPath,
     [
+      ...PROCESSOR_NODE_FLAGS,
       '--conditions=source',
       '--import',
       'tsx',

@@ -7,7 +7,8 @@
  * insert / remove: O(log n); median: O(1); no allocation except when the capacity grows.
  * Invariants: max(low) <= min(high); |low| = |high| or |low| = |high| + 1.
  * Storage: two typed arrays for everything (keys: [low | high]; ints: [position by slot | low slots |
- * high slots]), since with 100k sensors the per-array overhead matters as much as the contents.
+ * high slots]), since with 100k sensors the per-array overhead matters as much as the contents; the window
+ * passes views into its one buffer (the arrays need not be zeroed: positions are written before they are read).
  */
 
 /** Mean of the two middle values, without overflowing for huge finite values. */
@@ -111,12 +112,14 @@ export class MedianHeaps {
   private readonly high: IndexedMaxHeap;
   private slotCapacity: number;
 
-  /** `slotCapacity`: slots are integers in [0, slotCapacity). */
-  constructor(slotCapacity: number) {
+  /**
+   * `slotCapacity`: slots are integers in [0, slotCapacity). `storage` lets the owner place both arrays in a
+   * buffer of its own (see {@link medianHeapsStorage}); by default they are allocated here.
+   */
+  constructor(slotCapacity: number, storage: MedianHeapsStorage = allocateStorage(slotCapacity)) {
     this.slotCapacity = slotCapacity;
     const half = heapCapacity(slotCapacity);
-    const keys = new Float64Array(2 * half);
-    const ints = new Int32Array(slotCapacity + 2 * half);
+    const { keys, ints } = checkedStorage(storage, slotCapacity);
     this.low = new IndexedMaxHeap(keys, ints, 0, slotCapacity, 0);
     this.high = new IndexedMaxHeap(keys, ints, half, slotCapacity + half, 1);
   }
@@ -125,12 +128,11 @@ export class MedianHeaps {
     return this.low.size + this.high.size;
   }
 
-  /** Makes room for slots up to `slotCapacity` − 1, keeping the contents. */
-  grow(slotCapacity: number): void {
+  /** Makes room for slots up to `slotCapacity` − 1, keeping the contents (in `storage` when given). */
+  grow(slotCapacity: number, storage: MedianHeapsStorage = allocateStorage(slotCapacity)): void {
     const { low, high } = this;
     const half = heapCapacity(slotCapacity);
-    const keys = new Float64Array(2 * half);
-    const ints = new Int32Array(slotCapacity + 2 * half);
+    const { keys, ints } = checkedStorage(storage, slotCapacity);
     ints.set(low.ints.subarray(0, this.slotCapacity)); // positions by slot do not change
     keys.set(low.keys.subarray(low.keyBase, low.keyBase + low.size), 0);
     keys.set(high.keys.subarray(high.keyBase, high.keyBase + high.size), half);
@@ -200,4 +202,29 @@ export class MedianHeaps {
 /** Either heap holds at most ceil(n / 2) + 1 elements at once (between an insert and its rebalance). */
 function heapCapacity(slotCapacity: number): number {
   return (slotCapacity >> 1) + 2;
+}
+
+/** The two arrays the heaps live in; sizes from {@link medianHeapsStorage}. */
+export interface MedianHeapsStorage {
+  readonly keys: Float64Array;
+  readonly ints: Int32Array;
+}
+
+/** Lengths of the arrays {@link MedianHeaps} needs for `slotCapacity` slots. */
+export function medianHeapsStorage(slotCapacity: number): { readonly keys: number; readonly ints: number } {
+  const half = heapCapacity(slotCapacity);
+  return { keys: 2 * half, ints: slotCapacity + 2 * half };
+}
+
+function allocateStorage(slotCapacity: number): MedianHeapsStorage {
+  const lengths = medianHeapsStorage(slotCapacity);
+  return { keys: new Float64Array(lengths.keys), ints: new Int32Array(lengths.ints) };
+}
+
+function checkedStorage(storage: MedianHeapsStorage, slotCapacity: number): MedianHeapsStorage {
+  const lengths = medianHeapsStorage(slotCapacity);
+  if (storage.keys.length < lengths.keys || storage.ints.length < lengths.ints) {
+    throw new RangeError(`median heaps of ${slotCapacity} slots need keys[${lengths.keys}] and ints[${lengths.ints}]`);
+  }
+  return storage;
 }

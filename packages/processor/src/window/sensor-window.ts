@@ -2,8 +2,9 @@
  * One sensor's sliding window on event time, with exact running statistics: the pure core of the
  * processor. No clock, no I/O, no allocation per reading once its buffers have grown to the window's size.
  *
- * Structures (six typed arrays in all, since with 100k sensors per-array overhead counts; each reading
- * lives in a "slot" and keeps it until evicted):
+ * Structures (the slot-indexed arrays are views into one ArrayBuffer per window, reallocated when it grows:
+ * with 100k sensors the per-buffer overhead counts as much as the contents; each reading lives in a "slot"
+ * and keeps it until evicted):
  * - `data`: `[timestamp, value]` pairs by slot.
  * - `order`: ring buffer of slots in window order (timestamp, then arrival). Eviction pops the front.
  *   In-order readings are appended; an out-of-order reading (allowed within `graceMs`) is inserted at its
@@ -30,7 +31,7 @@
  */
 import { ADD_RESULT, type AddResult } from './add-result.js';
 import { checkReading } from './check-reading.js';
-import { MedianHeaps } from './median-heaps.js';
+import { MedianHeaps, type MedianHeapsStorage, medianHeapsStorage } from './median-heaps.js';
 import { MonotonicDeque } from './monotonic-deque.js';
 import { nextPowerOfTwo } from './next-power-of-two.js';
 import { RunningMoments } from './running-moments.js';
@@ -38,6 +39,30 @@ import { parseWindowOptions, type ResolvedWindowOptions, type WindowOptions } fr
 import type { WindowStats } from './window-stats.js';
 
 const INITIAL_CAPACITY = 16;
+
+/** The slot-indexed arrays of a window of `capacity` slots, as views into one buffer (see the file comment). */
+interface WindowStorage {
+  readonly data: Float64Array;
+  readonly order: Int32Array;
+  readonly heaps: MedianHeapsStorage;
+}
+
+function allocateStorage(capacity: number): WindowStorage {
+  const heaps = medianHeapsStorage(capacity);
+  // float64 arrays first, so every view starts 8-byte aligned
+  const float64s = 2 * capacity + heaps.keys;
+  const int32s = capacity + heaps.ints;
+  const buffer = new ArrayBuffer(8 * float64s + 4 * int32s);
+  let offset = 0;
+  const data = new Float64Array(buffer, offset, 2 * capacity);
+  offset += 8 * data.length;
+  const keys = new Float64Array(buffer, offset, heaps.keys);
+  offset += 8 * keys.length;
+  const order = new Int32Array(buffer, offset, capacity);
+  offset += 4 * order.length;
+  const ints = new Int32Array(buffer, offset, heaps.ints);
+  return { data, order, heaps: { keys, ints } };
+}
 /** Rebuild the sums when the mean is more than this many standard deviations from the shift. */
 const MAX_SHIFT_SIGMAS = 32;
 
@@ -79,10 +104,11 @@ export class SensorWindow {
     this.maxCapacity = nextPowerOfTwo(this.limit + 1);
     const capacity = Math.min(INITIAL_CAPACITY, this.maxCapacity);
     this.mask = capacity - 1;
-    this.order = new Int32Array(capacity);
+    const storage = allocateStorage(capacity);
+    this.order = storage.order;
     for (let i = 0; i < capacity; i++) this.order[i] = i;
-    this.data = new Float64Array(2 * capacity);
-    this.heaps = new MedianHeaps(capacity);
+    this.data = storage.data;
+    this.heaps = new MedianHeaps(capacity, storage.heaps);
   }
 
   /**
@@ -228,16 +254,16 @@ export class SensorWindow {
   private grow(): void {
     const capacity = this.mask + 1;
     const next = Math.min(capacity * 2, this.maxCapacity);
-    const order = new Int32Array(next);
+    const storage = allocateStorage(next);
+    const { order, data } = storage;
     for (let i = 0; i < capacity; i++) order[i] = this.order[(this.head + i) & this.mask]!;
     for (let slot = capacity; slot < next; slot++) order[slot] = slot;
-    const data = new Float64Array(2 * next);
     data.set(this.data);
     this.order = order;
     this.data = data;
     this.head = 0;
     this.mask = next - 1;
-    this.heaps.grow(next);
+    this.heaps.grow(next, storage.heaps);
   }
 
   /** Recomputes the sums from the contents around an element of the window (the lower median). */
