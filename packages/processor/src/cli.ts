@@ -219,7 +219,7 @@ program
 program
   .command('backtest')
   .description(
-    'replay recorded readings of the readings topic through a rules file, publishing nothing: the alerts it would\nhave published, and with --compare how they differ from the alerts published over the same span',
+    'replay recorded readings through a rules file, publishing nothing: the alerts it would have published (with --compare: how they differ from those published)',
   )
   .addOption(cliOption('--rules <file>', 'the rules to try', { default: DEFAULT_RULES_FILE }))
   .option('--from <time>', 'span start: an RFC 3339 time (2026-11-30T20:00:00Z) or how long ago (2h)')
