@@ -186,15 +186,15 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     let current = config;
     /** Alerts-topic partitions whose state is being read back: their records wait for it. */
     const restoring = new Map<number, Promise<void>>();
+    let restoreChain: Promise<void> = Promise.resolve();
     const stateWriter = topics.state
       ? new StateWriter({ producer, topic: topics.state, logger: options.logger, closing: () => stopping })
       : undefined;
+    let retryWorker: RetryWorker | undefined;
     const retryProgress: RetryProgress | undefined = topics.deliveriesRetry
       ? watchRetryProgress({
-          kafka,
           logger: options.logger,
-          topic: topics.deliveriesRetry,
-          groupId: `${config.consumer.groupId}.retry`,
+          fetchCommitted: (partitions) => retryWorker?.committed(partitions) ?? Promise.resolve(new Map()),
         })
       : undefined;
 
@@ -268,7 +268,6 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         }
       }
     };
-    let retryWorker: RetryWorker | undefined;
     if (topics.deliveriesRetry) {
       retryWorker = await startRetryWorker({
         kafka,
@@ -364,7 +363,9 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
           for (const p of mine) {
             trackers.set(p, new OffsetTracker());
             committed.delete(p);
-            restoring.set(p, restore(p));
+            // one partition at a time: each read is a short-lived client of its own
+            restoreChain = restoreChain.then(() => restore(p));
+            restoring.set(p, restoreChain);
           }
           if (trackers.size > 0) partitionlessSinceMs = undefined;
         } else {

@@ -40,6 +40,11 @@ export interface RetryWorkerOptions {
 export interface RetryWorker {
   /** Partitions of the retry topic held now, and records held per partition. */
   held(): Record<number, number>;
+  /**
+   * The retry group's committed offsets (next offset to read) of these retry-topic partitions, whichever
+   * instance holds them, asked of the group coordinator through this worker's own consumer.
+   */
+  committed(partitions: readonly number[]): Promise<Map<number, number>>;
   stop(): Promise<void>;
 }
 
@@ -224,6 +229,27 @@ export async function startRetryWorker(options: RetryWorkerOptions): Promise<Ret
   let stopped: Promise<void> | undefined;
   return {
     held: () => Object.fromEntries([...lanes.values()].map((l) => [l.partition, l.messages.length])),
+    committed: (partitions) =>
+      new Promise((resolve, reject) => {
+        if (stopping || partitions.length === 0) {
+          resolve(new Map());
+          return;
+        }
+        consumer.client.committed(
+          partitions.map((partition) => ({ topic: options.topic, partition })),
+          5_000,
+          (err, offsets) => {
+            if (err) {
+              reject(err);
+              return;
+            }
+            const out = new Map<number, number>();
+            for (const o of offsets ?? [])
+              if (typeof o.offset === 'number' && o.offset >= 0) out.set(o.partition, o.offset);
+            resolve(out);
+          },
+        );
+      }),
     stop() {
       stopped ??= (async () => {
         stopping = true;

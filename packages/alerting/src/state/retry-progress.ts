@@ -1,11 +1,12 @@
 /**
  * How far the retry worker got in each partition of the retry topic, whichever instance runs it: the retry
- * consumer group's committed offsets, asked of the broker every `refreshIntervalMs`, raised by what this
- * instance's own worker finished (`advance`). A parked series waits behind its latest parked delivery until
- * the worker is past that record. A stale view only errs on the safe side (offsets only grow): a later
- * alert is parked behind a delivery that is in fact done, and the worker sends it at once, still in order.
+ * consumer group's committed offsets of the partitions asked about, fetched every `refreshIntervalMs`
+ * (through the worker's own consumer, see `RetryWorker.committed`), raised by what this instance's own
+ * worker finished (`advance`). A parked series waits behind its latest parked delivery until the worker is
+ * past that record. A stale view only errs on the safe side (offsets only grow): a later alert is parked
+ * behind a delivery that is in fact done, and the worker sends it at once, still in order.
  */
-import { createAdmin, type KafkaSettings, type Logger } from '@sensor-pipeline/shared';
+import type { Logger } from '@sensor-pipeline/shared';
 import type { RetryPosition } from './state-record.js';
 
 export interface RetryProgress {
@@ -17,34 +18,32 @@ export interface RetryProgress {
 }
 
 export function watchRetryProgress(options: {
-  readonly kafka: KafkaSettings;
   readonly logger: Logger;
-  readonly topic: string;
-  readonly groupId: string;
+  /** The retry group's committed offsets of these partitions (next offset to read). */
+  readonly fetchCommitted: (partitions: readonly number[]) => Promise<ReadonlyMap<number, number>>;
   readonly refreshIntervalMs?: number;
 }): RetryProgress {
-  const log = options.logger.child({ component: 'retry-progress', topic: options.topic });
+  const log = options.logger.child({ component: 'retry-progress' });
   const next = new Map<number, number>();
+  /** Partitions some parked series waits on (only those are asked about). */
+  const wanted = new Set<number>();
   const advance = (partition: number, nextOffset: number): void => {
     if (nextOffset > (next.get(partition) ?? -1)) next.set(partition, nextOffset);
   };
-  const admin = createAdmin(options.kafka, options.logger);
   let stopped = false;
-  let connected: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const refresh = async (): Promise<void> => {
-    connected ??= admin.connect();
-    await connected;
-    const [entry] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.topic] });
-    for (const p of entry?.partitions ?? []) {
-      const offset = Number(p.offset);
-      if (offset >= 0) advance(p.partition, offset);
-    }
-  };
   const tick = (): void => {
-    running = refresh()
-      .catch((err: unknown) => log.debug({ err }, 'reading the retry group offsets failed; will retry'))
+    const partitions = [...wanted];
+    wanted.clear();
+    running = (partitions.length > 0 ? options.fetchCommitted(partitions) : Promise.resolve(new Map()))
+      .then((offsets) => {
+        for (const [partition, offset] of offsets) advance(partition, offset);
+      })
+      .catch((err: unknown) => {
+        for (const p of partitions) wanted.add(p);
+        log.debug({ err }, 'reading the retry group offsets failed; will retry');
+      })
       .finally(() => {
         if (!stopped) {
           timer = setTimeout(tick, options.refreshIntervalMs ?? 1_000);
@@ -54,13 +53,16 @@ export function watchRetryProgress(options: {
   };
   tick();
   return {
-    isDone: (position) => (next.get(position.partition) ?? -1) > position.offset,
+    isDone: (position) => {
+      if ((next.get(position.partition) ?? -1) > position.offset) return true;
+      wanted.add(position.partition);
+      return false;
+    },
     advance,
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running;
-      if (connected) await connected.then(() => admin.disconnect()).catch(() => undefined);
     },
   };
 }
