@@ -15,6 +15,8 @@
  *   the reading is counted before any check). Both go out with the partition whose check or reading caused
  *   them, and their state record goes to that partition's state topic partition; `restore` merges the
  *   records found in any member's state partition (the newest change of a series wins).
+ * - Not rebuilt by a rewind: when an exactly-once transaction aborts, its partitions' engines are rebuilt
+ *   from Kafka, but a series here keeps the state the aborted transaction gave it.
  */
 import type { Alert } from '@sensor-pipeline/shared';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
