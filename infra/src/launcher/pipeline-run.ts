@@ -519,7 +519,7 @@ function rotateLogs(logDir: string): void {
 async function preflight(services: readonly ServiceSpec[], repoDir: string, ports: ServicePorts): Promise<void> {
   const problems: string[] = [];
   for (const spec of services) {
-    const script = spec.command[1];
+    const script = spec.command.slice(1).find((arg) => !arg.startsWith('-')); // after node's own flags
     if (script && !existsSync(join(repoDir, script)))
       problems.push(`${spec.name}: ${script} does not exist — build the services first (pnpm build)`);
     for (const file of spec.configFiles)
