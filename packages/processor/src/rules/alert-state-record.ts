@@ -31,7 +31,26 @@ export interface AlertStateRecord {
   readonly sinceMs: number;
   /** Absence rules only: the sensor's last reading before the silence (firing) or the one that ended it (ok). */
   readonly lastSeenMs?: number;
+  /**
+   * Pending threshold series with a `for`: the value and window the condition started to hold on, so that a
+   * FIRING made by the clock (the sensor went quiet while pending) is the same after a restore.
+   */
+  readonly pendingWindow?: PendingWindow;
 }
+
+/** The statistic's value and the window's numbers when a series became pending (all finite). */
+export interface PendingWindow {
+  readonly value: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly count: number;
+  readonly mean: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+const PENDING_WINDOW_KEYS = ['value', 'startMs', 'endMs', 'count', 'mean', 'median', 'min', 'max'] as const;
 
 export function encodeAlertStateRecord(record: AlertStateRecord): string {
   return JSON.stringify(record);
@@ -74,6 +93,12 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
   if (r['lastSeenMs'] !== undefined && (typeof r['lastSeenMs'] !== 'number' || !Number.isFinite(r['lastSeenMs']))) {
     throw invalid('"lastSeenMs" must be a finite number when present');
   }
+  const pendingWindow = r['pendingWindow'];
+  if (pendingWindow !== undefined) {
+    const w = pendingWindow as Record<string, unknown> | null;
+    if (typeof w !== 'object' || w === null || PENDING_WINDOW_KEYS.some((k) => !Number.isFinite(w[k])))
+      throw invalid(`"pendingWindow" must hold finite numbers ${PENDING_WINDOW_KEYS.join(', ')}`);
+  }
   return {
     v: ALERT_STATE_RECORD_VERSION,
     fingerprint: r['fingerprint'] as string,
@@ -84,6 +109,13 @@ export function decodeAlertStateRecord(text: string): AlertStateRecord {
     status: r['status'],
     sinceMs: r['sinceMs'],
     ...(r['lastSeenMs'] !== undefined ? { lastSeenMs: r['lastSeenMs'] as number } : {}),
+    ...(pendingWindow !== undefined
+      ? {
+          pendingWindow: Object.fromEntries(
+            PENDING_WINDOW_KEYS.map((k) => [k, (pendingWindow as Record<string, number>)[k]]),
+          ) as unknown as PendingWindow,
+        }
+      : {}),
   };
 }
 

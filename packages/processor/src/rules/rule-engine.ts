@@ -70,7 +70,7 @@ import {
   INITIAL_THRESHOLD_STATE,
   type ThresholdState,
 } from './alert-state.js';
-import { ALERT_STATE_RECORD_VERSION, type AlertStateRecord } from './alert-state-record.js';
+import { ALERT_STATE_RECORD_VERSION, type AlertStateRecord, type PendingWindow } from './alert-state-record.js';
 import { buildAbsenceAlert, buildThresholdAlert } from './build-alert.js';
 import {
   type CompiledAbsenceRule,
@@ -82,7 +82,7 @@ import {
 } from './compile-rules.js';
 import type { GroupAbsenceTracker, GroupMember, GroupSeries } from './group-absence-tracker.js';
 import type { RulesConfig, Statistic } from './rules-schema.js';
-import { evaluateThreshold } from './threshold-state-machine.js';
+import { evaluateThreshold, pendingOnTick } from './threshold-state-machine.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** One state change of one alert series. */
@@ -123,6 +123,17 @@ type Labels = Readonly<Record<string, string>>;
 
 const NO_TRANSITIONS: readonly RuleTransition[] = Object.freeze([]);
 
+/**
+ * A pending threshold series with a `for`, and the value and window it became pending on: what the FIRING
+ * carries when the clock fires it (persisted with the pending record, so a restore fires the same alert).
+ */
+interface PendingSeries {
+  readonly slot: SensorSlot;
+  readonly index: number;
+  readonly rule: CompiledThresholdRule;
+  readonly window: PendingWindow;
+}
+
 class SensorSlot implements Sensor {
   /** The sensor's newest reading timestamp (−Infinity until its first). */
   lastSeenMs = -Infinity;
@@ -130,6 +141,8 @@ class SensorSlot implements Sensor {
   prevSeenMs = -Infinity;
   /** In the engine's absence scan list. */
   watched = false;
+  /** Pending series with a `for`, by rule index (allocated on the first). */
+  pending: (PendingSeries | undefined)[] | undefined;
 
   constructor(
     readonly device: DeviceEntry,
@@ -186,6 +199,8 @@ export class RuleEngine {
   private readonly pendingRestore = new Map<string, AlertStateRecord>();
   /** Devices that have device-scope absence rules. */
   private readonly watchedDevices: DeviceEntry[] = [];
+  /** Pending threshold series with a `for` (evaluated at least once since this engine held them). */
+  private readonly pendingSeries = new Set<PendingSeries>();
   private readonly groups: GroupAbsenceTracker | undefined;
   private readonly member: GroupMember | undefined;
 
@@ -340,6 +355,9 @@ export class RuleEngine {
       const prev = slot.states[i] as ThresholdState;
       const value = statisticOf(stats, rule.statistic);
       const next = evaluateThreshold(prev, rule, value, stats.endMs);
+      if (next.status === 'pending' && prev.status !== 'pending' && rule.forMs > 0)
+        this.notePending(slot, i, rule, pendingWindowOf(value, stats), next.sinceMs);
+      else if (prev.status === 'pending' && next !== prev) this.forgetPending(slot, i);
       if (next === prev) continue;
       slot.states[i] = next;
       const status = alertStatusOf(prev, next);
@@ -424,8 +442,56 @@ export class RuleEngine {
         }
       }
     }
+    for (const p of this.pendingSeries) {
+      const { slot, index, rule } = p;
+      const prev = slot.states[index] as ThresholdState;
+      if (slot.selection.rules[index] !== rule || prev.status !== 'pending') {
+        this.forgetPending(slot, index); // relabelled, or left pending without an evaluation seeing it
+        continue;
+      }
+      const next = pendingOnTick(prev, rule.forMs, clockMs);
+      if (next === prev) {
+        nextCheckMs = Math.min(nextCheckMs, prev.sinceMs + rule.forMs - 1);
+        continue;
+      }
+      slot.states[index] = next;
+      this.forgetPending(slot, index);
+      const { value, ...window } = p.window;
+      const alert = buildThresholdAlert({
+        rule,
+        subject: slot,
+        status: 'FIRING',
+        value,
+        stats: { ...window, stddev: Number.NaN },
+        startsAtMs: next.sinceMs,
+        endsAtMs: null,
+      });
+      (out ??= []).push({ alert, state: record(rule, slot, next) });
+    }
     this.nextCheckMs = nextCheckMs;
     return out ?? NO_TRANSITIONS;
+  }
+
+  /** A series became pending (or was restored so): remember its window, and when the clock could fire it. */
+  private notePending(
+    slot: SensorSlot,
+    i: number,
+    rule: CompiledThresholdRule,
+    window: PendingWindow,
+    sinceMs: number,
+  ): void {
+    this.forgetPending(slot, i);
+    const ref: PendingSeries = { slot, index: i, rule, window };
+    (slot.pending ??= [])[i] = ref;
+    this.pendingSeries.add(ref);
+    this.nextCheckMs = Math.min(this.nextCheckMs, sinceMs + rule.forMs - 1);
+  }
+
+  private forgetPending(slot: SensorSlot, i: number): void {
+    const ref = slot.pending?.[i];
+    if (ref === undefined) return;
+    slot.pending![i] = undefined;
+    this.pendingSeries.delete(ref);
   }
 
   /**
@@ -551,6 +617,8 @@ export class RuleEngine {
   private applyRecord(slot: SensorSlot, i: number, rule: CompiledRule, r: AlertStateRecord): void {
     if (rule.kind === 'threshold') {
       slot.states[i] = { status: r.status, sinceMs: r.sinceMs };
+      if (r.status === 'pending' && r.pendingWindow !== undefined && rule.forMs > 0)
+        this.notePending(slot, i, rule, r.pendingWindow, r.sinceMs);
       return;
     }
     const lastSeenMs = r.lastSeenMs ?? (r.status === 'firing' ? r.sinceMs - rule.absentMs : -Infinity);
@@ -631,6 +699,8 @@ function initialState(rule: CompiledRule): SeriesState {
 }
 
 function record(rule: CompiledRule, slot: SensorSlot, state: SeriesState): AlertStateRecord {
+  const i = state.status === 'pending' ? slot.selection.rules.indexOf(rule) : -1;
+  const pending = i >= 0 ? slot.pending?.[i] : undefined;
   return {
     v: ALERT_STATE_RECORD_VERSION,
     fingerprint: alertFingerprint(rule.name, slot.deviceId, slot.metric),
@@ -640,7 +710,13 @@ function record(rule: CompiledRule, slot: SensorSlot, state: SeriesState): Alert
     status: state.status,
     sinceMs: state.sinceMs,
     ...('lastSeenMs' in state && state.lastSeenMs !== -Infinity ? { lastSeenMs: state.lastSeenMs } : {}),
+    ...(pending !== undefined && pending.rule === rule ? { pendingWindow: pending.window } : {}),
   };
+}
+
+function pendingWindowOf(value: number, stats: WindowStats): PendingWindow {
+  const { startMs, endMs, count, mean, median, min, max } = stats;
+  return { value, startMs, endMs, count, mean, median, min, max };
 }
 
 function deviceSubject(rule: CompiledAbsenceRule, deviceId: string, device: DeviceEntry) {

@@ -57,7 +57,8 @@
  * Semantics in short (details: `threshold-state-machine.ts`, `absence-state-machine.ts`):
  * - `above: T` holds when the statistic is > T; `below: T` when it is < T. Pending while it holds for less
  *   than `for`, FIRING once it has held `for`, RESOLVED once it clears: value < `clear` (`above`) / > `clear`
- *   (`below`); without `clear`, as soon as it no longer holds. In between nothing is emitted.
+ *   (`below`); without `clear`, as soon as it no longer holds. In between nothing is emitted. A sensor that
+ *   goes quiet while pending fires when the event clock (minus `grace`) passes pendingSince + `for`.
  * - A sensor (device, group, fleet) is silent when the event clock minus `grace` is more than `absent` past
  *   its newest reading. The event clock of a partition is its newest timestamp (never ahead of the wall
  *   clock); while the partition is caught up and idle it advances with the wall clock, so silence is

@@ -15,6 +15,12 @@
  *
  * FIRING's startsAt = the event time of the step that decided it (the newest reading's timestamp); RESOLVED's
  * endsAt = the event time of the step that cleared it. Both are the new state's `sinceMs`.
+ *
+ * `pendingOnTick`: the event clock moved without a reading of the sensor (its partition's other readings, or
+ * the wall clock while the partition is idle). A pending series whose `for` has run out on that clock fires,
+ * startsAt = pendingSince + for — fixed by the input, not by when the clock noticed, so a replay gives the
+ * same event id. Its own readings normally come first (the clock trails them by `grace`); this is for a
+ * sensor that went quiet while its condition held, as a rule evaluator on the wall clock would fire it.
  */
 import type { ThresholdState } from './alert-state.js';
 
@@ -47,4 +53,9 @@ export function evaluateThreshold(
       return clears ? { status: 'ok', sinceMs: eventTimeMs } : state;
     }
   }
+}
+
+export function pendingOnTick(state: ThresholdState, forMs: number, clockMs: number): ThresholdState {
+  if (state.status !== 'pending' || !(forMs > 0) || !(clockMs - state.sinceMs >= forMs)) return state;
+  return { status: 'firing', sinceMs: state.sinceMs + forMs };
 }

@@ -225,25 +225,35 @@ describe('absence scopes', () => {
     expect(restarted.read('a/dev-1', 'cpu', T0 + 25_000)).toEqual([]);
   });
 
-  it('an idle tick leaves threshold series (and their pending `for`) to their own readings', () => {
-    const compiled = compileRules(
-      parseRules(
-        `grace: 1s
+  it('pending `for` durations progress on the clock: a sensor quiet while pending fires at pendingSince + for, also after a restore', () => {
+    const rules = parseRules(
+      `grace: 1s
 rules:
   - { name: hot, metric: temperature, window: 5s, statistic: max, above: 50, for: 5s, severity: info }
 `,
-        'rules.yaml',
-      ),
+      'rules.yaml',
     );
-    const engine = new RuleEngine(compiled);
-    const sensor = engine.sensor('a/dev-1', 'temperature', {});
-    engine.observe(sensor, T0);
-    const stats = { count: 1, mean: 60, median: 60, min: 60, max: 60, stddev: 0, startMs: T0 - 5_000, endMs: T0 };
-    expect(engine.evaluate(sensor, 0, stats).map((t) => t.state.status)).toEqual(['pending']);
-    // the threshold state machine runs on window stats; an idle tick moves only the absence clock, so the
-    // pending series keeps its start and fires on the next evaluation past `for`
-    expect(engine.tick(T0 + 60_000)).toEqual([]);
-    const later = { ...stats, endMs: T0 + 5_000, startMs: T0 };
-    expect(engine.evaluate(sensor, 0, later).map((t) => t.alert?.status)).toEqual(['FIRING']);
+    const run = (engine: RuleEngine) => {
+      const sensor = engine.sensor('a/dev-1', 'temperature', {});
+      engine.observe(sensor, T0);
+      const stats = { count: 1, mean: 60, median: 60, min: 60, max: 60, stddev: 0, startMs: T0 - 5_000, endMs: T0 };
+      return { sensor, pending: engine.evaluate(sensor, 0, stats) };
+    };
+    const engine = new RuleEngine(compileRules(rules));
+    const { pending } = run(engine);
+    expect(pending.map((t) => t.state.status)).toEqual(['pending']);
+    expect(engine.tick(T0 + 5_999)).toEqual([]); // clock = 4.999s after: not yet
+    const fired = engine.tick(T0 + 6_000); // the sensor sent nothing more; the (idle) clock is 5s past
+    expect(fired.map((t) => [t.alert?.status, t.alert?.startsAt, t.alert?.value])).toEqual([
+      ['FIRING', T0 + 5_000, 60],
+    ]);
+    expect(engine.tick(T0 + 60_000)).toEqual([]); // once
+
+    // crash before that FIRING was persisted: the restored pending record fires the very same alert
+    const records = pending.map((t) => decodeAlertStateRecord(encodeAlertStateRecord(t.state)));
+    const restored = new RuleEngine(compileRules(rules));
+    restored.restore(records);
+    restored.sensor('a/dev-1', 'temperature', {});
+    expect(restored.tick(T0 + 30_000).map((t) => t.alert)).toEqual(fired.map((t) => t.alert));
   });
 });

@@ -161,7 +161,23 @@ describe('RuleEngine: threshold alerts', () => {
       sinceMs,
     });
     expect(transitions).toEqual([
-      { alert: undefined, state: state('pending', T0 + 15_000) }, // mean 81.25 > 80 at 15s
+      {
+        alert: undefined,
+        state: {
+          ...state('pending', T0 + 15_000),
+          // what a FIRING made by the clock alone would carry (the sensor quiet while pending)
+          pendingWindow: {
+            value: 81.25,
+            startMs: T0 - 15_000,
+            endMs: T0 + 15_000,
+            count: 16,
+            mean: 81.25,
+            median: 70,
+            min: 70,
+            max: 100,
+          },
+        },
+      }, // mean 81.25 > 80 at 15s
       { alert: firing, state: state('firing', T0 + 25_000) }, //     held 10s
       { alert: resolved, state: state('ok', T0 + 30_000) }, //      mean 74.33 < 75 (clear)
     ]);
