@@ -3,7 +3,7 @@
  * refused the same way everywhere. Each throws an error whose message says what was expected; `cliOption`
  * turns it into a usage error naming the flag or the environment variable.
  */
-import { parseDuration } from '../config/duration.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 
 /** Whole numbers from `min` to `max` (underscores allowed as separators: `200_000`). */
 export function wholeNumber(min: number, max: number = Number.MAX_SAFE_INTEGER): (text: string) => number {
@@ -28,7 +28,7 @@ export const portNumber: (text: string) => number = (text) => {
 export function durationText(minMs = 0): (text: string) => number {
   return (text) => {
     const ms = parseDuration(text);
-    if (ms < minMs) throw new RangeError(`expected a duration of at least ${minMs} ms, got "${text}"`);
+    if (ms < minMs) throw new RangeError(`expected a duration of at least ${formatDuration(minMs)}, got "${text}"`);
     return ms;
   };
 }
