@@ -117,9 +117,23 @@ export async function backtestCommand(flags: BacktestFlags, io: BacktestIo): Pro
 /** `2026-11-30T20:51:12.000Z FIRING   cpu-high site-a/dev-1/cpu value=95.2 id=…` (time: startsAt / endsAt). */
 export function alertLine(alert: Alert): string {
   const atMs = alert.status === 'FIRING' ? alert.startsAt : (alert.endsAt ?? alert.startsAt);
-  const subject = alert.metric ? `${alert.deviceId}/${alert.metric}` : alert.deviceId || alert.fingerprint;
+  const subject = alert.deviceId
+    ? alert.metric
+      ? `${alert.deviceId}/${alert.metric}`
+      : alert.deviceId
+    : groupOf(alert);
   const value = Number.isFinite(alert.value) ? String(Number(alert.value.toFixed(4))) : 'NaN';
   return `${new Date(atMs).toISOString()} ${alert.status.padEnd(8)} ${alert.rule} ${subject} value=${value} id=${alert.eventId}`;
+}
+
+/** A group or fleet series (no deviceId): its labels but the rule's own, `site=site-b`, or `fleet` when none. */
+function groupOf(alert: Alert): string {
+  const own = new Set(['rule', 'severity', 'deviceId', 'metric']);
+  const labels = Object.keys(alert.labels)
+    .filter((k) => !own.has(k))
+    .sort()
+    .map((k) => `${k}=${alert.labels[k]}`);
+  return labels.length > 0 ? labels.join(',') : 'fleet';
 }
 
 /** Progress on stderr: redrawn in place on a terminal, a line every 10 s otherwise. */
