@@ -36,3 +36,5 @@ export * from './ssrf/check-destination.js';
 export * from './ssrf/classify-address.js';
 export * from './ssrf/destination-blocked-error.js';
 export * from './ssrf/guarded-lookup.js';
+export * from './state/state-record.js';
+export * from './state/state-store.js';
