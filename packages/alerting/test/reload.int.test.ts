@@ -144,6 +144,36 @@ describe('alerting config reload (real broker, real HTTP receivers)', () => {
     );
     expect(delivered).toContain('silent-5');
     expect(delivered).not.toContain('cpu-5'); // inhibited by its device's silence
+
+    // a changed receiver (another group interval) starts with what its predecessor notified
+    const changed = await service.reload({
+      ...config,
+      receivers: [
+        { ...groupedReceiver, group: { ...groupedReceiver.group!, intervalMs: 400 } },
+        receiverConfig('fresh', fresh.url),
+      ],
+      route: { receiver: 'grouped', routes: [{ receiver: 'fresh', continue: true }, { receiver: 'grouped' }] },
+    });
+    expect(changed).toBe('alerting configuration reloaded; changed: grouped; unchanged: fresh');
+    await produce(alerts!, [cpu(3)]);
+    await waitFor(() => grouped.bodies.length === 4, { message: 'notification of the changed receiver' });
+    expect(JSON.parse(grouped.bodies[3]!)).toEqual(
+      JSON.parse(
+        formatGroup(
+          'alertmanager',
+          {
+            key: groupKeyOf({ alertname: 'cpu-high', site: 'a' }),
+            labels: { alertname: 'cpu-high', site: 'a' },
+            alerts: [cpu(0), cpu(1), cpu(2), cpu(3)],
+            newEventIds: [],
+            atMs: 0,
+          },
+          context,
+        ),
+      ),
+    );
+    await waitFor(async () => (await committedTotal(groupId, alerts!)) === 6, { message: 'all records done' });
+    expect(grouped.bodies).toHaveLength(4);
   });
 
   it('SIGHUP with an invalid file is refused with file:line:col; POST /-/reload with a fixed one applies it', async () => {
