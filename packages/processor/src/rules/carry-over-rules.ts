@@ -14,6 +14,7 @@
  */
 import type { Metric } from '@sensor-pipeline/shared';
 import type { AlertStateRecord } from './alert-state-record.js';
+import type { AlertSubject } from './build-alert.js';
 import type { CompiledRule, CompiledRules } from './compile-rules.js';
 import { type ReloadReason, reloadResolvedAlert } from './reload-resolved-alert.js';
 import { type HeldSensor, RuleEngine, type RuleTransition } from './rule-engine.js';
@@ -87,16 +88,28 @@ export function carryOverRules(
     const rule = old.rules.byName.get(r.rule) as CompiledRule;
     const metric = isSensorSeries(r) ? r.metric : undefined;
     const sensor = metric === undefined ? undefined : held.get(sensorKey(r.deviceId, metric));
+    const deviceLabels = (deviceId: string) => [...held.values()].find((h) => h.deviceId === deviceId)?.labels ?? {};
     const endsAtMs =
       rule.kind === 'absence' && r.status === 'firing'
         ? Math.max(r.sinceMs, clockMs)
         : Math.max(r.sinceMs, sensor?.lastSeenMs ?? -Infinity);
     const state: AlertStateRecord = { ...r, status: 'ok', sinceMs: endsAtMs };
-    // a device, group or fleet series (absence scopes) ends with its state record only
-    const alert =
-      r.status === 'firing' && metric !== undefined
-        ? reloadResolvedAlert(rule, { deviceId: r.deviceId, metric, labels: sensor?.labels ?? {} }, r, endsAtMs, reason)
-        : undefined;
+    // device, group and fleet series (absence scopes) are named by their own fingerprint and labels
+    const subject: AlertSubject =
+      metric !== undefined
+        ? { deviceId: r.deviceId, metric, labels: sensor?.labels ?? {} }
+        : {
+            deviceId: r.deviceId,
+            metric: '',
+            labels:
+              r.scope === 'group'
+                ? Object.fromEntries(r.group ?? [])
+                : r.scope === 'device'
+                  ? deviceLabels(r.deviceId)
+                  : {},
+            fingerprint: r.fingerprint,
+          };
+    const alert = r.status === 'firing' ? reloadResolvedAlert(rule, subject, r, endsAtMs, reason) : undefined;
     transitions.push({ alert, state });
     if (reason === 'changed') kept.push(state);
   }
@@ -106,7 +119,7 @@ export function carryOverRules(
 
 /** A series of one sensor (deviceId, metric), as opposed to a device, group or fleet series of an absence scope. */
 function isSensorSeries(r: AlertStateRecord): r is AlertStateRecord & { readonly metric: Metric } {
-  return (r as { readonly scope?: string }).scope === undefined && r.metric !== undefined;
+  return r.scope === undefined && r.metric !== undefined;
 }
 
 function sameDefinition(a: CompiledRule, b: CompiledRule): boolean {

@@ -49,8 +49,12 @@ export function reloadResolvedAlert(
           startsAtMs: record.sinceMs,
           endsAtMs,
         });
-  return {
-    ...alert,
-    summary: `${rule.name} on ${subject.deviceId}/${subject.metric}: resolved by a rules reload (rule ${reason})`,
-  };
+  return { ...alert, summary: `${rule.name}${describeSubject(subject)}: resolved by a rules reload (rule ${reason})` };
+}
+
+/** ` on dev-1/cpu` (sensor), ` on dev-1` (device), ` on site=site-b` (group), nothing (fleet). */
+function describeSubject(subject: AlertSubject): string {
+  if (subject.deviceId !== '') return ` on ${subject.deviceId}${subject.metric === '' ? '' : `/${subject.metric}`}`;
+  const group = Object.entries(subject.labels).map(([k, v]) => `${k}=${v}`);
+  return group.length > 0 ? ` on ${group.join(',')}` : '';
 }

@@ -49,6 +49,11 @@ interface RulesVersion {
   readonly lookbackMs: number;
   readonly ruleNames: readonly string[];
   readonly groups: GroupAbsenceTracker | undefined;
+  /**
+   * Group and fleet series the reload to this version ended, by fingerprint: they are the instance's, shared
+   * by its partitions' engines, so the first partition to take the reload publishes their RESOLVED.
+   */
+  readonly endedShared: Set<string>;
 }
 
 function prepareRules(config: RulesConfig, generation: number): RulesVersion {
@@ -71,6 +76,7 @@ function prepareRules(config: RulesConfig, generation: number): RulesVersion {
     lookbackMs: replayHorizonMs(config),
     ruleNames: compiled.rules.map((r) => r.name),
     groups,
+    endedShared: new Set(),
   };
 }
 
@@ -227,6 +233,10 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         version = next;
         let resolved = 0;
         for (const t of carried.transitions) {
+          if (t.state.scope === 'group' || t.state.scope === 'fleet') {
+            if (next.endedShared.has(t.state.fingerprint)) continue;
+            next.endedShared.add(t.state.fingerprint);
+          }
           if (t.alert) {
             out.alerts.push(t.alert);
             resolved++;
