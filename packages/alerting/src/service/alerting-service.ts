@@ -159,7 +159,9 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     }
   }
 
-  if (topics.state) await ensureStateTopic(kafka, options.logger, { alerts: topics.alerts, state: topics.state });
+  const statePartitions = topics.state
+    ? await ensureStateTopic(kafka, options.logger, { alerts: topics.alerts, state: topics.state })
+    : 0;
 
   const producer = createProducer(kafka, { logger: options.logger, lingerMs: 5 });
   await producer.connect();
@@ -187,6 +189,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     /** Alerts-topic partitions whose state is being read back: their records wait for it. */
     const restoring = new Map<number, Promise<void>>();
     let restoreChain: Promise<void> = Promise.resolve();
+    const warnedPartitions = new Set<number>();
     const stateWriter = topics.state
       ? new StateWriter({ producer, topic: topics.state, logger: options.logger, closing: () => stopping })
       : undefined;
@@ -230,8 +233,21 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       ...(stateWriter
         ? {
             // only for partitions held: a late write for a partition given away could overwrite its new owner's
-            state: (partition: number, key: string, snapshot: () => Buffer | null) =>
-              trackers.has(partition) ? stateWriter.write(partition, key, snapshot) : Promise.resolve(true),
+            state: (partition: number, key: string, snapshot: () => Buffer | null) => {
+              if (!trackers.has(partition)) return Promise.resolve(true);
+              if (partition >= statePartitions) {
+                // the alerts topic grew past the state topic while running: deliver on, without restart memory
+                if (!warnedPartitions.has(partition)) {
+                  warnedPartitions.add(partition);
+                  log.error(
+                    { partition, statePartitions, topic: topics.state },
+                    'the alerting state topic has fewer partitions than the alerts topic; this partition is not kept across restarts (add partitions to the state topic)',
+                  );
+                }
+                return Promise.resolve(true);
+              }
+              return stateWriter.write(partition, key, snapshot);
+            },
           }
         : {}),
       ...(retryProgress ? { retryDone: retryProgress.isDone } : {}),
@@ -239,7 +255,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
 
     /** Reads one partition's state back into the pipeline, retrying until it worked (or the service stops). */
     const restore = async (partition: number): Promise<void> => {
-      if (!topics.state) return;
+      if (!topics.state || partition >= statePartitions) return; // see the state writer for the latter
       for (let attempt = 1; !stopping; attempt++) {
         try {
           const latest = new Map<string, Buffer | null>();

@@ -17,6 +17,7 @@ import {
   PipelineError,
   type RangeMessage,
   readPartitionRange,
+  TOPIC_LAYOUT,
 } from '@sensor-pipeline/shared';
 
 export const DEFAULT_ALERTING_STATE_TOPIC = 'sensor.alerting.state';
@@ -25,17 +26,20 @@ export function alertingStateTopicFromEnv(env: Readonly<Record<string, string | 
   return env['ALERTING_STATE_TOPIC'] || DEFAULT_ALERTING_STATE_TOPIC;
 }
 
-/** Creates the state topic with the alerts topic's partition count when missing; checks an existing one. */
+/**
+ * Creates the state topic with the alerts topic's partition count when missing (the layout's count when the
+ * alerts topic does not exist yet); checks an existing one. Returns the state topic's partition count.
+ */
 export async function ensureStateTopic(
   kafka: KafkaSettings,
   logger: Logger,
   topics: { readonly alerts: string; readonly state: string },
-): Promise<void> {
+): Promise<number> {
   const admin = createAdmin(kafka, logger);
   await admin.connect();
   try {
     const [alerts] = await admin.fetchTopicMetadata({ topics: [topics.alerts] }).catch(() => [undefined]);
-    const partitions = alerts?.partitions.length ?? 3;
+    const partitions = alerts?.partitions.length ?? TOPIC_LAYOUT.alerts.partitions;
     await ensureTopics(admin, [
       {
         topic: topics.state,
@@ -53,6 +57,7 @@ export async function ensureStateTopic(
         'TOPIC_LAYOUT',
         `${topics.state} has ${state.partitions.length} partitions but ${topics.alerts} has ${partitions}; the alerting state topic must have at least as many (it is co-partitioned with the alerts)`,
       );
+    return state?.partitions.length ?? partitions;
   } finally {
     await admin.disconnect();
   }
