@@ -251,7 +251,7 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
 
   const logger = createLogger({ service: 'processor' });
   if (values.workers > 1 && env[WORKER_INDEX_ENV] === undefined) {
-    superviseWorkers(values.workers, values.instanceId ?? '0', values.metricsPort, values.rules, logger);
+    superviseWorkers(values.workers, values.instanceId ?? '0', values.metricsPort, logger);
     return undefined;
   }
   const kafka = kafkaSettingsWith('processor', values.bootstrapServers);
@@ -317,13 +317,7 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
 }
 
 /** Runs `workers` copies of this command as worker processes and serves the ops endpoints for all of them. */
-function superviseWorkers(
-  workers: number,
-  instanceId: string,
-  metricsPort: number,
-  rulesFile: string,
-  logger: Logger,
-): void {
+function superviseWorkers(workers: number, instanceId: string, metricsPort: number, logger: Logger): void {
   const args: string[] = [];
   const own = new Set(['--workers', '--metrics-port', '--instance-id']);
   const argv = process.argv.slice(2);
@@ -338,15 +332,9 @@ function superviseWorkers(
   }
   const supervisor = new WorkerSupervisor({ workers, script: process.argv[1]!, args, instanceId, logger });
   const shutdown = onShutdown(logger, { timeoutMs: 40_000 });
-  // a reload is checked here first (a bad file is refused once, with its location), then passed on to every
-  // worker; the workers export the reload gauges, summed as their minimum
-  const reloader = configReloader({
-    reload: async () => {
-      loadRules(rulesFile);
-      return supervisor.reload();
-    },
-    logger,
-  });
+  // a reload is passed on to every worker: each reads the rules file, refuses it or puts it in force, and
+  // exports the reload gauges (the supervisor's /metrics shows their minimum)
+  const reloader = configReloader({ reload: () => supervisor.reload(), logger });
   onReloadSignal(reloader);
   void (async () => {
     const ops = await startOpsServer({

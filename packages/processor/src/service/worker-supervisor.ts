@@ -107,6 +107,9 @@ export class WorkerSupervisor {
       }),
     );
     const failed = replies.filter((r) => r.error !== undefined);
+    const errors = new Set(failed.map((r) => r.error));
+    // every worker reads the same file: the same refusal is said once
+    if (failed.length === replies.length && errors.size === 1) throw new Error([...errors][0]);
     if (failed.length > 0) throw new Error(failed.map((r) => `worker ${r.worker}: ${r.error}`).join('; '));
     const reports = new Set(replies.map((r) => r.report));
     return reports.size === 1
