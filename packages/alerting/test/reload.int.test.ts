@@ -5,7 +5,9 @@
  * routes send it, and new inhibition rules apply. As operators run it: SIGHUP with a file that fails
  * validation is refused — the error names file, line and column, alerting_config_last_reload_successful
  * turns 0, and alerts keep going where the old file said — then `POST /-/reload` with a fixed file applies
- * it (200, the gauge back at 1) and alerts go where the new file says. Waits poll for conditions.
+ * it (200, the gauge back at 1) and alerts go where the new file says. A removed receiver's deliveries
+ * parked in the retry topic are dead-lettered under its name when their turn comes, and `redrive` sends
+ * them once it is configured again. Waits poll for conditions; the parked step is scaled to 3 s.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,6 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   bootstrapServers,
   committedTotal,
+  consumeMessages,
   createTopics,
   deleteTopics,
   kafkaSettings,
@@ -28,6 +31,7 @@ import {
 import type { AlertingConfig } from '../src/config/alerting-config.js';
 import { formatGroup } from '../src/grouping/format-group.js';
 import { groupKeyOf } from '../src/grouping/group-state.js';
+import { redriveDeliveries } from '../src/redrive/redrive-deliveries.js';
 import { parseLabelMatcher } from '../src/routing/label-matcher.js';
 import { startAlertingService } from '../src/service/alerting-service.js';
 import { sampleAlert } from './alert-fixture.js';
@@ -40,12 +44,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function hook(): Promise<{ url: string; bodies: string[] }> {
+async function hook(up: () => boolean = () => true): Promise<{ url: string; bodies: string[] }> {
   const bodies: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (!up()) {
+        res.writeHead(500).end();
+        return;
+      }
       bodies.push(Buffer.concat(chunks).toString('utf8'));
       res.writeHead(200).end();
     });
@@ -174,6 +182,71 @@ describe('alerting config reload (real broker, real HTTP receivers)', () => {
     );
     await waitFor(async () => (await committedTotal(groupId, alerts!)) === 6, { message: 'all records done' });
     expect(grouped.bodies).toHaveLength(4);
+  });
+
+  it('a removed receiver’s parked deliveries are dead-lettered under its name, and redrive sends them once it is back', async () => {
+    let up = false;
+    const flaky = await hook(() => up);
+    const steady = await hook();
+    const [alerts, dlq, retry] = await createTopics(
+      [uniqueName('alerts'), uniqueName('deliveries-dlq'), uniqueName('deliveries-retry')],
+      { partitions: 2 },
+    );
+    const state = uniqueName('alerting-state');
+    cleanups.push(() => deleteTopics([state]));
+    const flakyReceiver = receiverConfig('flaky', flaky.url, {
+      retry: { initialMs: 10, multiplier: 2, maxMs: 20, maxAttempts: 2, jitter: 'none', maxRetryAfterMs: 1_000 },
+      parkedRetry: { scheduleMs: [3_000], horizonMs: 600_000 },
+    });
+    const base = alertingConfig([flakyReceiver, receiverConfig('steady', steady.url)], {
+      receiver: 'flaky',
+      routes: [{ receiver: 'steady', continue: true }, { receiver: 'flaky' }],
+    });
+    const groupId = uniqueName('alerting');
+    const config: AlertingConfig = { ...base, consumer: { ...base.consumer, groupId } };
+    const topics = { alerts: alerts!, deliveriesDlq: dlq!, deliveriesRetry: retry!, state };
+    const service = await startAlertingService({
+      config,
+      kafka: kafkaSettings('alerting-reload-removed'),
+      logger: testLogger,
+      topics,
+    });
+    cleanups.push(() => service.stop());
+    await produce(alerts!, [cpu(0), cpu(1)]);
+    await waitFor(async () => (await committedTotal(groupId, alerts!)) === 2, {
+      message: 'parked for flaky, sent to steady',
+    });
+
+    const report = await service.reload({
+      ...config,
+      receivers: [receiverConfig('steady', steady.url)],
+      route: { receiver: 'steady' },
+    });
+    expect(report).toBe('alerting configuration reloaded; removed: flaky; unchanged: steady');
+    const dead = await consumeMessages(dlq!, { count: 2, timeoutMs: 60_000 });
+    expect(
+      dead.map((d) => [d.headers['delivery.receiver'], d.headers['delivery.event-id'], d.headers['dlq.stage']]).sort(),
+    ).toEqual([
+      ['flaky', 'cpu-0', 'alerting/retry'],
+      ['flaky', 'cpu-1', 'alerting/retry'],
+    ]);
+
+    up = true;
+    await service.reload(config); // the receiver is back
+    const result = await redriveDeliveries({
+      kafka: kafkaSettings('alerting-reload-redrive'),
+      logger: testLogger,
+      config,
+      topics: { deliveriesDlq: dlq!, deliveriesRetry: retry! },
+      filter: { receiver: 'flaky' },
+    });
+    expect(result).toMatchObject({ matched: 2, redriven: 2 });
+    await waitFor(() => flaky.bodies.length === 2, {
+      timeoutMs: 60_000,
+      message: 'redriven to the receiver once back',
+    });
+    expect(flaky.bodies.map((b) => JSON.parse(b).data.eventId).sort()).toEqual(['cpu-0', 'cpu-1']);
+    expect(steady.bodies).toHaveLength(2);
   });
 
   it('SIGHUP with an invalid file is refused with file:line:col; POST /-/reload with a fixed one applies it', async () => {

@@ -26,7 +26,12 @@ import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sen
 import { type GroupNotification, GroupState } from '../grouping/group-state.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
-import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
+import {
+  DELIVERY_HEADERS,
+  type DeadLetterRecord,
+  DeadLetterStage,
+  deliveryHeaders,
+} from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
 import { formatStage } from '../stages/format-stage.js';
@@ -827,7 +832,16 @@ export class DeliveryPipeline {
         { target: state.target, eventId: state.eventId, reason: error.message },
         'dead-lettering a parked delivery',
       );
-      const written = await this.deadLetters.write(source, error, 'alerting/retry', {}, record.key);
+      // a receiver removed by a reload: its dead letters name it, so `alerting redrive --receiver` finds them
+      const extra: Record<string, string> = decoded.ok
+        ? {
+            [DELIVERY_HEADERS.receiver]: state.receiver,
+            [DELIVERY_HEADERS.eventId]: state.eventId,
+            [DELIVERY_HEADERS.attempts]: String(state.attempts),
+            [DELIVERY_HEADERS.outcome]: 'not-retriable',
+          }
+        : {};
+      const written = await this.deadLetters.write(source, error, 'alerting/retry', extra, record.key);
       return written ? { kind: 'done' } : { kind: 'later', atMs: this.now() };
     }
     const alert = decoded.value;
