@@ -1,12 +1,15 @@
 /**
  * The processor CLI reloads its rules on SIGHUP (a real signal to the real process, against the real
  * broker): a removed rule's FIRING gets its RESOLVED, a broken file is refused and the process goes on with
- * the rules it had. Needs `pnpm build` (it runs dist/).
+ * the rules it had; with --workers the reload reaches every worker. Needs `pnpm build` (it runs dist/).
  */
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createTopics, produceRaw, uniqueName } from '../../../../test/kafka.js';
+import { createServer } from 'node:net';
+import { parsePrometheusText } from '@sensor-pipeline/shared';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { createTopics, produceRaw, uniqueName, waitFor } from '../../../../test/kafka.js';
 import {
+  children,
   readAlerts,
   readingCodec,
   rep,
@@ -73,4 +76,56 @@ describe('processor CLI: SIGHUP reloads the rules', () => {
     expect(last.startsAt).toBe(firing[0]!.startsAt);
     expect(child.exitCode).toBeNull();
   });
+
+  it('--workers 2: POST /-/reload reaches every worker; a refused file shows as 0 on the supervisor', async () => {
+    const topics = topicsFor('reload-workers');
+    await createTopics([topics.readings, topics.alerts], { partitions: 2 });
+    const file = rulesFile(false);
+    writeFileSync(file, RULES);
+    const port = await freePort();
+    const supervisor = startCli(topics, uniqueName('reload-workers-group'), file, '0', [
+      '--workers',
+      '2',
+      '--metrics-port',
+      String(port),
+    ]);
+    // stopped with SIGTERM, so that it stops its workers (stopAll's SIGKILL would leave them running)
+    children.splice(children.indexOf(supervisor), 1);
+    onTestFinished(async () => {
+      if (supervisor.exitCode !== null) return;
+      const exited = new Promise((resolve) => supervisor.once('exit', resolve));
+      supervisor.kill('SIGTERM');
+      await exited;
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 });
+
+    writeFileSync(file, RULES.slice(0, RULES.indexOf('  - name: cpu-high')));
+    const ok = await fetch(`${url}/-/reload`, { method: 'POST' });
+    expect(await ok.text()).toBe(
+      `rules reloaded from ${file}: 1 rule: 1 removed (cpu-high), 1 unchanged (2 workers)\n`,
+    );
+    expect(ok.status).toBe(200);
+
+    writeFileSync(file, 'grace: 2s\nrules: [');
+    const refused = await fetch(`${url}/-/reload`, { method: 'POST' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(new RegExp(`^failed to reload config: ${file}:2:9: invalid YAML`));
+    const gauge = parsePrometheusText(await (await fetch(`${url}/metrics`)).text()).find(
+      (s) => s.name === 'processor_config_last_reload_successful',
+    );
+    expect(gauge?.value).toBe(0);
+  });
 });
+
+/** A loopback port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
