@@ -5,7 +5,7 @@
  * included (an alert published just inside the span may come from a reading just before it); backtest
  * alerts against everything published up to a little after the span (publishing lags the readings); the
  * published alerts reported as missing from the backtest are those whose event time is within the span's
- * readings. Pure.
+ * readings (a device's: within its partition's). Pure.
  */
 import type { Alert } from '@sensor-pipeline/shared';
 

@@ -185,8 +185,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let setAside = 0;
   let inSpan = 0;
   let spanEndMs: number | undefined;
-  let eventMinMs = Infinity;
-  let eventMaxMs = -Infinity;
+  /** Event time of the span's readings, over all partitions and per partition; and each device's partition. */
+  const events = { minMs: Infinity, maxMs: -Infinity };
+  const eventsByPartition = new Map<number, { minMs: number; maxMs: number }>();
+  const partitionOfDevice = new Map<string, number>();
   const envelopes: ReadingEnvelope[] = [];
   for (;;) {
     let lane: (typeof lanes)[number] | undefined;
@@ -223,8 +225,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       inSpan++;
       spanEndMs = Math.max(spanEndMs ?? -Infinity, record.appendMs);
       for (const e of envelopes) {
-        eventMinMs = Math.min(eventMinMs, e.reading.timestamp);
-        eventMaxMs = Math.max(eventMaxMs, e.reading.timestamp);
+        const partition = lane.span.partition;
+        let range = eventsByPartition.get(partition);
+        if (!range) eventsByPartition.set(partition, (range = { minMs: Infinity, maxMs: -Infinity }));
+        for (const r of [events, range]) {
+          r.minMs = Math.min(r.minMs, e.reading.timestamp);
+          r.maxMs = Math.max(r.maxMs, e.reading.timestamp);
+        }
+        partitionOfDevice.set(e.reading.deviceId, partition);
       }
     }
     lane.lastAppendMs = record.appendMs;
@@ -251,11 +259,18 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     return options.readPublished ? { ...result, published: [], publishedAll: [] } : result;
   }
   const publishedAll = await readPublished(options, spanStartMs, endMs + (options.publishLagMs ?? 600_000));
-  const eventMs = (a: Alert) => (a.status === 'FIRING' ? a.startsAt : (a.endsAt ?? a.startsAt));
+  // a device's alert is judged against its own partition's span (spans given by offsets may end at different
+  // event times per partition); group and fleet alerts against the whole span
+  const publishedInSpan = (a: Alert): boolean => {
+    const atMs = a.status === 'FIRING' ? a.startsAt : (a.endsAt ?? a.startsAt);
+    const partition = partitionOfDevice.get(a.deviceId);
+    const range = (partition === undefined ? undefined : eventsByPartition.get(partition)) ?? events;
+    return atMs >= range.minMs && atMs <= range.maxMs;
+  };
   return {
     ...result,
     publishedAll: publishedAll.map((p) => p.alert),
-    published: publishedAll.map((p) => p.alert).filter((a) => eventMs(a) >= eventMinMs && eventMs(a) <= eventMaxMs),
+    published: publishedAll.map((p) => p.alert).filter(publishedInSpan),
   };
 }
 
