@@ -9,7 +9,9 @@
  * - The clock is the slowest member's event clock minus `grace` — like a Flink watermark over several
  *   inputs: a partition still catching up on a backlog (or being rebuilt, at −∞ until its first live
  *   reading) holds every group back, so a catch-up never makes a group look silent. Idle partitions advance
- *   their clocks with the wall clock (the shell decides when), so a silent fleet is reported while it lasts.
+ *   their clocks with the wall clock (the shell decides when), so a silent fleet is reported while it lasts;
+ *   when readings resume dated behind that, the partition's clock is their event time again (see
+ *   PartitionPipeline), so a fast run or a backfill on one partition is not judged on another's wall clock.
  * - FIRING when clock − newest > absent; startsAt = newest + absent, so the event id depends on the readings
  *   only, never on when the check ran. RESOLVED by the group's next reading (never a FIRING at that moment:
  *   the reading is counted before any check). Both go out with the partition whose check or reading caused
@@ -36,7 +38,10 @@ export interface GroupTransition {
 
 /** A partition's share of the tracker: its event clock, and the devices' readings it has seen. */
 export class GroupMember {
-  /** The partition's event clock (newest timestamp, or the wall clock while idle); −∞ until known. */
+  /**
+   * The partition's event clock (its readings' watermark, or the wall clock while idle); −∞ until known. It goes
+   * back when readings resume behind where the idle clock got to, and holds the groups back with it.
+   */
   clockMs = -Infinity;
   active = true;
 }

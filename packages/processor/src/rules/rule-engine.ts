@@ -24,6 +24,8 @@
  *
  * Idle partitions: when the shell sees a partition caught up (nothing left on the broker) and idle, it calls
  * `tick(wallClockMs)` (and `tickGroups()`) with the wall clock, so silences are reported during an outage.
+ * That clock is provisional: once readings flow again the shell ticks with their watermark, even if it is
+ * behind the idle clock (readings dated in the past), and series fired meanwhile stay firing until they report.
  * Firing needs nothing but the clock passing `lastSeen + absent + grace`, and startsAt = lastSeen + absent,
  * so an idle tick produces exactly the transition (and event id) that a later reading would have: its
  * outputs follow the same contract as a reading's (published, then persisted with the checkpoint of the
@@ -379,12 +381,15 @@ export class RuleEngine {
   }
 
   /**
-   * Advances the absence clock to `watermarkMs − graceMs` (watermarkMs: the newest timestamp seen on the
-   * partition) and fires the absence alerts of sensors silent for longer than their rule's `absent`.
-   * O(1) until some deadline may have passed; then one scan of the sensors with absence rules.
+   * Sets the absence clock to `watermarkMs − graceMs` (watermarkMs: the partition's event clock — the newest
+   * timestamp seen on it, or the wall clock while it is idle) and fires the absence alerts of sensors silent
+   * for longer than their rule's `absent`. The clock may go back (readings dated behind where an idle span's
+   * wall clock got to): nothing resolves by that, and nothing fires until the clock passes a deadline again.
+   * The partition's clock is also its share of the group clock. O(1) until some deadline may have passed;
+   * then one scan of the sensors with absence rules.
    */
   tick(watermarkMs: number): readonly RuleTransition[] {
-    if (this.member && watermarkMs > this.member.clockMs) this.member.clockMs = watermarkMs;
+    if (this.member) this.member.clockMs = watermarkMs;
     const clockMs = watermarkMs - this.graceMs;
     if (!(clockMs > this.nextCheckMs)) return NO_TRANSITIONS;
     let nextCheckMs = Infinity;

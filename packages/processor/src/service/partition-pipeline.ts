@@ -14,7 +14,12 @@
  * The partition's event clock is the newest reading timestamp, capped at the wall clock (plus
  * `maxClockAheadMs`). `idle(nowMs, ...)` is the other way it moves: the shell calls it when the partition is
  * caught up and has been idle, so silences are judged on the wall clock during an outage; the shell never
- * calls it while the partition has a backlog, so a catch-up is judged on event time alone.
+ * calls it while the partition has a backlog, so a catch-up is judged on event time alone. The idle clock is
+ * provisional, as a Flink source's idleness is: it stands in for event time only while the partition is idle.
+ * The next reading ends the idle span and the clock is the readings' watermark again, even where that is
+ * behind the idle clock (a backfill, a fast simulator run dated from minutes ago): readings are judged on
+ * their own event time, so devices reporting within `absent` of each other never look silent. What fired
+ * during the idle span stays firing until its sensor, device or group reports.
  */
 
 import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
@@ -98,7 +103,10 @@ export class PartitionPipeline {
   >();
   private readonly lastStatsBucket = new Map<string, number>();
   private out: BatchOutput | undefined;
+  /** Newest reading timestamp, capped at the wall clock (plus `maxClockAheadMs`): the readings' watermark. */
   private watermarkMs = -Infinity;
+  /** The wall clock of the current idle span's latest step; −Infinity when the partition is not idle. */
+  private idleClockMs = -Infinity;
   /** Slots of the sensor budget taken by this partition, given back on close. */
   private sensorsTaken = 0;
 
@@ -139,8 +147,8 @@ export class PartitionPipeline {
   /**
    * Runs a batch (in offset order) through rules and windows; outputs go to `out`. With `tick`, the absence
    * clock advances after every reading — not per batch, so whether a silence is seen never depends on how
-   * the input was batched (false while replaying: that input was judged before). O(1) per reading until a
-   * deadline may have passed. The event clock is capped at the wall clock (plus `maxClockAheadMs`). A reading of
+   * the input was batched (false while replaying: that input was judged before). A reading ends an idle span:
+   * the clock is the readings' watermark from it on. O(1) per reading until a deadline may have passed. The event clock is capped at the wall clock (plus `maxClockAheadMs`). A reading of
    * a new sensor when the sensor budget is spent is refused (dead-lettered when live) and touches nothing.
    * Returns how many readings were refused so.
    */
@@ -163,6 +171,7 @@ export class PartitionPipeline {
       this.input.next(envelope);
       const eventMs = Math.min(envelope.reading.timestamp, clockCapMs);
       if (eventMs > this.watermarkMs) this.watermarkMs = eventMs;
+      this.idleClockMs = -Infinity; // readings flow: event time again, even behind where the idle clock got to
       if (tick && envelope.evaluate) {
         rules.tick(this.watermarkMs, out);
         evaluated = true;
@@ -175,20 +184,23 @@ export class PartitionPipeline {
 
   /**
    * The partition is caught up and idle: its event clock advances to the wall clock `nowMs` (never beyond,
-   * never back), and absence rules are judged on it. With `groups` false only this partition's own series
-   * are judged (its clock still counts for the instance's groups): for a partition that has consumed nothing,
-   * whose outputs would have no resume point to go with. Returns the new clock.
+   * never back while the idle span lasts), and absence rules are judged on it. With `groups` false only this
+   * partition's own series are judged (its clock still counts for the instance's groups): for a partition that
+   * has consumed nothing, whose outputs would have no resume point to go with. Returns the new clock.
    */
   idle(nowMs: number, out: BatchOutput, groups: boolean): number {
-    if (nowMs > this.watermarkMs) this.watermarkMs = nowMs;
-    this.options.rules.tick(this.watermarkMs, out);
+    if (nowMs > this.idleClockMs) this.idleClockMs = nowMs;
+    this.options.rules.tick(this.clockMs, out);
     if (groups) this.options.rules.tickGroups?.(out);
-    return this.watermarkMs;
+    return this.clockMs;
   }
 
-  /** The partition's event clock (−Infinity before its first reading or idle step). */
+  /**
+   * The partition's event clock: the readings' watermark, or while idle the wall clock of the latest idle
+   * step if that is ahead (−Infinity before its first reading or idle step).
+   */
   get clockMs(): number {
-    return this.watermarkMs;
+    return Math.max(this.watermarkMs, this.idleClockMs);
   }
 
   get windowsHeld(): number {

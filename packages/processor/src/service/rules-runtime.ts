@@ -146,7 +146,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
     createPartitionRules(restored, log) {
       let version = current;
       let engine = newEngine(version);
-      /** The newest watermark this partition's absence rules were ticked with. */
+      /** The event clock this partition's absence rules were last ticked with. */
       let watermarkMs = -Infinity;
       const records: AlertStateRecord[] = [];
       let firing = 0;
@@ -209,7 +209,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
           for (const i of indexOf(sensor).get(windowKey)!) collect(engine.evaluate(sensor, i, stats), out);
         },
         tick(toMs, out) {
-          if (toMs > watermarkMs) watermarkMs = toMs;
+          watermarkMs = toMs;
           collect(engine.tick(toMs), out);
         },
         tickGroups(out) {
