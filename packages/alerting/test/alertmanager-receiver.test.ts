@@ -183,3 +183,16 @@ describe('alertmanager firing set', () => {
     expect([...target.firing.keys()]).toEqual(['a']);
   });
 });
+
+describe('postableAlert of a site alert', () => {
+  it('sends no empty device or metric label, only the group labels', () => {
+    const site = sampleAlert({ rule: 'site-silent', deviceId: '', metric: '', labels: { site: 'site-b' } });
+    expect(
+      postableAlert(site, { receiver: 'am', externalURL: '', generatorURL: '' }, STARTS_AT, 60_000).labels,
+    ).toEqual({
+      alertname: 'site-silent',
+      severity: 'critical',
+      site: 'site-b',
+    });
+  });
+});

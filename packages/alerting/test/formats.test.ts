@@ -109,3 +109,46 @@ describe('formatPayload and goTime', () => {
     expect(goTime(Date.UTC(2024, 4, 1, 12, 0, 0, 123))).toBe('2024-05-01T12:00:00.123Z');
   });
 });
+
+describe('site and fleet alerts (empty deviceId and metric)', () => {
+  const site = sampleAlert({
+    rule: 'site-silent',
+    fingerprint: 'fp-site-silent-b',
+    deviceId: '',
+    metric: '',
+    statistic: 'silence',
+    condition: 'absent',
+    value: 30_500,
+    threshold: 30_000,
+    labels: { site: 'site-b' },
+    summary: 'every device of site site-b sent nothing',
+  });
+  const fleet = sampleAlert({ ...site, rule: 'fleet-silent', labels: {}, summary: 'no device sent anything' });
+  type Message = {
+    alerts: { labels: Record<string, string> }[];
+    groupLabels: Record<string, string>;
+    commonLabels: Record<string, string>;
+    groupKey: string;
+  };
+
+  it('alertmanager: no empty device or metric label; the series is the rule and the group labels', () => {
+    const s = JSON.parse(formatAlertmanager(site, context)) as Message;
+    expect(s.alerts[0]!.labels).toEqual({ alertname: 'site-silent', severity: 'critical', site: 'site-b' });
+    expect(s.commonLabels).toEqual(s.alerts[0]!.labels);
+    expect(s.groupLabels).toEqual({ alertname: 'site-silent', site: 'site-b' });
+    expect(s.groupKey).toBe('{}:{alertname="site-silent", site="site-b"}');
+    const f = JSON.parse(formatAlertmanager(fleet, context)) as Message;
+    expect(f.alerts[0]!.labels).toEqual({ alertname: 'fleet-silent', severity: 'critical' });
+    expect(f.groupLabels).toEqual({ alertname: 'fleet-silent' });
+    expect(f.groupKey).toBe('{}:{alertname="fleet-silent"}');
+  });
+
+  it('slack: names the site or the fleet, not an empty device, and no empty metric', () => {
+    const text = (alert: typeof site) => (JSON.parse(formatSlack(alert)) as { text: string }).text;
+    expect(text(site)).toBe(
+      ':rotating_light: *[FIRING] site-silent* (critical) on `site=site-b`\nsilent for 30.5s (threshold 30s)\nevery device of site site-b sent nothing',
+    );
+    expect(text(fleet).split('\n')[0]).toBe(':rotating_light: *[FIRING] fleet-silent* (critical) across the fleet');
+    expect(text({ ...site, deviceId: 'site-a/dev-1', labels: {} }).split('\n')[0]).toMatch(/on `site-a\/dev-1`$/);
+  });
+});

@@ -2,6 +2,7 @@
 
 // the Kafka client's types, so services name them without depending on the client directly
 export type { KafkaJS, RdKafka } from '@confluentinc/kafka-javascript';
+export * from './alerts/alert-subject.js';
 export * from './avro/avro-bounds-check.js';
 export * from './avro/avro-codec.js';
 export * from './avro/avro-to-typescript.js';

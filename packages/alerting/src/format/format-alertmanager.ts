@@ -5,10 +5,13 @@
  * unchanged.
  *
  * Labels: the alert's labels, then `alertname` (the rule), `severity`, `device` and `metric`, which win
- * on a clash. Annotations: `summary`, and the numbers behind the alert as strings. The group is the alert
- * series: `groupLabels` = alertname, device, metric; `groupKey` = `{}:{alertname="…", device="…", metric="…"}`.
+ * on a clash; a label with an empty value is left out (Prometheus' meaning of an empty label), so a site or
+ * fleet alert — no device, no metric — carries no `device=""`, only its group's labels (e.g. `site`).
+ * Annotations: `summary`, and the numbers behind the alert as strings. The group is the alert series:
+ * `groupLabels` = alertname, device, metric (a group alert: alertname and its group's labels; a fleet alert:
+ * alertname); `groupKey` = `{}:{alertname="…", device="…", metric="…"}`.
  */
-import type { Alert } from '@sensor-pipeline/shared';
+import { type Alert, alertSubject } from '@sensor-pipeline/shared';
 import { GO_ZERO_TIME, goTime } from './go-time.js';
 import type { FormatContext } from './payload-format.js';
 
@@ -36,13 +39,23 @@ export interface AlertmanagerMessage {
 }
 
 export function alertmanagerLabels(alert: Alert): Record<string, string> {
-  return sortKeys({
-    ...alert.labels,
-    alertname: alert.rule,
-    severity: alert.severity,
-    device: alert.deviceId,
-    metric: alert.metric,
-  });
+  return sortKeys(
+    withoutEmpty({
+      ...alert.labels,
+      alertname: alert.rule,
+      severity: alert.severity,
+      device: alert.deviceId,
+      metric: alert.metric,
+    }),
+  );
+}
+
+/** The labels that name the alert series: alertname plus device and metric, or plus a group's labels. */
+export function alertmanagerGroupLabels(alert: Alert): Record<string, string> {
+  const subject = alertSubject(alert);
+  return sortKeys(
+    withoutEmpty({ ...subject.group, alertname: alert.rule, device: alert.deviceId, metric: alert.metric }),
+  );
 }
 
 export function alertmanagerAnnotations(alert: Alert): Record<string, string> {
@@ -61,7 +74,7 @@ export function alertmanagerMessage(alert: Alert, context: FormatContext): Alert
   const status = alert.status === 'RESOLVED' ? 'resolved' : 'firing';
   const labels = alertmanagerLabels(alert);
   const annotations = alertmanagerAnnotations(alert);
-  const groupLabels = sortKeys({ alertname: alert.rule, device: alert.deviceId, metric: alert.metric });
+  const groupLabels = alertmanagerGroupLabels(alert);
   return {
     receiver: context.receiver,
     status,
@@ -111,6 +124,10 @@ export function renderGeneratorURL(template: string, alert: Alert): string {
   return template.replace(/\{(rule|deviceId|metric|fingerprint|eventId)\}/g, (_m, name: string) =>
     encodeURIComponent(values[name] ?? ''),
   );
+}
+
+function withoutEmpty(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== ''));
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

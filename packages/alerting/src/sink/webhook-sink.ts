@@ -6,8 +6,8 @@
  * closed, without reading the rest. Accepts POSTs on any path, so one sink can stand in for several
  * receivers (`/webhook`, `/alertmanager`, ...). Started in-process by tests and the launcher, or by `alerting sink`.
  *
- * The human line (`<time> <path> <format> <STATUS> <severity> <rule> device=<id> ...`) is parsed by the
- * launcher (infra/src/launcher/sink-events.ts): change both together.
+ * The human line (`<time> <path> <format> <STATUS> <severity> <rule> device=<id> ...`, or `site=<site>` /
+ * `fleet` in place of `device=<id>` for a group or fleet alert) is parsed by the launcher (infra/src/launcher/sink-events.ts): change both together.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
