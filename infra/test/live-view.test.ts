@@ -92,6 +92,16 @@ describe('live view', () => {
       'firing now critical temperature-high site-a/dev-1 temperature 91.3 > 80 since 00:00:02 (site-a)',
       '           warning  cpu-high site-b/dev-2 cpu 91.3 > 80 since 00:00:01 (site-b)',
     ]);
+    const group = { ...alert('', 'critical', 3_000), rule: 'site-silent', metric: '', condition: 'absent' };
+    expect(
+      firingLines([
+        { ...group, site: 'site-b', subject: 'site=site-b' },
+        { ...group, rule: 'fleet-silent', site: 'fleet', subject: 'fleet' },
+      ]),
+    ).toEqual([
+      'firing now critical site-silent site=site-b 91.3 absent 80 since 00:00:03',
+      '           critical fleet-silent fleet 91.3 absent 80 since 00:00:03',
+    ]);
     expect(statusLines({ ...state, firingNow: [] }).slice(4)).toEqual(['firing now none']);
     expect(statusLines(state)).toHaveLength(4); // the console did not answer: no list
     const many = Array.from({ length: MAX_FIRING_LINES + 3 }, (_, i) => alert(`site-a/dev-${i}`, 'warning', i));
@@ -111,6 +121,7 @@ describe('live view', () => {
       status: 'FIRING',
       rule: 'cpu-high',
       deviceId: 'd1',
+      subject: 'd1',
       duplicate: false,
       text: 'FIRING warning cpu-high d1 cpu',
     });
@@ -132,6 +143,7 @@ describe('live view', () => {
       status: 'RESOLVED',
       rule: 'cpu-high',
       deviceId: 'd1',
+      subject: 'd1',
       duplicate: false,
       text: 'RESOLVED warning cpu-high d1 cpu',
     });

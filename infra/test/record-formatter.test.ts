@@ -48,6 +48,17 @@ describe('tail record formatting', () => {
     });
   });
 
+  it('names a site or fleet alert (no deviceId, no metric) by its group or as the fleet', () => {
+    const f = new RecordFormatter('alerts');
+    const absent = { ...alert, status: 'FIRING' as const, endsAt: null, statistic: 'silence', condition: 'absent' };
+    const site = { ...absent, rule: 'site-silent', deviceId: '', metric: '', labels: { site: 'site-b' } };
+    expect(f.human(record(alertCodec().encode(site)))).toContain(
+      ' site-silent site=site-b silence=78.33 absent 90 since ',
+    );
+    const fleet = { ...site, rule: 'fleet-silent', labels: {} };
+    expect(f.human(record(alertCodec().encode(fleet)))).toContain(' fleet-silent fleet silence=78.33 absent 90 since ');
+  });
+
   it('decodes window stats', () => {
     const stats = {
       deviceId: 'd',

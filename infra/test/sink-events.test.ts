@@ -74,6 +74,40 @@ describe('parseSinkLine', () => {
     });
   });
 
+  it('reads site and fleet alerts (no device): their group or the fleet stands where the device would', () => {
+    const site = parseSinkLine(
+      '2025-01-01T00:01:40.000Z /webhook native FIRING critical site-silent site=site-b silence=30467 threshold=30000 — every device of site site-b sent nothing id=msg_4 ✓signed',
+    );
+    expect(site).toMatchObject({ status: 'FIRING', rule: 'site-silent', deviceId: '', subject: 'site=site-b' });
+    expect(site?.metric).toBeUndefined();
+    expect(site?.text).toBe(
+      'FIRING critical site-silent site=site-b silence=30467 threshold=30000 — every device of site site-b sent nothing',
+    );
+    const fleet = parseSinkLine(
+      '2025-01-01T00:01:40.000Z /alertmanager alertmanager RESOLVED critical fleet-silent fleet (1 alert, receiver am) — back id=msg_5 ✓signed',
+    );
+    expect(fleet).toMatchObject({ status: 'RESOLVED', rule: 'fleet-silent', deviceId: '', subject: 'fleet' });
+    expect(fleet?.text).toBe('RESOLVED critical fleet-silent fleet (1 alert, receiver am) — back');
+    const json = (data: Record<string, unknown>) =>
+      parseSinkLine(JSON.stringify({ path: '/webhook', duplicate: false, payload: { type: 'x', data } }));
+    const base = { status: 'FIRING', severity: 'critical', deviceId: '', metric: '', summary: 's' };
+    expect(json({ ...base, rule: 'site-silent', labels: { site: 'site-b' } })).toMatchObject({
+      subject: 'site=site-b',
+      text: 'FIRING critical site-silent site=site-b — s',
+    });
+    expect(json({ ...base, rule: 'fleet-silent', labels: {} })?.text).toBe('FIRING critical fleet-silent fleet — s');
+    const am = parseSinkLine(
+      JSON.stringify({
+        path: '/alertmanager',
+        payload: {
+          status: 'firing',
+          alerts: [{ labels: { alertname: 'site-silent', severity: 'critical', site: 'b' } }],
+        },
+      }),
+    );
+    expect(am).toMatchObject({ deviceId: '', subject: 'site=b', text: 'FIRING critical site-silent site=b — ' });
+  });
+
   it('ignores log lines, rejections and noise', () => {
     expect(parseSinkLine('{"level":"info","service":"alerting-sink","msg":"webhook sink listening"}')).toBeUndefined();
     expect(parseSinkLine('REJECTED /webhook bad signature webhook-id=x')).toBeUndefined();

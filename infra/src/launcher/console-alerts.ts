@@ -10,6 +10,8 @@ export interface FiringNow {
   readonly rule: string;
   readonly deviceId: string;
   readonly metric: string;
+  /** What it is about: `site-a/dev-1 cpu`, `site-a/dev-1`, `site=site-b` or `fleet` (absent from older consoles). */
+  readonly subject?: string;
   readonly condition: string;
   readonly value: number;
   readonly threshold: number;

@@ -87,6 +87,11 @@ export function dlqReasons(byReason: Readonly<Record<string, number>> | undefine
 }
 
 /** `firing now` and one line per alert, most severe and oldest first, at most `MAX_FIRING_LINES`. */
+/** `site-a/dev-1 cpu`, `site=site-b` or `fleet`: the console says; an older console gives only deviceId and metric. */
+function subjectOf(a: FiringNow): string {
+  return a.subject ?? ([a.deviceId, a.metric].filter((s) => s !== '').join(' ') || a.site);
+}
+
 export function firingLines(firing: readonly FiringNow[] | undefined): string[] {
   if (!firing) return [];
   if (firing.length === 0) return ['firing now none'];
@@ -97,7 +102,7 @@ export function firingLines(firing: readonly FiringNow[] | undefined): string[] 
     .slice(0, MAX_FIRING_LINES)
     .map(
       (a, i) =>
-        `${i === 0 ? 'firing now' : '          '} ${a.severity.padEnd(8)} ${a.rule} ${a.deviceId} ${a.metric} ${num(a.value, 1)} ${a.condition === 'below' ? '<' : a.condition === 'above' ? '>' : a.condition} ${num(a.threshold, 1)} since ${clock(a.startsAt)} (${a.site})`,
+        `${i === 0 ? 'firing now' : '          '} ${a.severity.padEnd(8)} ${a.rule} ${subjectOf(a)} ${num(a.value, 1)} ${a.condition === 'below' ? '<' : a.condition === 'above' ? '>' : a.condition} ${num(a.threshold, 1)} since ${clock(a.startsAt)}${a.deviceId ? ` (${a.site})` : ''}`,
     );
   if (sorted.length > MAX_FIRING_LINES) lines.push(`           … and ${sorted.length - MAX_FIRING_LINES} more`);
   return lines;

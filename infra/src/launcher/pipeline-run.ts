@@ -377,6 +377,7 @@ export class PipelineRun {
           status: event.status,
           rule: event.rule,
           deviceId: event.deviceId,
+          subject: event.subject,
           metric: event.metric,
           duplicate: event.duplicate,
         },

@@ -7,6 +7,7 @@ import {
   type Alert,
   type AvroCodec,
   alertCodec,
+  alertSubject,
   type SensorReading,
   sensorReadingCodec,
   type WindowStats,
@@ -89,7 +90,8 @@ function describe(kind: TailTopic, value: Decoded): string {
       a.status === 'FIRING'
         ? `since ${new Date(a.startsAt).toISOString()}`
         : `${new Date(a.startsAt).toISOString()} → ${a.endsAt === null ? '?' : new Date(a.endsAt).toISOString()}`;
-    return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.rule} ${a.deviceId} ${a.metric} ${a.statistic}=${round(a.value)} ${a.condition} ${round(a.threshold)} ${when} — ${a.summary} [${a.eventId}]`;
+    // a site or fleet alert has no deviceId and metric: `site=site-b` or `fleet` stands in their place
+    return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.rule} ${alertSubject(a).text} ${a.statistic}=${round(a.value)} ${a.condition} ${round(a.threshold)} ${when} — ${a.summary} [${a.eventId}]`;
   }
   if (kind === 'stats') {
     const s = value as WindowStats;
