@@ -3,7 +3,9 @@
  * keeps running, and the device, site and fleet absence alerts fire during the outage (idle partitions follow
  * the wall clock); the first readings after it resolve each of them once and fire nothing. A processor stopped
  * while devices keep reporting catches up without a false silence. A processor killed mid-outage and restarted
- * publishes the same event ids. Waits are polling deadlines (absent + idle interval + a generous margin),
+ * publishes the same event ids. Readings dated minutes in the past arriving at a processor whose idle clock
+ * has run to now (a fast simulator run, a backfill) are judged on their own event time and fire nothing.
+ * Waits are polling deadlines (absent + idle interval + a generous margin),
  * never wall-clock assertions; the end of the output is marked by sentinel alerts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -38,7 +40,7 @@ const ABSENCE_RULES = new Set(['device-silent', 'site-silent', 'fleet-silent']);
 const DEVICES = ['a/dev-1', 'a/dev-2', 'b/dev-1'];
 const SENTINEL = 'zz/sentinel';
 
-function rules(): string {
+function rules(absentMs = ABSENT_MS): string {
   const file = join(mkdtempSync(join(tmpdir(), 'rules-')), 'rules.yaml');
   writeFileSync(
     file,
@@ -52,17 +54,17 @@ rules:
     severity: info
     devices: { match: "zz/*" }
   - name: device-silent
-    absent: ${ABSENT_MS}ms
+    absent: ${absentMs}ms
     scope: device
     severity: warning
     devices: { match: "[ab]/*" }
   - name: site-silent
-    absent: ${ABSENT_MS}ms
+    absent: ${absentMs}ms
     by: [site]
     severity: critical
     devices: { match: "[ab]/*" }
   - name: fleet-silent
-    absent: ${ABSENT_MS}ms
+    absent: ${absentMs}ms
     scope: fleet
     severity: critical
     devices: { match: "[ab]/*" }
@@ -285,4 +287,70 @@ describe.each(['at-least-once', 'exactly-once'] as const)('absence during an out
     expect([...ids.keys()].sort()).toEqual(EVERY_SERIES.flatMap((s) => [`${s} FIRING`, `${s} RESOLVED`]).sort());
     for (const [key, set] of ids) expect(set.size, key).toBe(1);
   }, 240_000);
+
+  it('readings dated minutes in the past reaching an idle processor fire no absence alert', async () => {
+    const topics = topicsFor('backdated');
+    await createTopics([topics.readings], { partitions: 2 });
+    await createTopics([topics.alerts], { partitions: 1 });
+    const seen = await tailAlerts(topics.alerts);
+    const p = await producer();
+    const absentMs = 30_000;
+    const service = startInProcess(topics, uniqueName('backdated'), rules(absentMs), delivery, {
+      idleAdvanceAfterMs: IDLE_MS,
+    });
+    await service.start();
+    await waitFor(() => service.readiness().ready, { timeoutMs: 60_000, message: 'processor ready' });
+    // one device per partition, dated 5 minutes ago: its silence fires once the partition's idle clock has run
+    // to now, which shows both partitions are idle past the idle interval before the run below arrives
+    const startMs = Date.now();
+    await p.produceBatch(
+      [0, 1].map((partition) => ({
+        topic: topics.readings,
+        key: `a/warm-${partition}`,
+        partition,
+        value: readingCodec.encode({
+          deviceId: `a/warm-${partition}`,
+          metric: 'cpu',
+          value: 40,
+          timestamp: startMs - 300_000,
+          seq: 0,
+          labels: { site: 'w' },
+        }),
+      })),
+    );
+    const warmSeries = ['device-silent a/warm-0', 'device-silent a/warm-1', 'fleet-silent *', 'site-silent w'];
+    await waitFor(() => statusesOf(seen, 'FIRING').length === warmSeries.length, {
+      timeoutMs: FIRE_DEADLINE_MS,
+      message: () => `idle clocks at now; have ${statusesOf(seen, 'FIRING').join(', ')}`,
+    });
+    expect(statusesOf(seen, 'FIRING')).toEqual(warmSeries);
+    const before = seen.length;
+
+    // a fast run: every device reports cpu and temperature once a second of event time, dated the last 3 minutes
+    const endMs = Date.now();
+    const records = [];
+    for (let t = endMs - 180_000, seq = 0; t <= endMs; t += 1_000, seq++) {
+      for (const deviceId of DEVICES) {
+        for (const metric of ['cpu', 'temperature'] as const) {
+          const reading: SensorReading = {
+            deviceId,
+            metric,
+            value: metric === 'cpu' ? 40 : 30,
+            timestamp: t,
+            seq,
+            labels: { site: deviceId.split('/')[0]! },
+          };
+          records.push({ topic: topics.readings, key: deviceId, value: readingCodec.encode(reading) });
+        }
+      }
+    }
+    await p.produceBatch(records);
+    await markEnd(p, topics.readings, 2, seen);
+    const after = seen.slice(before).filter((a) => ABSENCE_RULES.has(a.rule));
+    // the run's end is a real silence, but only absent after its last reading (not seen on a machine this fast)
+    const falseFirings = after.filter((a) => a.status === 'FIRING' && a.startsAt < endMs + absentMs);
+    expect(falseFirings.map(seriesOf)).toEqual([]);
+    // the fleet was silent (only the warm-up devices had reported) and resolves once; they stay firing
+    expect(statusesOf(after, 'RESOLVED')).toEqual(['fleet-silent *']);
+  }, 180_000);
 });
