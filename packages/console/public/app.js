@@ -37,6 +37,13 @@ const ago = (ms) => {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
 };
 const sensorHref = (deviceId, metric) => `#/sensor/${encodeURIComponent(deviceId)}/${encodeURIComponent(metric)}`;
+/** An alert's device, linked to its sensor page when it has a metric; a site or fleet alert names its group. */
+const alertTarget = (a) =>
+  a.deviceId === ''
+    ? `<span data-testid="alert-subject">${esc(a.subject ?? 'fleet')}</span>`
+    : a.metric === ''
+      ? esc(a.deviceId)
+      : `<a href="${sensorHref(a.deviceId, a.metric)}">${esc(a.deviceId)}</a>`;
 
 // --- charts -------------------------------------------------------------------------------------------------
 const charts = new Map();
@@ -111,11 +118,11 @@ function renderAlerts(snapshot) {
             .map(
               (
                 a,
-              ) => `<tr data-testid="firing-row" data-fingerprint="${esc(a.fingerprint)}" data-device="${esc(a.deviceId)}">
+              ) => `<tr data-testid="firing-row" data-fingerprint="${esc(a.fingerprint)}" data-device="${esc(a.deviceId)}" data-subject="${esc(a.subject)}">
                 <td><span class="sev ${esc(a.severity)}">${esc(a.severity)}</span></td>
                 <td>${esc(a.rule)}</td>
-                <td><a href="${sensorHref(a.deviceId, a.metric)}">${esc(a.deviceId)}</a></td>
-                <td>${esc(a.metric)} (${esc(a.statistic)})</td>
+                <td>${alertTarget(a)}</td>
+                <td>${a.metric === '' ? '' : `${esc(a.metric)} `}(${esc(a.statistic)})</td>
                 <td class="num">${fmt(a.value, 2)}</td>
                 <td class="num">${esc(a.condition)} ${fmt(a.threshold, 2)}</td>
                 <td title="${new Date(a.startsAt).toISOString()}">${time(a.startsAt)} (${ago(a.startsAt)})</td>
@@ -177,7 +184,7 @@ function renderAlerts(snapshot) {
     .map(
       (e) => `<tr data-testid="timeline-row" data-status="${esc(e.status)}"><td>${time(e.atMs)}</td>
         <td class="status-${esc(e.status)}">${esc(e.status)}</td><td><span class="sev ${esc(e.severity)}">${esc(e.severity)}</span></td>
-        <td>${esc(e.rule)}</td><td><a href="${sensorHref(e.deviceId, e.metric)}">${esc(e.deviceId)}</a> ${esc(e.metric)}</td>
+        <td>${esc(e.rule)}</td><td>${alertTarget(e)} ${esc(e.metric)}</td>
         <td class="num">${fmt(e.value, 2)}</td><td class="num">${fmt(e.threshold, 2)}</td></tr>`,
     )
     .join('');

@@ -8,7 +8,7 @@
  * The firing set is rebuilt by applying the alerts topic from its start: FIRING adds a fingerprint,
  * RESOLVED removes it (a fingerprint's events share a key, so they arrive in order).
  */
-import type { Alert, Sample, WindowStats } from '@sensor-pipeline/shared';
+import { type Alert, alertSubject, type Sample, type WindowStats } from '@sensor-pipeline/shared';
 import { type PipelineHealth, pipelineHealth, type TargetScrape } from './pipeline-health.js';
 import type { RuleThreshold } from './rule-thresholds.js';
 
@@ -26,8 +26,11 @@ export interface FiringAlert {
   readonly eventId: string;
   readonly rule: string;
   readonly severity: string;
+  /** Empty for a site or fleet alert, like `metric`. */
   readonly deviceId: string;
   readonly metric: string;
+  /** What it is about: `site-a/dev-1 cpu`, `site-a/dev-1`, `site=site-b` or `fleet`. */
+  readonly subject: string;
   readonly site: string;
   readonly statistic: string;
   readonly condition: string;
@@ -44,6 +47,8 @@ export interface TimelineEvent {
   readonly severity: string;
   readonly deviceId: string;
   readonly metric: string;
+  /** As in `FiringAlert`. */
+  readonly subject: string;
   readonly site: string;
   /** Event time of the change: startsAt for FIRING, endsAt for RESOLVED. */
   readonly atMs: number;
@@ -121,10 +126,14 @@ export interface ConsumeCounts {
 
 const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 3, warning: 2, info: 1 };
 
-/** The site of a device: its `site` label when an alert carried one, else the deviceId's part before `/`. */
+/**
+ * The site of a device: its `site` label when an alert carried one, else the deviceId's part before `/`; a
+ * fleet alert (no deviceId, no labels) is the fleet's.
+ */
 export function siteOf(deviceId: string, labels?: Readonly<Record<string, string>>): string {
   const label = labels?.['site'];
   if (label) return label;
+  if (deviceId === '' && labels && alertSubject({ deviceId, metric: '', labels }).scope === 'fleet') return 'fleet';
   const slash = deviceId.indexOf('/');
   return slash > 0 ? deviceId.slice(0, slash) : '(no site)';
 }
@@ -162,6 +171,7 @@ export class ConsoleView {
     this.alertsApplied += 1;
     this.version += 1;
     const site = siteOf(alert.deviceId, alert.labels);
+    const subject = alertSubject(alert).text;
     if (alert.condition === 'above' || alert.condition === 'below') {
       if (!this.ruleThresholds.has(alert.rule)) {
         this.ruleThresholds.set(alert.rule, {
@@ -183,6 +193,7 @@ export class ConsoleView {
         severity: alert.severity,
         deviceId: alert.deviceId,
         metric: alert.metric,
+        subject,
         site,
         statistic: alert.statistic,
         condition: alert.condition,
@@ -207,6 +218,7 @@ export class ConsoleView {
       severity: alert.severity,
       deviceId: alert.deviceId,
       metric: alert.metric,
+      subject,
       site,
       atMs: alert.status === 'RESOLVED' ? (alert.endsAt ?? alert.startsAt) : alert.startsAt,
       value: alert.value,
@@ -344,12 +356,13 @@ export class ConsoleView {
       if (!latest) continue;
       d.metrics[s.metric] = { window: s.latestWindow, latest, spark: history.slice(-30).map((p) => p.mean) };
     }
-    // devices that only alerted (no stats yet) are part of the fleet too
+    // devices that only alerted (no stats yet) are part of the fleet too; site and fleet alerts are no device
     for (const a of this.firing.values()) {
-      if (!devices.has(a.deviceId)) devices.set(a.deviceId, { site: a.site, metrics: {} });
+      if (a.deviceId !== '' && !devices.has(a.deviceId)) devices.set(a.deviceId, { site: a.site, metrics: {} });
     }
     const firingByDevice = new Map<string, FiringAlert[]>();
     for (const a of this.firing.values()) {
+      if (a.deviceId === '') continue;
       const list = firingByDevice.get(a.deviceId) ?? [];
       list.push(a);
       firingByDevice.set(a.deviceId, list);

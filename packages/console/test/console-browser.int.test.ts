@@ -201,6 +201,42 @@ describe('the web console in Chromium', () => {
     expect(await page.locator('[data-testid="timeline-row"][data-status="RESOLVED"]').count()).toBeGreaterThan(0);
   });
 
+  it('a site alert and a fleet alert (no deviceId, no metric) are listed by their site and as the fleet', async () => {
+    const absent = {
+      deviceId: '',
+      metric: '',
+      statistic: 'silence',
+      condition: 'absent',
+      value: 31_000,
+      threshold: 30_000,
+      startsAt: now - 60_000,
+    };
+    const site = alertFixture({
+      ...absent,
+      rule: 'site-silent',
+      fingerprint: 'fp-site-silent-b',
+      labels: { site: 'site-b' },
+    });
+    const fleet = alertFixture({ ...absent, rule: 'fleet-silent', fingerprint: 'fp-fleet-silent', labels: {} });
+    await produceRaw(alertsTopic, [alertRecord(site), alertRecord(fleet)]);
+    const siteRow = page.locator(`[data-testid="firing-row"][data-fingerprint="${site.fingerprint}"]`);
+    const fleetRow = page.locator(`[data-testid="firing-row"][data-fingerprint="${fleet.fingerprint}"]`);
+    await siteRow.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await fleetRow.waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await siteRow.locator('[data-testid="alert-subject"]').textContent()).toBe('site=site-b');
+    expect(await fleetRow.locator('[data-testid="alert-subject"]').textContent()).toBe('fleet');
+    expect(await page.locator('[data-site="site-b"] [data-fingerprint="fp-site-silent-b"]').count()).toBe(1);
+    expect(await page.locator('[data-site="fleet"] [data-fingerprint="fp-fleet-silent"]').count()).toBe(1);
+    expect(await page.locator('a[href^="#/sensor//"]').count()).toBe(0); // no link to a sensor without a device
+
+    await produceRaw(alertsTopic, [
+      alertRecord({ ...site, status: 'RESOLVED', endsAt: now - 30_000, eventId: `${site.eventId}:resolved` }),
+      alertRecord({ ...fleet, status: 'RESOLVED', endsAt: now - 30_000, eventId: `${fleet.eventId}:resolved` }),
+    ]);
+    await siteRow.waitFor({ state: 'detached', timeout: WAIT_MS });
+    await fleetRow.waitFor({ state: 'detached', timeout: WAIT_MS });
+  });
+
   it('the fleet page lists devices by site with their latest window stats and sparklines, and searches', async () => {
     await page.goto(`${running.url}/#/fleet`);
     await waitFor(async () => (await page.locator('[data-testid="fleet-row"]').count()) === 12, {

@@ -45,6 +45,26 @@ describe('ConsoleView: alerts', () => {
     expect(siteOf('lonely')).toBe('(no site)');
   });
 
+  it('lists site and fleet alerts (no deviceId, no metric) under their site or the fleet, never as a device', () => {
+    const view = new ConsoleView(DEFAULT_CONSOLE_OPTIONS);
+    view.applyStats(statsFixture({ deviceId: 'site-b/dev-1' }));
+    const absent = { deviceId: '', metric: '', statistic: 'silence', condition: 'absent' };
+    view.applyAlert(
+      alertFixture({ ...absent, rule: 'site-silent', fingerprint: 'fp-site-b', labels: { site: 'site-b' } }),
+      1_000_000,
+    );
+    view.applyAlert(alertFixture({ ...absent, rule: 'fleet-silent', fingerprint: 'fp-fleet', labels: {} }), 1_000_000);
+    const snapshot = view.alertsSnapshot(1_000_000);
+    expect(snapshot.firing.map((g) => [g.site, g.alerts.map((a) => [a.rule, a.subject])])).toEqual([
+      ['fleet', [['fleet-silent', 'fleet']]],
+      ['site-b', [['site-silent', 'site=site-b']]],
+    ]);
+    expect(snapshot.timeline.map((e) => e.subject)).toEqual(['site=site-b', 'fleet']);
+    const fleet = view.fleetSnapshot('', 10);
+    expect(fleet.sites.flatMap((s) => s.devices.map((d) => [d.deviceId, d.state]))).toEqual([['site-b/dev-1', 'ok']]);
+    expect(fleet.total).toBe(1);
+  });
+
   it('the timeline keeps the last hour only, and at most maxTimelineEvents', () => {
     const view = new ConsoleView({ ...DEFAULT_CONSOLE_OPTIONS, maxTimelineEvents: 3 });
     view.applyAlert(alertFixture({ deviceId: 'a/old', startsAt: 0 }), 0);
