@@ -46,6 +46,7 @@ import {
   UsageError,
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig } from './config/alerting-config.js';
+import { describeReceiver } from './config/describe-receiver.js';
 import { loadAlertingConfig } from './config/load-alerting-config.js';
 import { redriveDeliveries } from './redrive/redrive-deliveries.js';
 import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
@@ -203,7 +204,11 @@ async function run(flags: ConfigFlags & KafkaFlags & { metricsPort: number }): P
   logger.info(
     {
       config: file,
-      receivers: config.receivers.map((r) => ({ name: r.name, format: r.format, signed: r.signingKeys.count > 0 })),
+      receivers: config.receivers.map((r) => ({
+        name: r.name,
+        ...(r.type === 'alertmanager' ? { type: r.type } : { format: r.format }),
+        signed: r.signingKeys.count > 0,
+      })),
     },
     'configuration loaded',
   );
@@ -244,11 +249,7 @@ async function check(flags: ConfigFlags): Promise<number> {
   const file = flags.config;
   const config = await loadOrExit(file);
   const out: string[] = [`${file}: OK`, 'receivers:'];
-  for (const r of config.receivers) {
-    out.push(
-      `  ${r.name}: ${r.format} → ${new URL(r.url).origin}${new URL(r.url).pathname} (${r.signingKeys.count > 0 ? `signed, ${r.signingKeys.count} key${r.signingKeys.count === 1 ? '' : 's'}` : 'unsigned'}, timeout ${r.timeoutMs} ms, concurrency ${r.concurrency}, ${r.retry.maxAttempts} attempts${r.allowPrivateNetwork ? ', private network allowed' : ''})`,
-    );
-  }
+  for (const r of config.receivers) out.push(describeReceiver(r));
   out.push('routes:');
   const print = (route: RouteSpec, depth: number, inherited?: string): void => {
     const receiver = route.receiver ?? inherited;
