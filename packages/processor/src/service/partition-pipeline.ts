@@ -64,8 +64,9 @@ export interface PartitionRules {
   tickGroups?(out: BatchOutput): void;
   /** The partition is dropped: its share of group and fleet state is released. */
   close?(): void;
+  /** Sensor and device series firing now on this partition (group and fleet ones: `sharedFiringByRule`). */
   readonly firing: number;
-  /** Alerts firing now on this partition, by rule (rules with none may be absent). */
+  /** The same, by rule (rules with none may be absent). */
   readonly firingByRule?: ReadonlyMap<string, number>;
 }
 

@@ -25,6 +25,11 @@ export interface RulesRuntime {
    * partition must hold now, or undefined when nothing changed (see rules-runtime.ts).
    */
   update?(rules: PartitionRules, out: BatchOutput): readonly WindowPlan[] | undefined;
+  /**
+   * Group and fleet series firing now, by rule, counted once for the instance (they are shared by its
+   * partitions, so no partition's `firingByRule` counts them).
+   */
+  sharedFiringByRule?(): ReadonlyMap<string, number>;
 }
 
 export interface ProcessorServiceOptions {

@@ -45,6 +45,7 @@ import { BatchOutput } from './batch-output.js';
 import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
+import { firingByRule } from './firing-by-rule.js';
 import { idleAdvanceDue } from './idle-advance-due.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
@@ -774,11 +775,9 @@ export class ProcessorService {
 
   private updateGauges(): void {
     let windows = 0;
-    const firing = new Map<string, number>(this.ruleNames.map((rule) => [rule, 0]));
-    for (const state of this.partitions.values()) {
-      windows += state.pipeline.windowsHeld;
-      for (const [rule, n] of state.rules.firingByRule ?? []) firing.set(rule, (firing.get(rule) ?? 0) + n);
-    }
+    for (const state of this.partitions.values()) windows += state.pipeline.windowsHeld;
+    const partitionRules = [...this.partitions.values()].map((state) => state.rules);
+    const firing = firingByRule(this.ruleNames, partitionRules, this.o.rules);
     this.metrics.windowsHeld.set(windows);
     this.metrics.sensorsHeld.set(this.o.sensorBudget.held);
     for (const [rule, n] of firing) this.metrics.alertsFiring.set({ rule }, n);

@@ -80,8 +80,19 @@ function prepareRules(config: RulesConfig, generation: number): RulesVersion {
   };
 }
 
+/** A group or fleet series: the instance's, shared by its partitions, so counted once (`sharedFiringByRule`). */
+const isShared = (r: AlertStateRecord): boolean => r.scope === 'group' || r.scope === 'fleet';
+
 export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime {
   let current = prepareRules(config, 1);
+  /** Group trackers joined by a partition's engine, with how many: a reload moves partitions to a new one. */
+  const trackersInUse = new Map<GroupAbsenceTracker, number>();
+  const useTracker = (tracker: GroupAbsenceTracker | undefined, delta: number): void => {
+    if (!tracker) return;
+    const n = (trackersInUse.get(tracker) ?? 0) + delta;
+    if (n > 0) trackersInUse.set(tracker, n);
+    else trackersInUse.delete(tracker);
+  };
   const newEngine = (version: RulesVersion): RuleEngine =>
     new RuleEngine(version.compiled, version.groups ? { groups: version.groups } : {});
   /** Per partition: brings it to `version`; false when it is there already. */
@@ -143,12 +154,22 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
     update(rules, out) {
       return updaters.get(rules)?.(current, out) ? current.windows : undefined;
     },
+    sharedFiringByRule() {
+      const counts = new Map<string, number>();
+      for (const tracker of trackersInUse.keys()) {
+        for (const [rule, n] of tracker.firingByRule()) counts.set(rule, (counts.get(rule) ?? 0) + n);
+      }
+      return counts;
+    },
     createPartitionRules(restored, log) {
       let version = current;
       let engine = newEngine(version);
+      useTracker(version.groups, 1);
+      let closed = false;
       /** The event clock this partition's absence rules were last ticked with. */
       let watermarkMs = -Infinity;
       const records: AlertStateRecord[] = [];
+      // this partition's sensor and device series firing now; group and fleet ones are the instance's
       let firing = 0;
       const firingByRule = new Map<string, number>();
       const count = (rule: string, delta: number) => firingByRule.set(rule, (firingByRule.get(rule) ?? 0) + delta);
@@ -156,7 +177,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         try {
           const record = decodeAlertStateRecord(text);
           records.push(record);
-          if (record.status === 'firing') {
+          if (record.status === 'firing' && !isShared(record)) {
             firing++;
             count(record.rule, 1);
           }
@@ -166,7 +187,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
       }
       const { ignored } = engine.restore(records);
       for (const r of ignored) {
-        if (r.status === 'firing') {
+        if (r.status === 'firing' && !isShared(r)) {
           firing--;
           count(r.rule, -1);
         }
@@ -180,8 +201,10 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         for (const t of transitions) {
           if (t.alert) {
             out.alerts.push(t.alert);
-            firing += t.alert.status === 'FIRING' ? 1 : -1;
-            count(t.alert.rule, t.alert.status === 'FIRING' ? 1 : -1);
+            if (!isShared(t.state)) {
+              firing += t.alert.status === 'FIRING' ? 1 : -1;
+              count(t.alert.rule, t.alert.status === 'FIRING' ? 1 : -1);
+            }
           }
           // ok records are kept, not tombstoned: their sinceMs makes re-processed older input a no-op, even if a
           // crash left state records newer than the checkpoint
@@ -217,6 +240,8 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         },
         close() {
           engine.close();
+          if (!closed) useTracker(version.groups, -1);
+          closed = true;
         },
         get firing() {
           return firing;
@@ -230,6 +255,8 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         );
         engine.close();
         engine = carried.engine;
+        useTracker(version.groups, -1);
+        useTracker(next.groups, 1);
         version = next;
         let resolved = 0;
         for (const t of carried.transitions) {
@@ -247,7 +274,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         for (const rule of firingByRule.keys()) firingByRule.set(rule, 0);
         firing = 0;
         for (const r of engine.snapshot()) {
-          if (r.status !== 'firing') continue;
+          if (r.status !== 'firing' || isShared(r)) continue;
           firing++;
           count(r.rule, 1);
         }
