@@ -70,7 +70,7 @@ const idle = (l: Lane, nowMs: number) => {
 const gauge = (runtime: ReloadableRulesRuntime, lanes: readonly Lane[]) =>
   Object.fromEntries(
     firingByRule(
-      runtime.ruleNames,
+      runtime.ruleNames ?? [],
       lanes.map((l) => l.rules),
       runtime,
     ),
