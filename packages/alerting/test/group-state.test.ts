@@ -88,6 +88,15 @@ describe('group state (Alertmanager aggregation groups, time injected)', () => {
     expect(() => new GroupState({ ...policy, waitMs: -1 })).toThrow(/waitMs must be ≥ 0/);
   });
 
+  it("a fleet alert grouped with ['...'] has no empty device or metric label in its group", () => {
+    const each = new GroupState({ ...policy, by: ['...'] });
+    const fleet = sampleAlert({ rule: 'fleet-silent', deviceId: '', metric: '', labels: {} });
+    expect(each.groupOf(fleet)).toEqual({
+      key: '{}:{alertname="fleet-silent", severity="critical"}',
+      labels: { alertname: 'fleet-silent', severity: 'critical' },
+    });
+  });
+
   it('formats a group as Alertmanager does: alerts[], groupLabels, commonLabels, truncatedAlerts', () => {
     const state = new GroupState(policy);
     for (const alert of outage(3)) state.add(alert, STARTS_AT);

@@ -88,8 +88,9 @@ export class GroupState {
   groupOf(alert: Alert): { readonly key: string; readonly labels: Record<string, string> } {
     const all = groupingLabels(alert);
     const labels: Record<string, string> = {};
-    if (this.policy.by.includes('...')) Object.assign(labels, all);
-    else for (const name of this.policy.by) if (all[name] !== undefined && all[name] !== '') labels[name] = all[name];
+    // an empty value is no label (a site or fleet alert has no device and no metric)
+    const names = this.policy.by.includes('...') ? Object.keys(all) : this.policy.by;
+    for (const name of names) if (all[name] !== undefined && all[name] !== '') labels[name] = all[name];
     return { key: groupKeyOf(labels), labels };
   }
 
