@@ -4,11 +4,11 @@
  * the environment comes in as an argument; `upCommand` adds the same options to the real program.
  */
 import {
+  bootstrapServerList,
   type CliCommand,
   cliOption,
   createCliProgram,
   durationOption,
-  nonEmpty,
   parseCliSync,
   UsageError,
   wholeNumber,
@@ -60,7 +60,7 @@ export function addUpOptions(command: CliCommand): CliCommand {
         'use this broker instead of starting one (implies --no-broker)',
         {
           env: 'KAFKA_BOOTSTRAP_SERVERS',
-          parse: nonEmpty,
+          parse: bootstrapServerList,
         },
       ),
     )

@@ -1,6 +1,7 @@
 /** The shared CLI builder, in process: options from flag, variable and default; refusals; help; subcommands. */
 import { describe, expect, it } from 'vitest';
 import {
+  bootstrapServersOption,
   type CliEnv,
   cliOption,
   createCliProgram,
@@ -113,5 +114,47 @@ describe('createCliProgram', () => {
     expect(describeCliError(p, err)).toBe(
       "demo: unknown option '--rulez' (did you mean --rules?)\nsee 'demo check --help'\n",
     );
+  });
+});
+
+describe('bootstrapServersOption', () => {
+  /** A command with the shared --bootstrap-servers, as the services add it; returns the value its action saw. */
+  function brokers(argv: string[], env: CliEnv): string {
+    let seen = '';
+    const p = createCliProgram({ name: 'svc', version: '1.0.0', description: 'a service', env });
+    p.command('topics')
+      .addOption(bootstrapServersOption())
+      .action((options: { bootstrapServers: string }) => {
+        seen = options.bootstrapServers;
+      });
+    parseCliSync(p, ['topics', ...argv]);
+    return seen;
+  }
+
+  it('takes the brokers from the variable alone as from the flag, blanks around entries removed', () => {
+    expect(brokers([], { KAFKA_BOOTSTRAP_SERVERS: 'kafka-1:9092, kafka-2:9092\n' })).toBe('kafka-1:9092,kafka-2:9092');
+    expect(brokers(['--bootstrap-servers', 'a:1'], { KAFKA_BOOTSTRAP_SERVERS: 'b:2' })).toBe('a:1');
+    expect(brokers([], {})).toBe('127.0.0.1:9092');
+    expect(brokers([], { KAFKA_BOOTSTRAP_SERVERS: 'PLAINTEXT://[::1]:9092,127.0.0.1:9093' })).toBe(
+      'PLAINTEXT://[::1]:9092,127.0.0.1:9093',
+    );
+  });
+
+  it('refuses a quoted value or an entry that is not host:port, naming the variable, before any client exists', () => {
+    const refused = (env: CliEnv, argv: string[] = []): string => {
+      try {
+        brokers(argv, env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a UsageError');
+    };
+    expect(refused({ KAFKA_BOOTSTRAP_SERVERS: '"kafka:9092"' })).toMatch(
+      /^KAFKA_BOOTSTRAP_SERVERS=""kafka:9092"" \(for --bootstrap-servers\): expected host:port.*remove the quotes/,
+    );
+    expect(refused({ KAFKA_BOOTSTRAP_SERVERS: 'kafka' })).toMatch(/"kafka" is not host:port/);
+    expect(refused({ KAFKA_BOOTSTRAP_SERVERS: 'a:1,,b:2' })).toMatch(/an empty entry/);
+    expect(refused({}, ['--bootstrap-servers', 'kafka:99999'])).toMatch(/--bootstrap-servers/);
   });
 });

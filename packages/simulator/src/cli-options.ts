@@ -5,6 +5,7 @@
  * environment comes in as an argument, and help or `--version` come back as text to print.
  */
 import {
+  bootstrapServerList,
   type CliCommand,
   cliOption,
   createCliProgram,
@@ -81,6 +82,7 @@ export function simulatorProgram(env: Readonly<Record<string, string | undefined
     cliOption('--bootstrap-servers <host:port,...>', 'Kafka brokers', {
       env: 'KAFKA_BOOTSTRAP_SERVERS',
       default: DEFAULT_BOOTSTRAP_SERVERS,
+      parse: bootstrapServerList,
     }),
   );
   option(

@@ -1,18 +1,19 @@
 /**
  * The options every CLI spells the same way: the Kafka brokers (`--bootstrap-servers`,
- * `KAFKA_BOOTSTRAP_SERVERS`) on every command that talks to Kafka, and the ops port (`--metrics-port`,
+ * `KAFKA_BOOTSTRAP_SERVERS`, checked as a host:port list alike from either: see `bootstrapServerList`) on
+ * every command that talks to Kafka, and the ops port (`--metrics-port`,
  * `METRICS_PORT`) of every service. `kafkaSettingsWith` merges the flag into the environment's Kafka settings
  * (client properties from `KAFKA_CONFIG_*`).
  */
 import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaSettings, kafkaSettingsFromEnv } from '../kafka/kafka-clients.js';
 import { type CliOption, cliOption } from './cli-option.js';
-import { nonEmpty, portNumber } from './value-parsers.js';
+import { bootstrapServerList, portNumber } from './value-parsers.js';
 
 export function bootstrapServersOption(): CliOption {
   return cliOption('--bootstrap-servers <host:port,...>', 'Kafka brokers', {
     env: 'KAFKA_BOOTSTRAP_SERVERS',
     default: DEFAULT_BOOTSTRAP_SERVERS,
-    parse: nonEmpty,
+    parse: bootstrapServerList,
   });
 }
 

@@ -38,3 +38,28 @@ export const nonEmpty: (text: string) => string = (text) => {
   if (text.trim() === '') throw new RangeError('expected a value, got nothing');
   return text;
 };
+
+const BROKER =
+  /^(?:[A-Za-z][A-Za-z0-9_]*:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?):(\d{1,5})$/;
+
+/**
+ * Kafka brokers, `host:port[,host:port...]` (a `PLAINTEXT://`-style prefix and `[v6]` hosts allowed), with
+ * the blanks around each entry removed. Anything else is refused here, before a client exists: a value a
+ * shell would have cleaned up on a command line but that an environment file passes on as written — quoted
+ * (`"kafka:9092"`, as `docker run --env-file` and systemd's `EnvironmentFile` keep the quotes), with a
+ * stray character or without a port — otherwise leaves the Kafka client retrying a broker that does not
+ * exist with transport errors until it times out.
+ */
+export const bootstrapServerList: (text: string) => string = (text) => {
+  const entries = text.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const m = BROKER.exec(entry);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65_535)
+      throw new RangeError(
+        entry === ''
+          ? `expected host:port[,host:port...], got "${text}" (an empty entry)`
+          : `expected host:port[,host:port...], got "${text}" (${JSON.stringify(entry)} is not host:port${/^["']|["']$/.test(entry) ? '; remove the quotes' : ''})`,
+      );
+  }
+  return entries.join(',');
+};
