@@ -4,7 +4,8 @@
  * package's version), refuses an unknown flag with exit 2 and a "did you mean" suggestion, refuses a duration
  * without a unit with exit 2, and takes --bootstrap-servers on every command that talks to Kafka — the flag
  * winning over KAFKA_BOOTSTRAP_SERVERS, which points at a closed port here, so the command only succeeds when
- * the flag's broker (the test broker) is the one used.
+ * the flag's broker (the test broker) is the one used; and with the variable alone (no flag) naming the test
+ * broker, the commands use it, while a quoted value is refused with exit 2.
  */
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -305,5 +306,44 @@ describe('--bootstrap-servers wins over KAFKA_BOOTSTRAP_SERVERS wherever Kafka i
       child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c)),
     );
     expect(code, out).toBe(0);
+  });
+});
+
+describe('KAFKA_BOOTSTRAP_SERVERS alone names the broker', () => {
+  it('sensor-pipeline topics and tail, alerting silence: with the broker in KAFKA_BOOTSTRAP_SERVERS only', () => {
+    const prefix = uniqueName('cli-env-topics');
+    const env = {
+      KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(), // no --bootstrap-servers: the variable alone names the broker
+      READINGS_TOPIC: `${prefix}.readings`,
+      ALERTS_TOPIC: `${prefix}.alerts`,
+      STATS_TOPIC: `${prefix}.stats`,
+      READINGS_DLQ_TOPIC: `${prefix}.readings-dlq`,
+      ALERT_STATE_TOPIC: `${prefix}.alert-state`,
+      DELIVERIES_DLQ_TOPIC: `${prefix}.deliveries-dlq`,
+      DELIVERIES_RETRY_TOPIC: `${prefix}.deliveries-retry`,
+      SILENCES_TOPIC: `${prefix}.silences`,
+    };
+    onTestFinished(() => deleteTopics(Object.values(env).filter((v) => v !== env.KAFKA_BOOTSTRAP_SERVERS)));
+    const topics = run('infra/dist/sensor-pipeline.js', ['topics'], env, 'info');
+    expect(topics.status, topics.stdout + topics.stderr).toBe(0);
+    expect(topics.stdout).toMatch(/topics created/);
+    expect(topics.stdout).toContain(`"bootstrapServers":"${bootstrapServers()}"`);
+    const tail = run(
+      'infra/dist/sensor-pipeline.js',
+      ['tail', 'alerts', '--from-beginning', '--idle-timeout', '2s'],
+      env,
+    );
+    expect(tail.status, tail.stderr).toBe(0);
+    expect(tail.stderr).toMatch(/^0 records$/m);
+    const list = run('packages/alerting/dist/cli.js', ['silence', 'list'], env);
+    expect(list.status, list.stderr).toBe(0);
+
+    // what an env file passes on as written: refused at once, naming the variable, before any Kafka client
+    const quoted = run('infra/dist/sensor-pipeline.js', ['topics'], {
+      ...env,
+      KAFKA_BOOTSTRAP_SERVERS: `"${bootstrapServers()}"`,
+    });
+    expect(quoted.status, quoted.stderr).toBe(2);
+    expect(quoted.stderr).toMatch(/KAFKA_BOOTSTRAP_SERVERS=.*remove the quotes/);
   });
 });
