@@ -18,12 +18,12 @@
  */
 import { type Alert, type AvroCodec, alertCodec, type Logger, type PipelineError } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
-import { DedupWindow } from '../delivery/dedup-window.js';
 import { DeliveryError } from '../delivery/delivery-error.js';
-import { type JobStep, KeyedWorkQueue } from '../delivery/keyed-work-queue.js';
+import type { JobStep } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
-import { type GroupNotification, GroupState } from '../grouping/group-state.js';
+import type { GroupNotification } from '../grouping/group-state.js';
+import { createReceiverTarget } from '../receivers/receiver-target.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
 import {
@@ -586,49 +586,17 @@ export class DeliveryPipeline {
 
   private createTarget(id: string, config: ReceiverConfig): ReceiverTarget {
     const options = this.options;
-    const target: ReceiverTarget = {
-      id,
-      config,
-      context: {
-        receiver: config.name,
-        externalURL: this.config.links.externalURL,
-        generatorURL: this.config.links.generatorURL,
+    return createReceiverTarget(id, config, {
+      config: this.config,
+      log: this.log,
+      createSender: options.createSender ?? createWebhookSender,
+      attempt: (delivery) => this.attempt(delivery),
+      onFinished: (target) => {
+        options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
+        options.onProgress?.();
+        if (this.retired.size > 0) this.reapRetired();
       },
-      queue: new KeyedWorkQueue<Delivery>({
-        concurrency: config.concurrency,
-        keyOf: (delivery) => delivery.notification?.key ?? delivery.alert.fingerprint,
-        run: (delivery) => this.attempt(delivery),
-        onError: (err, delivery) =>
-          this.log.error({ err, receiver: id, eventId: delivery.alert.eventId }, 'delivery job failed unexpectedly'),
-        onFinished: () => {
-          options.metrics?.queueDepth.set({ receiver: id }, target.queue.depth);
-          options.onProgress?.();
-          if (this.retired.size > 0) this.reapRetired();
-        },
-      }),
-      sender: (options.createSender ?? createWebhookSender)(config),
-      dedup: new DedupWindow({
-        windowMs: this.config.dedup.windowMs,
-        maxEntries: this.config.dedup.maxEntries,
-      }),
-      inflight: new Map(),
-      firing: new Map(),
-      parked: new Map(),
-      ...(config.group && config.type === 'webhook'
-        ? {
-            grouping: {
-              state: new GroupState(config.group),
-              waiters: new Map<string, (() => void)[]>(),
-              sources: new Map<string, SourceRecord>(),
-              notified: new Map<string, { readonly alert: Alert; readonly atMs: number }>(),
-              partitions: new Map<string, number>(),
-              timer: undefined,
-            },
-          }
-        : {}),
-      log: this.log.child(config.targets.length > 1 ? { receiver: id, url: config.url } : { receiver: id }),
-    };
-    return target;
+    });
   }
 
   /** Arms the target's group timer for its next due group. */
