@@ -42,15 +42,10 @@ import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
 import { sendStage } from '../stages/send-stage.js';
 import { signStage } from '../stages/sign-stage.js';
-import {
-  encodeInhibitState,
-  encodeTargetState,
-  inhibitStateKey,
-  type RetryPosition,
-  type StateRecord,
-  type TargetSeriesState,
-  targetStateKey,
-} from '../state/state-record.js';
+import { afterWrites } from '../state/after-writes.js';
+import { restoreState } from '../state/restore-state.js';
+import type { RetryPosition, StateRecord } from '../state/state-record.js';
+import { StateWriter } from '../state/state-writer.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 
 export { DELIVERY_HEADERS, type DeadLetterRecord } from '../stages/dead-letter-stage.js';
@@ -125,6 +120,7 @@ export class DeliveryPipeline {
   private readonly random: () => number;
   private readonly deadLetters: DeadLetterStage;
   private inhibitor: Inhibitor;
+  private readonly stateWriter: StateWriter;
   /** Dead letters written outside a target queue (undecodable records, full queues) and state writes. */
   private readonly direct = new Set<Promise<unknown>>();
   private closing = false;
@@ -140,6 +136,12 @@ export class DeliveryPipeline {
       log: this.log,
       now: this.now,
       closing: () => this.closing,
+    });
+    this.stateWriter = new StateWriter({
+      write: options.state,
+      codec: this.codec,
+      inhibitSource: (fingerprint) => this.inhibitor.source(fingerprint),
+      track: (promise) => this.trackPending(promise),
     });
     this.config = options.config;
     for (const receiver of options.config.receivers) this.receivers.set(receiver.name, this.createTargets(receiver));
@@ -207,7 +209,7 @@ export class DeliveryPipeline {
     const alert = decoded.value;
     const writes: Promise<boolean>[] = [];
     if (this.inhibitor.observe(alert, record.partition))
-      writes.push(this.persistInhibit(alert.fingerprint, record.partition));
+      writes.push(this.stateWriter.inhibit(alert.fingerprint, record.partition));
     const inhibited = this.inhibitor.inhibitedBy(alert);
     if (inhibited) {
       this.options.metrics?.records.inc({ result: 'inhibited' });
@@ -215,7 +217,7 @@ export class DeliveryPipeline {
         { eventId: alert.eventId, fingerprint: alert.fingerprint, rule: inhibited.rule, by: inhibited.source },
         'alert inhibited; not delivered',
       );
-      this.afterWrites(writes, onDone)();
+      afterWrites(writes, onDone)();
       return;
     }
     const silence = this.options.silences?.silencedBy(alert, this.now());
@@ -225,15 +227,15 @@ export class DeliveryPipeline {
         { eventId: alert.eventId, fingerprint: alert.fingerprint, silence },
         'alert silenced; not delivered',
       );
-      this.afterWrites(writes, onDone)();
+      afterWrites(writes, onDone)();
       return;
     }
     this.options.metrics?.records.inc({ result: 'routed' });
     const targets = this.route(alert);
     for (const target of targets)
       if (trackFiring(target, alert, record.partition))
-        writes.push(this.persistTarget(target, alert.fingerprint, record.partition));
-    const done = this.afterWrites(writes, onDone);
+        writes.push(this.stateWriter.target(target, alert.fingerprint, record.partition));
+    const done = afterWrites(writes, onDone);
     let remaining = targets.length;
     const one = (): void => {
       remaining -= 1;
@@ -338,33 +340,13 @@ export class DeliveryPipeline {
    * parked series. Records of receivers no longer configured are ignored.
    */
   restore(partition: number, records: readonly StateRecord[]): { readonly restored: number; readonly ignored: number } {
-    const nowMs = this.now();
-    let restored = 0;
-    let ignored = 0;
-    const touched = new Set<ReceiverTarget>();
-    for (const record of records) {
-      if (record.kind === 'inhibit') {
-        this.inhibitor.restore(record.alert, partition);
-        restored += 1;
-        continue;
-      }
-      const target = this.targetsById.get(record.target);
-      if (!target) {
-        ignored += 1;
-        continue;
-      }
-      const { alert, notifiedAtMs, parked } = record.state;
-      if (parked) target.parked.set(record.fingerprint, { position: parked, partition });
-      if (alert && target.config.type === 'alertmanager') target.firing.set(record.fingerprint, { alert, partition });
-      if (alert && target.grouping) {
-        const atMs = notifiedAtMs ?? nowMs;
-        target.grouping.state.restore(alert, atMs, nowMs);
-        target.grouping.notified.set(record.fingerprint, { alert, atMs });
-        target.grouping.partitions.set(record.fingerprint, partition);
-      }
-      touched.add(target);
-      restored += 1;
-    }
+    const { restored, ignored, touched } = restoreState(
+      partition,
+      records,
+      this.inhibitor,
+      (id) => this.targetsById.get(id),
+      this.now(),
+    );
     for (const target of touched) {
       if (target.grouping) this.scheduleGroups(target);
       if (target.config.type === 'alertmanager') this.resend(target);
@@ -495,51 +477,11 @@ export class DeliveryPipeline {
     yield* this.retired;
   }
 
-  /** `onDone` once every state write was acknowledged (at once when there are none). */
-  private afterWrites(writes: readonly Promise<boolean>[], onDone: () => void): () => void {
-    if (writes.length === 0) return onDone;
-    const settled = Promise.all(writes);
-    return () => {
-      void settled.then((oks) => {
-        if (oks.every(Boolean)) onDone(); // a write given up at shutdown: the record is consumed again
-      });
-    };
-  }
-
+  /** Registers a state write in flight, so `idle` waits for it. */
   private trackPending<T>(promise: Promise<T>): Promise<T> {
     this.direct.add(promise);
     void promise.finally(() => this.direct.delete(promise));
     return promise;
-  }
-
-  /** What the state topic keeps for one series at one target. */
-  private targetState(target: ReceiverTarget, fingerprint: string): TargetSeriesState {
-    const notified = target.grouping?.notified.get(fingerprint);
-    return {
-      alert: target.firing.get(fingerprint)?.alert ?? notified?.alert,
-      notifiedAtMs: notified?.atMs,
-      parked: target.parked.get(fingerprint)?.position,
-    };
-  }
-
-  private persistTarget(target: ReceiverTarget, fingerprint: string, partition: number): Promise<boolean> {
-    const write = this.options.state;
-    if (!write || partition < 0) return Promise.resolve(true);
-    return this.trackPending(
-      write(partition, targetStateKey(target.id, fingerprint), () =>
-        encodeTargetState(this.targetState(target, fingerprint), this.codec),
-      ),
-    );
-  }
-
-  private persistInhibit(fingerprint: string, partition: number): Promise<boolean> {
-    const write = this.options.state;
-    if (!write || partition < 0) return Promise.resolve(true);
-    return this.trackPending(
-      write(partition, inhibitStateKey(fingerprint), () =>
-        encodeInhibitState(this.inhibitor.source(fingerprint), this.codec),
-      ),
-    );
   }
 
   /** True while the series has a delivery for `target` in the retry topic that the retry worker is not past. */
@@ -548,7 +490,7 @@ export class DeliveryPipeline {
     if (!entry) return false;
     if (entry.position && this.options.retryDone?.(entry.position)) {
       target.parked.delete(fingerprint);
-      void this.persistTarget(target, fingerprint, entry.partition); // no longer needed after a restart
+      void this.stateWriter.target(target, fingerprint, entry.partition); // no longer needed after a restart
       return false;
     }
     return true;
@@ -579,7 +521,7 @@ export class DeliveryPipeline {
         }
       }
       const partition = grouping.partitions.get(alert.fingerprint);
-      if (partition !== undefined) writes.push(this.persistTarget(target, alert.fingerprint, partition));
+      if (partition !== undefined) writes.push(this.stateWriter.target(target, alert.fingerprint, partition));
     }
     return writes;
   }
@@ -776,7 +718,7 @@ export class DeliveryPipeline {
     const { target, alert } = delivery;
     target.parked.set(alert.fingerprint, { position, partition: delivery.source.partition });
     // a restart must know the series waits in the retry topic before this record can be committed
-    if (!(await this.persistTarget(target, alert.fingerprint, delivery.source.partition))) return { retryInMs: 0 };
+    if (!(await this.stateWriter.target(target, alert.fingerprint, delivery.source.partition))) return { retryInMs: 0 };
     this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'parked' });
     this.finish(delivery);
     return undefined;
@@ -894,7 +836,7 @@ export class DeliveryPipeline {
       for (const id of delivery.notification.newEventIds) target.dedup.remember(id, this.now());
       const writes = this.recordNotification(target, delivery.notification);
       if (writes.length > 0) {
-        this.afterWrites(writes, () => {
+        afterWrites(writes, () => {
           for (const waiter of delivery.waiters) waiter();
         })();
         return;
