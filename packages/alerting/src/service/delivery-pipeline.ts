@@ -22,7 +22,7 @@ import { DeliveryError } from '../delivery/delivery-error.js';
 import type { JobStep } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
-import type { GroupNotification } from '../grouping/group-state.js';
+import { GroupScheduler } from '../grouping/group-scheduler.js';
 import { createReceiverTarget } from '../receivers/receiver-target.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
@@ -91,9 +91,6 @@ export interface ParkedRecord {
   readonly value: Buffer | null;
 }
 
-/** The source of a group notification whose records are gone (never dead-lettered from). */
-const NO_SOURCE: SourceRecord = { topic: '', partition: -1, offset: '-1', key: null, value: null };
-
 /** What `reload` changed, by receiver name. */
 export interface PipelineReloadReport {
   readonly added: readonly string[];
@@ -121,6 +118,7 @@ export class DeliveryPipeline {
   private readonly deadLetters: DeadLetterStage;
   private inhibitor: Inhibitor;
   private readonly stateWriter: StateWriter;
+  private readonly groups: GroupScheduler;
   /** Dead letters written outside a target queue (undecodable records, full queues) and state writes. */
   private readonly direct = new Set<Promise<unknown>>();
   private closing = false;
@@ -142,6 +140,13 @@ export class DeliveryPipeline {
       codec: this.codec,
       inhibitSource: (fingerprint) => this.inhibitor.source(fingerprint),
       track: (promise) => this.trackPending(promise),
+    });
+    this.groups = new GroupScheduler({
+      now: this.now,
+      closing: () => this.closing,
+      metrics: options.metrics,
+      successorOf: (target) => this.successors.get(target),
+      persist: (target, fingerprint, partition) => this.stateWriter.target(target, fingerprint, partition),
     });
     this.config = options.config;
     for (const receiver of options.config.receivers) this.receivers.set(receiver.name, this.createTargets(receiver));
@@ -273,7 +278,7 @@ export class DeliveryPipeline {
         target.grouping.waiters.set(alert.eventId, [one]);
         target.grouping.sources.set(alert.eventId, record);
         target.grouping.partitions.set(alert.fingerprint, record.partition);
-        this.scheduleGroups(target);
+        this.groups.schedule(target);
       } else if (target.config.onQueueFull === 'dead-letter' && target.queue.depth >= target.config.queueSize) {
         const error = new DeliveryError(
           'WEBHOOK_QUEUE_FULL',
@@ -348,7 +353,7 @@ export class DeliveryPipeline {
       this.now(),
     );
     for (const target of touched) {
-      if (target.grouping) this.scheduleGroups(target);
+      if (target.grouping) this.groups.schedule(target);
       if (target.config.type === 'alertmanager') this.resend(target);
     }
     return { restored, ignored };
@@ -405,7 +410,7 @@ export class DeliveryPipeline {
     this.inhibitor = new Inhibitor(config.inhibitRules ?? []);
     for (const { alert, partition } of sources) this.inhibitor.restore(alert, partition);
     this.route = routeStage(compileRoutes(config.route), this.receivers, this.log);
-    for (const target of this.targets()) if (target.grouping) this.scheduleGroups(target);
+    for (const target of this.targets()) if (target.grouping) this.groups.schedule(target);
     this.reapRetired();
     return report;
   }
@@ -496,36 +501,6 @@ export class DeliveryPipeline {
     return true;
   }
 
-  /**
-   * A group notification went out (or was dead-lettered): remember per series what it carried and when,
-   * in memory and in the state topic; a retired target tells its successor. Resolves once written.
-   */
-  private recordNotification(target: ReceiverTarget, notification: GroupNotification): Promise<boolean>[] {
-    const grouping = target.grouping;
-    if (!grouping) return [];
-    const successor = this.successors.get(target)?.grouping;
-    const writes: Promise<boolean>[] = [];
-    for (const alert of notification.alerts) {
-      if (alert.status === 'RESOLVED') {
-        grouping.notified.delete(alert.fingerprint);
-        const known = successor?.notified.get(alert.fingerprint);
-        if (successor && known && successor.state.isNotified(known.alert)) {
-          successor.state.drop(alert.fingerprint);
-          successor.notified.delete(alert.fingerprint);
-        }
-      } else {
-        grouping.notified.set(alert.fingerprint, { alert, atMs: notification.atMs });
-        if (successor) {
-          successor.state.restore(alert, notification.atMs, this.now());
-          successor.notified.set(alert.fingerprint, { alert, atMs: notification.atMs });
-        }
-      }
-      const partition = grouping.partitions.get(alert.fingerprint);
-      if (partition !== undefined) writes.push(this.stateWriter.target(target, alert.fingerprint, partition));
-    }
-    return writes;
-  }
-
   private createTarget(id: string, config: ReceiverConfig): ReceiverTarget {
     const options = this.options;
     return createReceiverTarget(id, config, {
@@ -539,44 +514,6 @@ export class DeliveryPipeline {
         if (this.retired.size > 0) this.reapRetired();
       },
     });
-  }
-
-  /** Arms the target's group timer for its next due group. */
-  private scheduleGroups(target: ReceiverTarget): void {
-    const grouping = target.grouping;
-    if (!grouping || this.closing) return;
-    clearTimeout(grouping.timer);
-    const next = grouping.state.nextDueMs();
-    if (next === undefined) return;
-    grouping.timer = setTimeout(() => this.flushGroups(target), Math.max(0, next - this.now()));
-  }
-
-  /** Queues a notification for every due group; its records finish once it is delivered or dead-lettered. */
-  private flushGroups(target: ReceiverTarget): void {
-    const grouping = target.grouping;
-    if (!grouping || this.closing) return;
-    for (const notification of grouping.state.due(this.now())) {
-      const first = notification.alerts[0];
-      if (!first) continue;
-      const waiters = notification.newEventIds.map((id) => () => {
-        for (const waiter of grouping.waiters.get(id) ?? []) waiter();
-        grouping.waiters.delete(id);
-        grouping.sources.delete(id);
-      });
-      target.queue.push({
-        kind: 'deliver',
-        target,
-        alert: first,
-        source: grouping.sources.get(notification.newEventIds[0] ?? '') ?? NO_SOURCE,
-        acceptedAtMs: this.now(),
-        attempts: 0,
-        waiters,
-        notification,
-      });
-      this.options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
-      target.log.debug({ groupKey: notification.key, alerts: notification.alerts.length }, 'group notification queued');
-    }
-    this.scheduleGroups(target);
   }
 
   private resend(target: ReceiverTarget): void {
@@ -834,7 +771,7 @@ export class DeliveryPipeline {
     const { target, alert } = delivery;
     if (delivery.notification) {
       for (const id of delivery.notification.newEventIds) target.dedup.remember(id, this.now());
-      const writes = this.recordNotification(target, delivery.notification);
+      const writes = this.groups.recordNotification(target, delivery.notification);
       if (writes.length > 0) {
         afterWrites(writes, () => {
           for (const waiter of delivery.waiters) waiter();
