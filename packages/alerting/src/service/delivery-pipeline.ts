@@ -23,7 +23,7 @@ import type { JobStep } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { GroupScheduler } from '../grouping/group-scheduler.js';
-import { createReceiverTarget } from '../receivers/receiver-target.js';
+import { type PipelineReloadReport, ReceiverSet } from '../receivers/receiver-set.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
 import {
@@ -48,6 +48,7 @@ import type { RetryPosition, StateRecord } from '../state/state-record.js';
 import { StateWriter } from '../state/state-writer.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
 
+export type { PipelineReloadReport } from '../receivers/receiver-set.js';
 export { DELIVERY_HEADERS, type DeadLetterRecord } from '../stages/dead-letter-stage.js';
 export type { SourceRecord } from '../stages/delivery.js';
 
@@ -91,27 +92,11 @@ export interface ParkedRecord {
   readonly value: Buffer | null;
 }
 
-/** What `reload` changed, by receiver name. */
-export interface PipelineReloadReport {
-  readonly added: readonly string[];
-  readonly changed: readonly string[];
-  readonly removed: readonly string[];
-  readonly unchanged: readonly string[];
-}
-
 export class DeliveryPipeline {
   private readonly options: DeliveryPipelineOptions;
   private readonly log: Logger;
-  private config: AlertingConfig;
   private route: (alert: Alert) => ReceiverTarget[];
-  /** Receiver name → its targets (one, or one per Alertmanager). */
-  private receivers = new Map<string, ReceiverTarget[]>();
-  private targetsById = new Map<string, ReceiverTarget>();
-  /** Targets a reload replaced or removed: they take nothing new and are closed once their work is done. */
-  private readonly retired = new Set<ReceiverTarget>();
-  /** A replaced target → the target that took its place (which learns what it still notifies). */
-  private readonly successors = new Map<ReceiverTarget, ReceiverTarget>();
-  private readonly resendTimers = new Map<ReceiverTarget, NodeJS.Timeout>();
+  private readonly receivers: ReceiverSet;
   private readonly codec: AvroCodec<Alert>;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -145,34 +130,24 @@ export class DeliveryPipeline {
       now: this.now,
       closing: () => this.closing,
       metrics: options.metrics,
-      successorOf: (target) => this.successors.get(target),
+      successorOf: (target) => this.receivers.successorOf(target),
       persist: (target, fingerprint, partition) => this.stateWriter.target(target, fingerprint, partition),
     });
-    this.config = options.config;
-    for (const receiver of options.config.receivers) this.receivers.set(receiver.name, this.createTargets(receiver));
-    this.targetsById = this.indexTargets();
-    this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
-    this.route = routeStage(compileRoutes(options.config.route), this.receivers, this.log);
-  }
-
-  private createTargets(receiver: ReceiverConfig): ReceiverTarget[] {
-    return receiver.targets.map((url, i) => {
-      const id = receiver.targets.length > 1 ? `${receiver.name}#${i + 1}` : receiver.name;
-      const target = this.createTarget(id, { ...receiver, url });
-      this.options.metrics?.registerReceiver(id);
-      if (receiver.type === 'alertmanager') {
-        const timer = setInterval(() => this.resend(target), receiver.resendIntervalMs);
-        timer.unref();
-        this.resendTimers.set(target, timer);
-      }
-      return target;
+    this.receivers = new ReceiverSet({
+      config: options.config,
+      log: this.log,
+      metrics: options.metrics,
+      createSender: options.createSender ?? createWebhookSender,
+      now: this.now,
+      attempt: (delivery) => this.attempt(delivery),
+      onFinished: (target) => {
+        options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
+        options.onProgress?.();
+      },
+      resend: (target) => this.resend(target),
     });
-  }
-
-  private indexTargets(): Map<string, ReceiverTarget> {
-    const out = new Map<string, ReceiverTarget>();
-    for (const list of this.receivers.values()) for (const t of list) out.set(t.id, t);
-    return out;
+    this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
+    this.route = routeStage(compileRoutes(options.config.route), this.receivers.byName, this.log);
   }
 
   /** True when a receiver that pauses on a full queue has `queueSize` alerts or more. */
@@ -349,7 +324,7 @@ export class DeliveryPipeline {
       partition,
       records,
       this.inhibitor,
-      (id) => this.targetsById.get(id),
+      (id) => this.receivers.byId(id),
       this.now(),
     );
     for (const target of touched) {
@@ -370,88 +345,14 @@ export class DeliveryPipeline {
    * the service's, read at start.
    */
   reload(config: AlertingConfig): PipelineReloadReport {
-    const report = {
-      added: [] as string[],
-      changed: [] as string[],
-      removed: [] as string[],
-      unchanged: [] as string[],
-    };
-    const linksSame = JSON.stringify(config.links) === JSON.stringify(this.config.links);
-    this.config = config;
-    const next = new Map<string, ReceiverTarget[]>();
-    for (const receiver of config.receivers) {
-      const before = this.receivers.get(receiver.name);
-      if (before && linksSame && sameReceiver(before[0]!.config, receiver)) {
-        next.set(receiver.name, before);
-        report.unchanged.push(receiver.name);
-        continue;
-      }
-      const targets = this.createTargets(receiver);
-      next.set(receiver.name, targets);
-      if (!before) {
-        report.added.push(receiver.name);
-        continue;
-      }
-      report.changed.push(receiver.name);
-      for (const old of before) {
-        const successor = targets.find((t) => t.id === old.id);
-        if (successor) this.inherit(successor, old);
-        this.retire(old, successor);
-      }
-    }
-    for (const [name, targets] of this.receivers) {
-      if (next.has(name)) continue;
-      report.removed.push(name);
-      for (const old of targets) this.retire(old, undefined);
-    }
-    this.receivers = next;
-    this.targetsById = this.indexTargets();
+    const report = this.receivers.reload(config);
     const sources = this.inhibitor.entries();
     this.inhibitor = new Inhibitor(config.inhibitRules ?? []);
     for (const { alert, partition } of sources) this.inhibitor.restore(alert, partition);
-    this.route = routeStage(compileRoutes(config.route), this.receivers, this.log);
+    this.route = routeStage(compileRoutes(config.route), this.receivers.byName, this.log);
     for (const target of this.targets()) if (target.grouping) this.groups.schedule(target);
-    this.reapRetired();
+    this.receivers.reap();
     return report;
-  }
-
-  /** A new target of a changed receiver starts with its predecessor's memory. */
-  private inherit(successor: ReceiverTarget, old: ReceiverTarget): void {
-    if (successor.config.type === 'alertmanager' && old.config.type === 'alertmanager')
-      for (const [fingerprint, entry] of old.firing) successor.firing.set(fingerprint, entry);
-    for (const [fingerprint, entry] of old.parked) successor.parked.set(fingerprint, entry);
-    if (successor.grouping && old.grouping) {
-      const nowMs = this.now();
-      for (const [fingerprint, { alert, atMs }] of old.grouping.notified) {
-        successor.grouping.state.restore(alert, atMs, nowMs);
-        successor.grouping.notified.set(fingerprint, { alert, atMs });
-      }
-      for (const [fingerprint, partition] of old.grouping.partitions)
-        successor.grouping.partitions.set(fingerprint, partition);
-    }
-  }
-
-  /** Takes a target out of routing; it finishes what it holds, then closes. */
-  private retire(target: ReceiverTarget, successor: ReceiverTarget | undefined): void {
-    this.retired.add(target);
-    if (successor) this.successors.set(target, successor);
-    const timer = this.resendTimers.get(target);
-    if (timer) clearInterval(timer);
-    this.resendTimers.delete(target);
-    target.firing.clear(); // its successor re-sends them (a removed Alertmanager resolves them at their endsAt)
-  }
-
-  /** Closes retired targets with nothing left: no queued work, no group waiting to be notified. */
-  private reapRetired(): void {
-    for (const target of this.retired) {
-      if (target.queue.depth > 0 || (target.grouping && target.grouping.waiters.size > 0)) continue;
-      this.retired.delete(target);
-      this.successors.delete(target);
-      if (target.grouping) clearTimeout(target.grouping.timer);
-      target.queue.close();
-      void target.sender.close();
-      target.log.info('receiver target retired by a reload is done; closed');
-    }
   }
 
   /** Resolves when nothing is queued, in flight, waiting to retry or being dead-lettered. */
@@ -469,7 +370,7 @@ export class DeliveryPipeline {
    */
   async close(): Promise<void> {
     this.closing = true;
-    for (const timer of this.resendTimers.values()) clearInterval(timer);
+    this.receivers.stopResends();
     const targets = [...this.targets()];
     for (const t of targets) if (t.grouping) clearTimeout(t.grouping.timer);
     for (const t of targets) t.queue.close();
@@ -477,9 +378,8 @@ export class DeliveryPipeline {
   }
 
   /** Every target, those retired by a reload and not yet done included. */
-  private *targets(): Iterable<ReceiverTarget> {
-    for (const list of this.receivers.values()) yield* list;
-    yield* this.retired;
+  private targets(): Iterable<ReceiverTarget> {
+    return this.receivers.targets();
   }
 
   /** Registers a state write in flight, so `idle` waits for it. */
@@ -499,21 +399,6 @@ export class DeliveryPipeline {
       return false;
     }
     return true;
-  }
-
-  private createTarget(id: string, config: ReceiverConfig): ReceiverTarget {
-    const options = this.options;
-    return createReceiverTarget(id, config, {
-      config: this.config,
-      log: this.log,
-      createSender: options.createSender ?? createWebhookSender,
-      attempt: (delivery) => this.attempt(delivery),
-      onFinished: (target) => {
-        options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
-        options.onProgress?.();
-        if (this.retired.size > 0) this.reapRetired();
-      },
-    });
   }
 
   private resend(target: ReceiverTarget): void {
@@ -667,7 +552,7 @@ export class DeliveryPipeline {
    */
   async deliverParked(record: ParkedRecord, state: ParkedState): Promise<ParkedOutcome> {
     const source: SourceRecord = { ...state.source, key: record.key, value: record.value };
-    const target = this.targetsById.get(state.target);
+    const target = this.receivers.byId(state.target);
     const decoded = this.codec.safeDecode(record.value);
     if (!target || !decoded.ok) {
       const error = new DeliveryError(
@@ -801,11 +686,4 @@ export class DeliveryPipeline {
     this.direct.add(promise);
     void promise.finally(() => this.direct.delete(promise));
   }
-}
-
-/** Same settings (signing keys compared by value): a reload keeps such a receiver's targets as they are. */
-function sameReceiver(a: ReceiverConfig, b: ReceiverConfig): boolean {
-  const plain = (r: ReceiverConfig) =>
-    JSON.stringify({ ...r, signingKeys: r.signingKeys.reveal().map((k) => k.toString('base64')) });
-  return plain(a) === plain(b);
 }
