@@ -26,17 +26,12 @@ import { GroupScheduler } from '../grouping/group-scheduler.js';
 import { type PipelineReloadReport, ReceiverSet } from '../receivers/receiver-set.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
-import {
-  DELIVERY_HEADERS,
-  type DeadLetterRecord,
-  DeadLetterStage,
-  deliveryHeaders,
-} from '../stages/dead-letter-stage.js';
+import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
 import { formatStage } from '../stages/format-stage.js';
 import { Inhibitor } from '../stages/inhibit-stage.js';
-import { type ParkedState, parkStage } from '../stages/park-stage.js';
+import type { ParkedState } from '../stages/park-stage.js';
 import { releaseFiring, resendStage, trackFiring } from '../stages/resend-stage.js';
 import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
@@ -47,10 +42,12 @@ import { restoreState } from '../state/restore-state.js';
 import type { RetryPosition, StateRecord } from '../state/state-record.js';
 import { StateWriter } from '../state/state-writer.js';
 import type { AlertingMetrics } from './alerting-metrics.js';
+import { ParkedDeliveries, type ParkedOutcome, type ParkedRecord } from './parked-deliveries.js';
 
 export type { PipelineReloadReport } from '../receivers/receiver-set.js';
 export { DELIVERY_HEADERS, type DeadLetterRecord } from '../stages/dead-letter-stage.js';
 export type { SourceRecord } from '../stages/delivery.js';
+export type { ParkedOutcome, ParkedRecord } from './parked-deliveries.js';
 
 export interface DeliveryPipelineOptions {
   readonly config: AlertingConfig;
@@ -83,15 +80,6 @@ export interface DeliveryPipelineOptions {
   readonly silences?: SilenceSet;
 }
 
-/** What became of one parked attempt: finished (delivered or dead-lettered), or due again at `atMs`. */
-export type ParkedOutcome = { readonly kind: 'done' } | { readonly kind: 'later'; readonly atMs: number };
-
-/** A record of the retry topic as the worker hands it over. */
-export interface ParkedRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-}
-
 export class DeliveryPipeline {
   private readonly options: DeliveryPipelineOptions;
   private readonly log: Logger;
@@ -104,6 +92,7 @@ export class DeliveryPipeline {
   private inhibitor: Inhibitor;
   private readonly stateWriter: StateWriter;
   private readonly groups: GroupScheduler;
+  private readonly parked: ParkedDeliveries;
   /** Dead letters written outside a target queue (undecodable records, full queues) and state writes. */
   private readonly direct = new Set<Promise<unknown>>();
   private closing = false;
@@ -145,6 +134,19 @@ export class DeliveryPipeline {
         options.onProgress?.();
       },
       resend: (target) => this.resend(target),
+    });
+    this.parked = new ParkedDeliveries({
+      park: options.park,
+      retryDone: options.retryDone,
+      persist: (target, fingerprint, partition) => this.stateWriter.target(target, fingerprint, partition),
+      targetById: (id) => this.receivers.byId(id),
+      finish: (delivery) => this.finish(delivery),
+      deadLetters: this.deadLetters,
+      codec: this.codec,
+      log: this.log,
+      metrics: options.metrics,
+      now: this.now,
+      closing: () => this.closing,
     });
     this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
     this.route = routeStage(compileRoutes(options.config.route), this.receivers.byName, this.log);
@@ -389,18 +391,6 @@ export class DeliveryPipeline {
     return promise;
   }
 
-  /** True while the series has a delivery for `target` in the retry topic that the retry worker is not past. */
-  private isParked(target: ReceiverTarget, fingerprint: string): boolean {
-    const entry = target.parked.get(fingerprint);
-    if (!entry) return false;
-    if (entry.position && this.options.retryDone?.(entry.position)) {
-      target.parked.delete(fingerprint);
-      void this.stateWriter.target(target, fingerprint, entry.partition); // no longer needed after a restart
-      return false;
-    }
-    return true;
-  }
-
   private resend(target: ReceiverTarget): void {
     if (this.closing) return;
     const queued = resendStage(target, this.now());
@@ -416,10 +406,10 @@ export class DeliveryPipeline {
     if (
       delivery.kind === 'deliver' &&
       !delivery.notification &&
-      this.options.park &&
-      this.isParked(target, alert.fingerprint)
+      this.parked.enabled &&
+      this.parked.isParked(target, alert.fingerprint)
     )
-      return this.parkDelivery(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
+      return this.parked.park(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
     delivery.attempts += 1;
     const nowMs = this.now();
     const body = formatStage(delivery, nowMs);
@@ -461,7 +451,7 @@ export class DeliveryPipeline {
       );
       return { retryInMs: decision.delayMs };
     }
-    if (decision.outcome === 'retries-exhausted' && this.options.park && !delivery.notification) {
+    if (decision.outcome === 'retries-exhausted' && this.parked.enabled && !delivery.notification) {
       const atMs = nextParkedAttemptAtMs(
         target.config.parkedRetry,
         0,
@@ -479,7 +469,7 @@ export class DeliveryPipeline {
           },
           'quick attempts used up; parking the delivery in the retry topic',
         );
-        return this.parkDelivery(delivery, atMs, error.message, error.status);
+        return this.parked.park(delivery, atMs, error.message, error.status);
       }
     }
     target.log.warn(
@@ -516,140 +506,12 @@ export class DeliveryPipeline {
     return undefined;
   }
 
-  /** Writes the delivery to the retry topic; once acknowledged it is finished here (the worker owns it). */
-  private async parkDelivery(
-    delivery: Delivery,
-    atMs: number,
-    reason: string,
-    status: number | undefined,
-  ): Promise<JobStep> {
-    const park = this.options.park!;
-    const record = parkStage(delivery, atMs, reason, status);
-    let position: RetryPosition | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        position = await park(record);
-        break;
-      } catch (err) {
-        if (this.closing) return { retryInMs: 0 }; // unfinished: redelivered after the restart
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        this.log.error({ err, attempt, delayMs }, 'writing to the retry topic failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-    const { target, alert } = delivery;
-    target.parked.set(alert.fingerprint, { position, partition: delivery.source.partition });
-    // a restart must know the series waits in the retry topic before this record can be committed
-    if (!(await this.stateWriter.target(target, alert.fingerprint, delivery.source.partition))) return { retryInMs: 0 };
-    this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'parked' });
-    this.finish(delivery);
-    return undefined;
-  }
-
   /**
    * One attempt of a parked delivery, for the retry worker: delivered, or dead-lettered (a final answer, or
    * the horizon passed), or due again later on the parked schedule. `state` is updated in place.
    */
-  async deliverParked(record: ParkedRecord, state: ParkedState): Promise<ParkedOutcome> {
-    const source: SourceRecord = { ...state.source, key: record.key, value: record.value };
-    const target = this.receivers.byId(state.target);
-    const decoded = this.codec.safeDecode(record.value);
-    if (!target || !decoded.ok) {
-      const error = new DeliveryError(
-        'WEBHOOK_NETWORK',
-        !target ? `receiver ${state.target} is no longer configured` : 'parked record is not an alert',
-        { retriable: false },
-      );
-      this.log.warn(
-        { target: state.target, eventId: state.eventId, reason: error.message },
-        'dead-lettering a parked delivery',
-      );
-      // a receiver removed by a reload: its dead letters name it, so `alerting redrive --receiver` finds them
-      const extra: Record<string, string> = decoded.ok
-        ? {
-            [DELIVERY_HEADERS.receiver]: state.receiver,
-            [DELIVERY_HEADERS.eventId]: state.eventId,
-            [DELIVERY_HEADERS.attempts]: String(state.attempts),
-            [DELIVERY_HEADERS.outcome]: 'not-retriable',
-          }
-        : {};
-      const written = await this.deadLetters.write(source, error, 'alerting/retry', extra, record.key);
-      return written ? { kind: 'done' } : { kind: 'later', atMs: this.now() };
-    }
-    const alert = decoded.value;
-    const delivery: Delivery = {
-      kind: 'deliver',
-      target,
-      alert,
-      source,
-      acceptedAtMs: state.firstAttemptAtMs,
-      attempts: state.attempts,
-      waiters: [],
-    };
-    delivery.attempts += 1;
-    state.attempts += 1;
-    const nowMs = this.now();
-    const body = formatStage(delivery, nowMs);
-    const verdict = await sendStage(delivery, body, signStage(delivery, body, nowMs), this.now, this.options.metrics);
-    const unpark = (): void => {
-      // without a retry position (a park that does not report one) the local worker's finish unparks
-      if (state.redrive) return;
-      const entry = target.parked.get(alert.fingerprint);
-      if (entry && entry.position === undefined) target.parked.delete(alert.fingerprint);
-    };
-    if (verdict.kind === 'delivered') {
-      this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'delivered' });
-      this.options.metrics?.deliveryLatency.observe(
-        { receiver: target.id },
-        Math.max(0, nowMs - state.firstAttemptAtMs) / 1_000,
-      );
-      target.log.info({ eventId: alert.eventId, attempts: state.attempts }, 'parked delivery delivered');
-      unpark();
-      return { kind: 'done' };
-    }
-    const { error } = verdict;
-    state.lastError = error.message;
-    state.lastStatus = error.status;
-    if (error.retriable) {
-      const atMs = nextParkedAttemptAtMs(
-        target.config.parkedRetry,
-        state.parkedAttempts + 1,
-        state.firstAttemptAtMs,
-        this.now(),
-        error.retryAfterMs,
-      );
-      if (atMs !== undefined) {
-        state.parkedAttempts += 1;
-        state.nextAttemptAtMs = atMs;
-        target.log.info(
-          {
-            eventId: alert.eventId,
-            attempts: state.attempts,
-            nextAttemptAt: new Date(atMs).toISOString(),
-            code: error.code,
-          },
-          'parked delivery failed; will retry',
-        );
-        return { kind: 'later', atMs };
-      }
-    }
-    const outcome = error.retriable ? 'retries-exhausted' : 'not-retriable';
-    target.log.warn(
-      { eventId: alert.eventId, attempts: state.attempts, code: error.code, status: error.status, outcome },
-      'parked delivery failed; dead-lettering',
-    );
-    const written = await this.deadLetters.write(
-      source,
-      error,
-      'alerting/retry',
-      deliveryHeaders(target, alert.eventId, state.attempts, outcome, error.status),
-      alert.deviceId,
-    );
-    if (!written) return { kind: 'later', atMs: this.now() };
-    this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'dead_lettered' });
-    this.options.metrics?.deadLetters.inc({ receiver: target.id, code: error.code });
-    unpark();
-    return { kind: 'done' };
+  deliverParked(record: ParkedRecord, state: ParkedState): Promise<ParkedOutcome> {
+    return this.parked.deliver(record, state);
   }
 
   private finish(delivery: Delivery): void {
