@@ -47,6 +47,7 @@ import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { firingByRule } from './firing-by-rule.js';
 import { idleAdvanceDue } from './idle-advance-due.js';
+import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { InFlightMark, PartitionBatch, PartitionState } from './partition-state.js';
@@ -81,6 +82,7 @@ export class ProcessorService {
   private readonly metrics: ProcessorMetrics;
   private readonly codec = sensorReadingCodec();
   private readonly outputRecords: OutputRecords;
+  private readonly outputs: OutputObserver;
   private readonly partitions = new Map<number, PartitionState>();
   /** The rules' names: their firing gauges are exported at 0 when nothing fires. */
   private readonly ruleNames: readonly string[];
@@ -119,6 +121,7 @@ export class ProcessorService {
       this.metrics.deadLettered.inc({ code }),
     );
     this.metrics.sensorsLimit.set(this.o.maxSensors);
+    this.outputs = new OutputObserver(this.metrics, this.log);
   }
 
   /**
@@ -394,7 +397,7 @@ export class ProcessorService {
       if (out.isEmpty || state.nextOffset === 0) continue;
       const lastOffset = state.nextOffset - 1;
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      this.observeOutputs(state, out);
+      this.outputs.observe(state, out);
     }
     if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
   }
@@ -425,7 +428,7 @@ export class ProcessorService {
       if (out.isEmpty || state.nextOffset === 0) continue;
       const lastOffset = state.nextOffset - 1;
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      this.observeOutputs(state, out);
+      this.outputs.observe(state, out);
     }
     if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
   }
@@ -492,7 +495,7 @@ export class ProcessorService {
       late += out.lateCount;
       deadLettered += setAside + refused;
       if (refused) this.metrics.sensorsRefused.inc(refused);
-      this.observeOutputs(state, out);
+      this.outputs.observe(state, out);
       i = end;
     }
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - cpuStarted) / 1e9);
@@ -555,41 +558,6 @@ export class ProcessorService {
       );
     }
     this.updateGauges();
-  }
-
-  /** Metrics and logs for what one partition's share of a batch produced. */
-  private observeOutputs(state: PartitionState, out: BatchOutput): void {
-    for (const d of out.deadLetters) {
-      this.metrics.deadLettered.inc({ code: d.code });
-      if (d.code.startsWith('READING_LATE_'))
-        this.metrics.lateReadings.inc({ reason: d.code.slice('READING_LATE_'.length).toLowerCase() });
-      this.log.warn(
-        {
-          topic: state.topic,
-          partition: state.partition,
-          offset: d.headers['dlq.source.offset'],
-          code: d.code,
-          reason: d.headers['dlq.error.message'],
-        },
-        'reading set aside to the DLQ',
-      );
-    }
-    if (out.stats.length > 0) this.metrics.statsProduced.inc(out.stats.length);
-    for (const alert of out.alerts) {
-      this.metrics.alerts.inc({ status: alert.status, rule: alert.rule });
-      this.log.info(
-        {
-          eventId: alert.eventId,
-          status: alert.status,
-          rule: alert.rule,
-          deviceId: alert.deviceId,
-          metric: alert.metric,
-          value: alert.value,
-        },
-        'alert %s',
-        alert.status,
-      );
-    }
   }
 
   /**
