@@ -15,28 +15,28 @@
  * before the records that changed it finish — inhibiting sources, each Alertmanager's firing set, what each
  * group notified and when, where each parked series sits in the retry topic — and `restore` puts it back
  * when a partition is assigned. `reload` swaps receivers, routes and inhibition rules while running.
+ *
+ * This class composes the parts and keeps the record path (accept → inhibit → silence → route → dedup →
+ * group or queue): the receivers and their targets (receivers/receiver-set.ts, receiver-target.ts), group
+ * scheduling (grouping/group-scheduler.ts), the attempt stage (stages/attempt-stage.ts), the parked-delivery
+ * path (parked-deliveries.ts) and the state topic (state/state-writer.ts, restore-state.ts).
  */
 import { type Alert, type AvroCodec, alertCodec, type Logger, type PipelineError } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
 import { DeliveryError } from '../delivery/delivery-error.js';
-import type { JobStep } from '../delivery/keyed-work-queue.js';
-import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
 import { createWebhookSender, type WebhookSender } from '../delivery/webhook-sender.js';
 import { GroupScheduler } from '../grouping/group-scheduler.js';
 import { type PipelineReloadReport, ReceiverSet } from '../receivers/receiver-set.js';
 import { compileRoutes } from '../routing/route-tree.js';
 import type { SilenceSet } from '../silences/silence-set.js';
+import { AttemptStage } from '../stages/attempt-stage.js';
 import { type DeadLetterRecord, DeadLetterStage, deliveryHeaders } from '../stages/dead-letter-stage.js';
 import { dedupStage } from '../stages/dedup-stage.js';
 import type { Delivery, ReceiverTarget, SourceRecord } from '../stages/delivery.js';
-import { formatStage } from '../stages/format-stage.js';
 import { Inhibitor } from '../stages/inhibit-stage.js';
 import type { ParkedState } from '../stages/park-stage.js';
 import { releaseFiring, resendStage, trackFiring } from '../stages/resend-stage.js';
-import { retryStage } from '../stages/retry-stage.js';
 import { routeStage } from '../stages/route-stage.js';
-import { sendStage } from '../stages/send-stage.js';
-import { signStage } from '../stages/sign-stage.js';
 import { afterWrites } from '../state/after-writes.js';
 import { restoreState } from '../state/restore-state.js';
 import type { RetryPosition, StateRecord } from '../state/state-record.js';
@@ -87,12 +87,12 @@ export class DeliveryPipeline {
   private readonly receivers: ReceiverSet;
   private readonly codec: AvroCodec<Alert>;
   private readonly now: () => number;
-  private readonly random: () => number;
   private readonly deadLetters: DeadLetterStage;
   private inhibitor: Inhibitor;
   private readonly stateWriter: StateWriter;
   private readonly groups: GroupScheduler;
   private readonly parked: ParkedDeliveries;
+  private readonly attempts: AttemptStage;
   /** Dead letters written outside a target queue (undecodable records, full queues) and state writes. */
   private readonly direct = new Set<Promise<unknown>>();
   private closing = false;
@@ -102,7 +102,6 @@ export class DeliveryPipeline {
     this.log = options.logger.child({ component: 'delivery' });
     this.codec = options.codec ?? alertCodec();
     this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
     this.deadLetters = new DeadLetterStage({
       write: options.deadLetter,
       log: this.log,
@@ -128,7 +127,7 @@ export class DeliveryPipeline {
       metrics: options.metrics,
       createSender: options.createSender ?? createWebhookSender,
       now: this.now,
-      attempt: (delivery) => this.attempt(delivery),
+      attempt: (delivery) => this.attempts.run(delivery),
       onFinished: (target) => {
         options.metrics?.queueDepth.set({ receiver: target.id }, target.queue.depth);
         options.onProgress?.();
@@ -140,12 +139,21 @@ export class DeliveryPipeline {
       retryDone: options.retryDone,
       persist: (target, fingerprint, partition) => this.stateWriter.target(target, fingerprint, partition),
       targetById: (id) => this.receivers.byId(id),
-      finish: (delivery) => this.finish(delivery),
+      finish: (delivery) => this.attempts.finish(delivery),
       deadLetters: this.deadLetters,
       codec: this.codec,
       log: this.log,
       metrics: options.metrics,
       now: this.now,
+      closing: () => this.closing,
+    });
+    this.attempts = new AttemptStage({
+      parking: this.parked,
+      deadLetters: this.deadLetters,
+      recordNotification: (target, notification) => this.groups.recordNotification(target, notification),
+      metrics: options.metrics,
+      now: this.now,
+      random: options.random ?? Math.random,
       closing: () => this.closing,
     });
     this.inhibitor = new Inhibitor(options.config.inhibitRules ?? []);
@@ -391,6 +399,7 @@ export class DeliveryPipeline {
     return promise;
   }
 
+  /** Queues a re-send of an Alertmanager target's firing alerts (its resend timer, and after a restore). */
   private resend(target: ReceiverTarget): void {
     if (this.closing) return;
     const queued = resendStage(target, this.now());
@@ -400,136 +409,12 @@ export class DeliveryPipeline {
     }
   }
 
-  /** One attempt of one delivery: format → sign → send → retry decision → finish, retry later, or dead-letter. */
-  private async attempt(delivery: Delivery): Promise<JobStep> {
-    const { target, alert } = delivery;
-    if (
-      delivery.kind === 'deliver' &&
-      !delivery.notification &&
-      this.parked.enabled &&
-      this.parked.isParked(target, alert.fingerprint)
-    )
-      return this.parked.park(delivery, this.now(), 'parked behind an earlier alert of its series', undefined);
-    delivery.attempts += 1;
-    const nowMs = this.now();
-    const body = formatStage(delivery, nowMs);
-    const headers = signStage(delivery, body, nowMs);
-    const verdict = await sendStage(delivery, body, headers, this.now, this.options.metrics);
-
-    if (delivery.kind === 'resend') {
-      if (verdict.kind !== 'delivered')
-        target.log.info(
-          { eventId: alert.eventId, code: verdict.error.code, status: verdict.error.status },
-          're-sending a firing alert failed; the next resend tries again',
-        );
-      return undefined;
-    }
-    const decision = retryStage(verdict, delivery.attempts, target.config.retry, this.random);
-    if (decision.kind === 'delivered') {
-      this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'delivered' });
-      this.options.metrics?.deliveryLatency.observe(
-        { receiver: target.id },
-        Math.max(0, this.now() - delivery.acceptedAtMs) / 1_000,
-      );
-      target.log.debug({ eventId: alert.eventId, attempts: delivery.attempts }, 'delivered');
-      this.finish(delivery);
-      return undefined;
-    }
-    const { error } = decision;
-    if (this.closing) return { retryInMs: 0 }; // left unfinished: redelivered after the restart
-    if (decision.kind === 'retry') {
-      target.log.info(
-        {
-          eventId: alert.eventId,
-          attempt: delivery.attempts,
-          delayMs: decision.delayMs,
-          code: error.code,
-          status: error.status,
-          reason: error.message,
-        },
-        'delivery failed; will retry',
-      );
-      return { retryInMs: decision.delayMs };
-    }
-    if (decision.outcome === 'retries-exhausted' && this.parked.enabled && !delivery.notification) {
-      const atMs = nextParkedAttemptAtMs(
-        target.config.parkedRetry,
-        0,
-        delivery.acceptedAtMs,
-        this.now(),
-        error.retryAfterMs,
-      );
-      if (atMs !== undefined) {
-        target.log.info(
-          {
-            eventId: alert.eventId,
-            attempts: delivery.attempts,
-            nextAttemptAt: new Date(atMs).toISOString(),
-            code: error.code,
-          },
-          'quick attempts used up; parking the delivery in the retry topic',
-        );
-        return this.parked.park(delivery, atMs, error.message, error.status);
-      }
-    }
-    target.log.warn(
-      {
-        eventId: alert.eventId,
-        attempts: delivery.attempts,
-        code: error.code,
-        status: error.status,
-        reason: error.message,
-        outcome: decision.outcome,
-      },
-      'delivery failed; dead-lettering',
-    );
-    // a group notification dead-letters each alert it was the first to carry, from its own record
-    const letters: [string, SourceRecord, Buffer | string | null][] = delivery.notification
-      ? delivery.notification.newEventIds.flatMap((id) => {
-          const source = target.grouping?.sources.get(id);
-          return source ? [[id, source, source.key] as [string, SourceRecord, Buffer | null]] : [];
-        })
-      : [[alert.eventId, delivery.source, alert.deviceId]];
-    for (const [eventId, source, key] of letters) {
-      const written = await this.deadLetters.write(
-        source,
-        error,
-        'alerting/deliver',
-        deliveryHeaders(target, eventId, delivery.attempts, decision.outcome, error.status),
-        key,
-      );
-      if (!written) return { retryInMs: 0 }; // shutting down before the DLQ acknowledged
-    }
-    this.options.metrics?.deliveries.inc({ receiver: target.id, outcome: 'dead_lettered' });
-    this.options.metrics?.deadLetters.inc({ receiver: target.id, code: error.code });
-    this.finish(delivery);
-    return undefined;
-  }
-
   /**
    * One attempt of a parked delivery, for the retry worker: delivered, or dead-lettered (a final answer, or
    * the horizon passed), or due again later on the parked schedule. `state` is updated in place.
    */
   deliverParked(record: ParkedRecord, state: ParkedState): Promise<ParkedOutcome> {
     return this.parked.deliver(record, state);
-  }
-
-  private finish(delivery: Delivery): void {
-    const { target, alert } = delivery;
-    if (delivery.notification) {
-      for (const id of delivery.notification.newEventIds) target.dedup.remember(id, this.now());
-      const writes = this.groups.recordNotification(target, delivery.notification);
-      if (writes.length > 0) {
-        afterWrites(writes, () => {
-          for (const waiter of delivery.waiters) waiter();
-        })();
-        return;
-      }
-    } else {
-      target.inflight.delete(alert.eventId);
-      target.dedup.remember(alert.eventId, this.now());
-    }
-    for (const waiter of delivery.waiters) waiter();
   }
 
   private deadLetterDirect(
