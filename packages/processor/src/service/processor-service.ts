@@ -42,6 +42,7 @@ import {
 } from '@sensor-pipeline/shared';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { BatchOutput } from './batch-output.js';
+import { CommitKeeper } from './commit-keeper.js';
 import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
@@ -50,7 +51,7 @@ import { idleAdvanceDue } from './idle-advance-due.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
-import type { InFlightMark, PartitionBatch, PartitionState } from './partition-state.js';
+import type { PartitionBatch, PartitionState } from './partition-state.js';
 import { createProcessorMetrics, type PartitionLag, type ProcessorMetrics } from './processor-metrics.js';
 import {
   type ProcessorServiceOptions,
@@ -67,12 +68,6 @@ interface RebalanceEvent {
   readonly lost: boolean;
 }
 
-interface InFlightBatch {
-  readonly done: Promise<void>;
-  readonly startedMs: number;
-  settled: boolean;
-}
-
 /** How long a scrape waits for the broker's high watermarks, ms. */
 const LAG_QUERY_TIMEOUT_MS = 2_000;
 
@@ -83,6 +78,7 @@ export class ProcessorService {
   private readonly codec = sensorReadingCodec();
   private readonly outputRecords: OutputRecords;
   private readonly outputs: OutputObserver;
+  private readonly commits: CommitKeeper;
   private readonly partitions = new Map<number, PartitionState>();
   /** The rules' names: their firing gauges are exported at 0 when nothing fires. */
   private readonly ruleNames: readonly string[];
@@ -91,7 +87,6 @@ export class ProcessorService {
   /** Per partition: when it last delivered a record (or was assigned), wall clock ms; for idle advance. */
   private readonly lastDeliveryMs = new Map<number, number>();
   private readonly rebalances: RebalanceEvent[] = [];
-  private readonly inFlight: InFlightBatch[] = [];
   private consumer: RawConsumer | undefined;
   private producer: RawProducer | undefined;
   private atLeastOnce: AtLeastOnceSink | undefined;
@@ -106,9 +101,7 @@ export class ProcessorService {
   private holdingNoneSinceMs: number | undefined;
   /** When the transaction under way started (exactly-once); undefined when none. */
   private transactionSinceMs: number | undefined;
-  private lastCommitVerifyMs = 0;
   private everAssigned = false;
-  private committing = false;
 
   constructor(options: ProcessorServiceOptions) {
     this.o = resolveProcessorOptions(options);
@@ -122,6 +115,14 @@ export class ProcessorService {
     );
     this.metrics.sensorsLimit.set(this.o.maxSensors);
     this.outputs = new OutputObserver(this.metrics, this.log);
+    this.commits = new CommitKeeper({
+      partitions: this.partitions,
+      consumer: () => this.consumer!,
+      halted: () => this.failed !== undefined || this.stopping !== undefined,
+      commitVerifyIntervalMs: this.o.commitVerifyIntervalMs,
+      metrics: this.metrics,
+      log: this.log,
+    });
   }
 
   /**
@@ -135,7 +136,7 @@ export class ProcessorService {
     // briefly without partitions
     const noPartitions =
       this.holdingNoneSinceMs !== undefined && (!this.everAssigned || idleMs > this.o.noPartitionsGraceMs);
-    const oldest = this.transactionSinceMs ?? this.inFlight.find((b) => !b.settled)?.startedMs;
+    const oldest = this.transactionSinceMs ?? this.commits.oldestUnsettledMs();
     const stalledMs = oldest === undefined ? 0 : nowMs - oldest;
     const stalled = stalledMs > this.o.outputStallMs || this.producer?.fatalError !== undefined;
     const ready =
@@ -188,7 +189,7 @@ export class ProcessorService {
     this.holdingNoneSinceMs = Date.now();
     this.loop = this.consumeLoop().catch((err: unknown) => this.fail(err as Error));
     if (!exactlyOnce) {
-      this.commitTimer = setInterval(() => void this.commitAcknowledged(), this.o.commitIntervalMs);
+      this.commitTimer = setInterval(() => void this.commits.commitAcknowledged(), this.o.commitIntervalMs);
       this.commitTimer.unref();
     }
     this.log.info(
@@ -210,10 +211,10 @@ export class ProcessorService {
       this.log.info('stopping: finishing the batch in hand');
       clearInterval(this.commitTimer);
       await this.loop;
-      await Promise.allSettled(this.inFlight.map((b) => b.done));
+      await this.commits.allSettled();
       if (!this.failed && this.o.delivery === 'at-least-once') {
-        for (const state of this.partitions.values()) this.settle(state);
-        this.commitSync([...this.partitions.values()]);
+        for (const state of this.partitions.values()) this.commits.settle(state);
+        this.commits.commitSync([...this.partitions.values()]);
       }
       this.closing = true;
       await this.consumer?.disconnect();
@@ -324,21 +325,21 @@ export class ProcessorService {
       .filter((s): s is PartitionState => s !== undefined);
     const finish = (): void => {
       if (!event.lost && this.o.delivery === 'at-least-once') {
-        for (const s of states) this.settle(s);
-        this.commitSync(states);
+        for (const s of states) this.commits.settle(s);
+        this.commits.commitSync(states);
       }
       for (const s of states) {
         s.pipeline.close();
         this.partitions.delete(s.partition);
         this.lastDeliveryMs.delete(s.partition);
-        this.metrics.committedOffsetLag.remove({ topic: s.topic, partition: String(s.partition) });
+        this.commits.forget(s);
       }
       this.consumer!.unassign(event.partitions);
       this.updatePartitionGauges();
     };
-    const pending = this.inFlight.filter((b) => !b.settled);
-    if (pending.length === 0) return finish();
-    return Promise.allSettled(pending.map((b) => b.done)).then(finish);
+    const pending = this.commits.whenPendingSettled();
+    if (pending === undefined) return finish();
+    return pending.then(finish);
   }
 
   private updatePartitionGauges(): void {
@@ -357,10 +358,10 @@ export class ProcessorService {
       while (this.rebalances.length > 0) await this.handleRevoke(this.rebalances.shift()!);
       // bound the batches whose outputs are not yet acknowledged (waiting on unsettled ones only: a race
       // over settled promises would spin on microtasks and starve the delivery reports)
-      this.pruneInFlight();
-      while (this.inFlight.length >= this.o.maxInFlightBatches && !this.failed) {
-        await Promise.race(this.inFlight.map((b) => b.done)).catch(() => undefined);
-        this.pruneInFlight();
+      this.commits.prune();
+      while (this.commits.inFlightCount >= this.o.maxInFlightBatches && !this.failed) {
+        await this.commits.waitForAny();
+        this.commits.prune();
       }
       let messages: RdKafka.Message[];
       try {
@@ -537,24 +538,11 @@ export class ProcessorService {
         this.transactionSinceMs = undefined;
       }
     } else {
-      const marks: [PartitionState, InFlightMark][] = batches.map((b) => {
-        const mark: InFlightMark = { lastOffset: b.lastOffset, replayFrom: b.replayFrom, settled: false };
-        b.state.inFlight.push(mark);
-        return [b.state, mark];
-      });
-      const entry: InFlightBatch = { done: this.atLeastOnce!.send(batches), startedMs: Date.now(), settled: false };
-      this.inFlight.push(entry);
-      entry.done.then(
-        () => {
-          entry.settled = true;
-          for (const [state, mark] of marks) {
-            mark.settled = true;
-            this.settle(state);
-          }
-          this.pruneInFlight();
-          observeLatency();
-        },
-        (err: unknown) => this.fail(err as Error),
+      this.commits.track(
+        batches,
+        () => this.atLeastOnce!.send(batches),
+        observeLatency,
+        (err) => this.fail(err),
       );
     }
     this.updateGauges();
@@ -609,114 +597,6 @@ export class ProcessorService {
       consumer.client.resume(tps);
     } catch (err) {
       this.log.warn({ err, partitions: tps }, 'resuming rewound partitions failed');
-    }
-  }
-
-  // --- committing (at-least-once) ------------------------------------------------------------------------
-
-  /** Moves the partition's acknowledged offset past the settled batches at the head of its in-flight list. */
-  private settle(state: PartitionState): void {
-    while (state.inFlight.length > 0 && state.inFlight[0]!.settled) {
-      const mark = state.inFlight.shift()!;
-      state.acknowledged = mark.lastOffset + 1;
-      state.acknowledgedReplayFrom = mark.replayFrom;
-    }
-    this.updateCommitLag(state);
-  }
-
-  /** Drops settled batches from the in-flight list, wherever they are (their partitions settle in order). */
-  private pruneInFlight(): void {
-    let kept = 0;
-    for (const b of this.inFlight) if (!b.settled) this.inFlight[kept++] = b;
-    this.inFlight.length = kept;
-  }
-
-  private updateCommitLag(state: PartitionState): void {
-    this.metrics.committedOffsetLag.set(
-      { topic: state.topic, partition: String(state.partition) },
-      Math.max(0, state.acknowledged - Math.max(state.committed, 0)),
-    );
-  }
-
-  private offsetsToCommit(states: readonly PartitionState[]): RdKafka.TopicPartitionOffsetAndMetadata[] {
-    return states
-      .filter((s) => s.acknowledged > s.committed && s.acknowledged >= 0)
-      .map((s) => ({
-        topic: s.topic,
-        partition: s.partition,
-        offset: s.acknowledged,
-        metadata: JSON.stringify({ replayFrom: s.acknowledgedReplayFrom }),
-      }));
-  }
-
-  /**
-   * Commits every partition's acknowledged offset where the coordinator is behind it. The committed mark
-   * moves only after the coordinator accepted the commit, so a failed commit is retried on the next tick.
-   */
-  private async commitAcknowledged(): Promise<void> {
-    if (this.failed || this.stopping || this.committing) return;
-    this.committing = true;
-    try {
-      await this.verifyCommitted();
-      const offsets = this.offsetsToCommit([...this.partitions.values()]);
-      if (offsets.length === 0) return;
-      await this.consumer!.commit(offsets);
-      this.markCommitted(offsets);
-    } catch (err) {
-      this.metrics.commitFailures.inc();
-      this.log.warn({ err }, 'commit failed; retried on the next tick');
-    } finally {
-      this.committing = false;
-    }
-  }
-
-  /** A blocking commit, for revocation and shutdown (nothing consumes then to serve an async answer). */
-  private commitSync(states: readonly PartitionState[]): void {
-    const offsets = this.offsetsToCommit(states);
-    if (offsets.length === 0) return;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        this.consumer!.commitSync(offsets);
-        this.markCommitted(offsets);
-        return;
-      } catch (err) {
-        this.metrics.commitFailures.inc();
-        this.log.warn({ err, attempt }, 'commit failed');
-      }
-    }
-  }
-
-  private markCommitted(offsets: readonly RdKafka.TopicPartitionOffset[]): void {
-    for (const o of offsets) {
-      const state = this.partitions.get(o.partition);
-      if (!state) continue;
-      state.committed = Math.max(state.committed, o.offset);
-      this.updateCommitLag(state);
-    }
-    this.metrics.commits.inc();
-  }
-
-  /**
-   * A commit sent during a rebalance can be answered without taking effect: now and then, read the
-   * coordinator's offsets back and lower the committed mark where they are behind, so the next tick commits again.
-   */
-  private async verifyCommitted(): Promise<void> {
-    const nowMs = Date.now();
-    if (nowMs - this.lastCommitVerifyMs < this.o.commitVerifyIntervalMs) return;
-    this.lastCommitVerifyMs = nowMs;
-    const held = [...this.partitions.values()].filter((s) => s.committed >= 0);
-    if (held.length === 0) return;
-    const offsets = await this.consumer!.committed(held.map((s) => ({ topic: s.topic, partition: s.partition })));
-    for (const o of offsets) {
-      const state = this.partitions.get(o.partition);
-      if (state && o.offset < state.committed) {
-        this.log.warn(
-          { partition: o.partition, coordinator: o.offset, committed: state.committed },
-          'a commit did not take effect; committing again',
-        );
-        state.committed = o.offset;
-        this.updateCommitLag(state);
-      }
     }
   }
 
