@@ -47,7 +47,7 @@ import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { firingByRule } from './firing-by-rule.js';
-import { idleAdvanceDue } from './idle-advance-due.js';
+import { IdleAdvancer } from './idle-advancer.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
@@ -79,13 +79,12 @@ export class ProcessorService {
   private readonly outputRecords: OutputRecords;
   private readonly outputs: OutputObserver;
   private readonly commits: CommitKeeper;
+  private readonly idle: IdleAdvancer;
   private readonly partitions = new Map<number, PartitionState>();
   /** The rules' names: their firing gauges are exported at 0 when nothing fires. */
   private readonly ruleNames: readonly string[];
   /** Partitions being rebuilt before they are assigned to the consumer. */
   private readonly rebuilding = new Set<number>();
-  /** Per partition: when it last delivered a record (or was assigned), wall clock ms; for idle advance. */
-  private readonly lastDeliveryMs = new Map<number, number>();
   private readonly rebalances: RebalanceEvent[] = [];
   private consumer: RawConsumer | undefined;
   private producer: RawProducer | undefined;
@@ -115,6 +114,7 @@ export class ProcessorService {
     );
     this.metrics.sensorsLimit.set(this.o.maxSensors);
     this.outputs = new OutputObserver(this.metrics, this.log);
+    this.idle = new IdleAdvancer(this.o.idleAdvanceAfterMs);
     this.commits = new CommitKeeper({
       partitions: this.partitions,
       consumer: () => this.consumer!,
@@ -285,7 +285,7 @@ export class ProcessorService {
           );
           this.partitions.get(tp.partition)?.pipeline.close();
           this.partitions.set(tp.partition, result.state);
-          this.lastDeliveryMs.set(tp.partition, this.o.now());
+          this.idle.delivered(tp.partition, this.o.now());
           this.metrics.readings.inc({ outcome: 'replayed' }, result.replayed);
           log.info(
             {
@@ -331,7 +331,7 @@ export class ProcessorService {
       for (const s of states) {
         s.pipeline.close();
         this.partitions.delete(s.partition);
-        this.lastDeliveryMs.delete(s.partition);
+        this.idle.forget(s.partition);
         this.commits.forget(s);
       }
       this.consumer!.unassign(event.partitions);
@@ -409,28 +409,15 @@ export class ProcessorService {
    * consumer has not learnt yet is left alone.
    */
   private async advanceIdlePartitions(): Promise<void> {
-    const afterMs = this.o.idleAdvanceAfterMs;
-    if (afterMs <= 0 || this.partitions.size === 0 || this.stopping || this.failed) return;
-    const nowMs = this.o.now();
-    const batches: PartitionBatch[] = [];
-    for (const state of this.partitions.values()) {
-      if (this.rebuilding.has(state.partition)) continue;
-      const due = idleAdvanceDue({
-        nowMs,
-        lastDeliveryMs: this.lastDeliveryMs.get(state.partition) ?? nowMs,
-        afterMs,
-        highWatermark: this.consumer!.highWatermark(state.topic, state.partition),
-        nextOffset: state.nextOffset,
-      });
-      if (!due) continue; // busy, or a backlog: event time only
-      const out = new BatchOutput();
-      // a partition that has consumed nothing has no resume point for outputs to go with: it only moves its clock
-      state.pipeline.idle(nowMs, out, state.nextOffset > 0);
-      if (out.isEmpty || state.nextOffset === 0) continue;
-      const lastOffset = state.nextOffset - 1;
-      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      this.outputs.observe(state, out);
-    }
+    if (this.idle.afterMs <= 0 || this.partitions.size === 0 || this.stopping || this.failed) return;
+    const consumer = this.consumer!;
+    const batches = this.idle.advance({
+      nowMs: this.o.now(),
+      partitions: this.partitions.values(),
+      rebuilding: this.rebuilding,
+      highWatermark: (topic, partition) => consumer.highWatermark(topic, partition),
+      observe: (state, out) => this.outputs.observe(state, out),
+    });
     if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
   }
 
@@ -490,7 +477,7 @@ export class ProcessorService {
       releaseRecordBytes(envelopes);
       const lastOffset = messages[end - 1]!.offset;
       state.nextOffset = lastOffset + 1;
-      this.lastDeliveryMs.set(partition, nowMs);
+      this.idle.delivered(partition, nowMs);
       batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
       processed += envelopes.length - out.lateCount - refused;
       late += out.lateCount;
@@ -584,7 +571,7 @@ export class ProcessorService {
           this.log.child({ partition: tp.partition }),
         );
         this.partitions.set(tp.partition, result.state);
-        this.lastDeliveryMs.set(tp.partition, this.o.now());
+        this.idle.delivered(tp.partition, this.o.now());
       });
       await this.untilDone(
         `seeking ${tp.topic}[${tp.partition}]`,
