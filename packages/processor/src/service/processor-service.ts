@@ -40,6 +40,7 @@ import {
   type ReadinessReport,
   sensorReadingCodec,
 } from '@sensor-pipeline/shared';
+import { applyReloadedRules } from './apply-reloaded-rules.js';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { BatchOutput } from './batch-output.js';
 import { CommitKeeper } from './commit-keeper.js';
@@ -387,19 +388,10 @@ export class ProcessorService {
    * unchanged resume point. O(partitions) per loop when nothing was reloaded.
    */
   private async applyReloadedRules(): Promise<void> {
-    const runtime = this.o.rules;
-    if (!runtime.update || this.stopping || this.failed) return;
-    const batches: PartitionBatch[] = [];
-    for (const state of this.partitions.values()) {
-      const out = new BatchOutput();
-      const windows = runtime.update(state.rules, out);
-      if (!windows) continue;
-      state.pipeline.setWindows(windows);
-      if (out.isEmpty || state.nextOffset === 0) continue;
-      const lastOffset = state.nextOffset - 1;
-      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      this.outputs.observe(state, out);
-    }
+    if (!this.o.rules.update || this.stopping || this.failed) return;
+    const batches = applyReloadedRules(this.o.rules, this.partitions.values(), (state, out) =>
+      this.outputs.observe(state, out),
+    );
     if (batches.length > 0) await this.sendBatches(batches, Number.POSITIVE_INFINITY);
   }
 
