@@ -33,7 +33,7 @@ import {
   createRawConsumer,
   createRawProducer,
   type Logger,
-  PipelineError,
+  type PipelineError,
   type RawConsumer,
   type RawProducer,
   type RdKafka,
@@ -60,6 +60,7 @@ import {
   resolveProcessorOptions,
 } from './processor-options.js';
 import { restorePartition } from './restore-partition.js';
+import { sleep, untilDone } from './until-done.js';
 
 export type { DeliveryMode, ProcessorServiceOptions, RulesRuntime } from './processor-options.js';
 
@@ -582,22 +583,12 @@ export class ProcessorService {
   // --- helpers -------------------------------------------------------------------------------------------
 
   /** Runs `step` until it succeeds, waiting with backoff between attempts (a broker outage is waited out). */
-  private async untilDone(
-    what: string,
-    step: () => Promise<void>,
-    maxAttempts = Number.POSITIVE_INFINITY,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (err) {
-        if (this.failed || this.stopping || attempt >= maxAttempts) throw err;
-        if (err instanceof PipelineError && !err.retriable && err.code !== 'KAFKA_ERROR') throw err;
-        const waitMs = Math.min(250 * 2 ** Math.min(attempt, 5), 5_000);
-        this.log.warn({ err, attempt, waitMs }, '%s failed; retrying', what);
-        await sleep(waitMs);
-      }
-    }
+  private untilDone(what: string, step: () => Promise<void>, maxAttempts?: number): Promise<void> {
+    return untilDone(what, step, {
+      log: this.log,
+      halted: () => this.failed !== undefined || this.stopping !== undefined,
+      maxAttempts,
+    });
   }
 
   private updateGauges(): void {
@@ -640,10 +631,6 @@ export class ProcessorService {
     this.log.error({ err }, 'processor cannot go on; stopping without committing further offsets');
     (this.o.onFatal ?? (() => undefined))(err);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function seek(consumer: RdKafka.KafkaConsumer, to: RdKafka.TopicPartitionOffset): Promise<void> {
