@@ -51,9 +51,10 @@ import { firingByRule } from './firing-by-rule.js';
 import { IdleAdvancer } from './idle-advancer.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
+import { partitionLags } from './partition-lags.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { PartitionBatch, PartitionState } from './partition-state.js';
-import { createProcessorMetrics, type PartitionLag, type ProcessorMetrics } from './processor-metrics.js';
+import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
 import {
   type ProcessorServiceOptions,
   type ResolvedProcessorOptions,
@@ -69,9 +70,6 @@ interface RebalanceEvent {
   readonly partitions: readonly RdKafka.TopicPartition[];
   readonly lost: boolean;
 }
-
-/** How long a scrape waits for the broker's high watermarks, ms. */
-const LAG_QUERY_TIMEOUT_MS = 2_000;
 
 export class ProcessorService {
   private readonly o: ResolvedProcessorOptions;
@@ -110,7 +108,7 @@ export class ProcessorService {
     this.metrics = createProcessorMetrics(options.registry);
     this.ruleNames = options.rules.ruleNames ?? [];
     this.metrics.registerRules(this.ruleNames);
-    this.metrics.setLagSource(() => this.partitionLags());
+    this.metrics.setLagSource(() => partitionLags(this.consumer, this.partitions.values(), this.log));
     this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, (code) =>
       this.metrics.deadLettered.inc({ code }),
     );
@@ -599,30 +597,6 @@ export class ProcessorService {
     this.metrics.windowsHeld.set(windows);
     this.metrics.sensorsHeld.set(this.o.sensorBudget.held);
     for (const [rule, n] of firing) this.metrics.alertsFiring.set({ rule }, n);
-  }
-
-  /**
-   * Each assigned partition's lag at scrape time: its high watermark, asked of the broker now, minus the next
-   * offset to process. It grows while processing stalls. Undefined when the broker does not answer in time.
-   */
-  private async partitionLags(): Promise<PartitionLag[] | undefined> {
-    const consumer = this.consumer;
-    if (!consumer) return [];
-    try {
-      return await Promise.all(
-        [...this.partitions.values()].map(async (state): Promise<PartitionLag> => {
-          const high = await new Promise<number>((resolve, reject) =>
-            consumer.client.queryWatermarkOffsets(state.topic, state.partition, LAG_QUERY_TIMEOUT_MS, (err, marks) =>
-              err ? reject(err) : resolve(marks.highOffset),
-            ),
-          );
-          return { topic: state.topic, partition: state.partition, lag: Math.max(0, high - state.nextOffset) };
-        }),
-      );
-    } catch (err) {
-      this.log.debug({ err }, 'high watermark query failed; the lag gauge keeps its last values');
-      return undefined;
-    }
   }
 
   private fail(err: Error): void {
