@@ -60,16 +60,11 @@ import {
   type ResolvedProcessorOptions,
   resolveProcessorOptions,
 } from './processor-options.js';
+import { RebalanceHandler } from './rebalance-handler.js';
 import { restorePartition } from './restore-partition.js';
 import { sleep, untilDone } from './until-done.js';
 
 export type { DeliveryMode, ProcessorServiceOptions, RulesRuntime } from './processor-options.js';
-
-interface RebalanceEvent {
-  readonly event: 'assign' | 'revoke';
-  readonly partitions: readonly RdKafka.TopicPartition[];
-  readonly lost: boolean;
-}
 
 export class ProcessorService {
   private readonly o: ResolvedProcessorOptions;
@@ -83,9 +78,7 @@ export class ProcessorService {
   private readonly partitions = new Map<number, PartitionState>();
   /** The rules' names: their firing gauges are exported at 0 when nothing fires. */
   private readonly ruleNames: readonly string[];
-  /** Partitions being rebuilt before they are assigned to the consumer. */
-  private readonly rebuilding = new Set<number>();
-  private readonly rebalances: RebalanceEvent[] = [];
+  private readonly rebalance: RebalanceHandler;
   private consumer: RawConsumer | undefined;
   private producer: RawProducer | undefined;
   private atLeastOnce: AtLeastOnceSink | undefined;
@@ -93,14 +86,10 @@ export class ProcessorService {
   private commitTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private running = false;
-  private closing = false;
   private failed: Error | undefined;
   private stopping: Promise<void> | undefined;
-  /** When this instance last held no partitions while running; undefined while it holds some. */
-  private holdingNoneSinceMs: number | undefined;
   /** When the transaction under way started (exactly-once); undefined when none. */
   private transactionSinceMs: number | undefined;
-  private everAssigned = false;
 
   constructor(options: ProcessorServiceOptions) {
     this.o = resolveProcessorOptions(options);
@@ -123,6 +112,20 @@ export class ProcessorService {
       metrics: this.metrics,
       log: this.log,
     });
+    this.rebalance = new RebalanceHandler({
+      options: this.o,
+      partitions: this.partitions,
+      consumer: () => this.consumer!,
+      commits: this.commits,
+      idle: this.idle,
+      metrics: this.metrics,
+      log: this.log,
+      untilDone: (what, step) => this.untilDone(what, step),
+      failed: () => this.failed !== undefined,
+      stopping: () => this.stopping !== undefined,
+      fail: (err) => this.fail(err),
+      partitionsChanged: () => this.updateGauges(),
+    });
   }
 
   /**
@@ -131,22 +134,21 @@ export class ProcessorService {
    */
   readiness(): ReadinessReport {
     const nowMs = Date.now();
-    const idleMs = this.holdingNoneSinceMs === undefined ? 0 : nowMs - this.holdingNoneSinceMs;
+    const { holdingNoneSinceMs, everAssigned, rebuilding } = this.rebalance;
+    const idleMs = holdingNoneSinceMs === undefined ? 0 : nowMs - holdingNoneSinceMs;
     // before its first assignment an instance is not doing its job yet; later, a rebalance may leave it
     // briefly without partitions
-    const noPartitions =
-      this.holdingNoneSinceMs !== undefined && (!this.everAssigned || idleMs > this.o.noPartitionsGraceMs);
+    const noPartitions = holdingNoneSinceMs !== undefined && (!everAssigned || idleMs > this.o.noPartitionsGraceMs);
     const oldest = this.transactionSinceMs ?? this.commits.oldestUnsettledMs();
     const stalledMs = oldest === undefined ? 0 : nowMs - oldest;
     const stalled = stalledMs > this.o.outputStallMs || this.producer?.fatalError !== undefined;
-    const ready =
-      this.running && !this.failed && !this.stopping && this.rebuilding.size === 0 && !noPartitions && !stalled;
+    const ready = this.running && !this.failed && !this.stopping && rebuilding.size === 0 && !noPartitions && !stalled;
     return {
       ready,
       details: {
         delivery: this.o.delivery,
         partitions: [...this.partitions.keys()].sort((a, b) => a - b),
-        ...(this.rebuilding.size ? { rebuilding: [...this.rebuilding].sort((a, b) => a - b) } : {}),
+        ...(rebuilding.size ? { rebuilding: [...rebuilding].sort((a, b) => a - b) } : {}),
         ...(noPartitions ? { reason: `no partitions for ${Math.round(idleMs / 1000)}s` } : {}),
         ...(stalled ? { outputsStalledMs: stalledMs } : {}),
         ...(this.failed ? { error: this.failed.message } : {}),
@@ -176,7 +178,7 @@ export class ProcessorService {
       readCommitted: true,
       queuedMaxKbytes: this.o.queuedMaxKbytes,
       ...(this.o.staticMembership ? { groupInstanceId: this.o.memberId } : {}),
-      onRebalance: (event, partitions, lost) => this.onRebalance(event, partitions, lost),
+      onRebalance: (event, partitions, lost) => this.rebalance.onRebalance(event, partitions, lost),
     });
     await this.consumer.connect();
     if (exactlyOnce) {
@@ -186,7 +188,7 @@ export class ProcessorService {
     }
     this.consumer.client.subscribe([topics.readings]);
     this.running = true;
-    this.holdingNoneSinceMs = Date.now();
+    this.rebalance.started(Date.now());
     this.loop = this.consumeLoop().catch((err: unknown) => this.fail(err as Error));
     if (!exactlyOnce) {
       this.commitTimer = setInterval(() => void this.commits.commitAcknowledged(), this.o.commitIntervalMs);
@@ -216,7 +218,7 @@ export class ProcessorService {
         for (const state of this.partitions.values()) this.commits.settle(state);
         this.commits.commitSync([...this.partitions.values()]);
       }
-      this.closing = true;
+      this.rebalance.leave();
       await this.consumer?.disconnect();
       for (const state of this.partitions.values()) state.pipeline.close();
       this.partitions.clear();
@@ -241,121 +243,13 @@ export class ProcessorService {
     }
   }
 
-  // --- rebalances ----------------------------------------------------------------------------------------
-
-  private onRebalance(event: 'assign' | 'revoke', partitions: readonly RdKafka.TopicPartition[], lost: boolean): void {
-    if (this.closing) {
-      // leaving the group: state is committed and dropped already
-      if (event === 'revoke') this.consumer?.unassign(partitions);
-      else this.consumer?.assign(partitions);
-      return;
-    }
-    if (event === 'assign') {
-      for (const p of partitions) this.rebuilding.add(p.partition);
-      this.holdingNoneSinceMs = undefined;
-      this.rebuildAndAssign(partitions).catch((err: unknown) => {
-        if (!this.stopping) this.fail(err as Error);
-      });
-    } else {
-      // handled by the consume loop between batches: outputs of the batch in hand are part of the drain
-      this.rebalances.push({ event, partitions, lost });
-    }
-  }
-
-  /** Rebuilds every newly assigned partition (in parallel), then hands them all to the consumer. */
-  private async rebuildAndAssign(partitions: readonly RdKafka.TopicPartition[]): Promise<void> {
-    const started = Date.now();
-    let committed: RdKafka.TopicPartitionOffsetAndMetadata[] = [];
-    await this.untilDone('reading committed offsets', async () => {
-      committed = await this.consumer!.committed(partitions);
-    });
-    await Promise.all(
-      partitions.map(async (tp) => {
-        const c = committed.find((x) => x.partition === tp.partition);
-        const offset = c && c.offset >= 0 ? c.offset : undefined;
-        await this.untilDone(`rebuilding ${tp.topic}[${tp.partition}]`, async () => {
-          const log = this.log.child({ partition: tp.partition });
-          const result = await restorePartition(
-            this.o,
-            this.o.kafka,
-            tp.topic,
-            tp.partition,
-            { offset, metadata: c?.metadata },
-            log,
-          );
-          this.partitions.get(tp.partition)?.pipeline.close();
-          this.partitions.set(tp.partition, result.state);
-          this.idle.delivered(tp.partition, this.o.now());
-          this.metrics.readings.inc({ outcome: 'replayed' }, result.replayed);
-          log.info(
-            {
-              topic: tp.topic,
-              partition: tp.partition,
-              committedOffset: offset ?? null,
-              replayed: result.replayed,
-              caughtUp: result.caughtUp,
-              alertStates: result.alertStates,
-              asOfOffset: result.state.asOfOffset,
-            },
-            'partition state rebuilt',
-          );
-        });
-      }),
-    );
-    if (this.failed || this.stopping) return;
-    this.metrics.rebuildSeconds.observe((Date.now() - started) / 1000);
-    // the consumer starts at the committed offsets (the group's own), where the rebuilt state ends
-    this.consumer!.assign(
-      partitions.map((tp) => {
-        const state = this.partitions.get(tp.partition);
-        return state && state.committed >= 0
-          ? { topic: tp.topic, partition: tp.partition, offset: state.committed }
-          : { topic: tp.topic, partition: tp.partition };
-      }),
-    );
-    for (const p of partitions) this.rebuilding.delete(p.partition);
-    this.everAssigned = true;
-    this.updatePartitionGauges();
-  }
-
-  /** Revoked partitions: wait for their outputs, commit, drop state, give them back. */
-  private handleRevoke(event: RebalanceEvent): Promise<void> | void {
-    const states = event.partitions
-      .map((tp) => this.partitions.get(tp.partition))
-      .filter((s): s is PartitionState => s !== undefined);
-    const finish = (): void => {
-      if (!event.lost && this.o.delivery === 'at-least-once') {
-        for (const s of states) this.commits.settle(s);
-        this.commits.commitSync(states);
-      }
-      for (const s of states) {
-        s.pipeline.close();
-        this.partitions.delete(s.partition);
-        this.idle.forget(s.partition);
-        this.commits.forget(s);
-      }
-      this.consumer!.unassign(event.partitions);
-      this.updatePartitionGauges();
-    };
-    const pending = this.commits.whenPendingSettled();
-    if (pending === undefined) return finish();
-    return pending.then(finish);
-  }
-
-  private updatePartitionGauges(): void {
-    this.metrics.partitions.set(this.partitions.size);
-    if (this.partitions.size > 0 || this.rebuilding.size > 0) this.holdingNoneSinceMs = undefined;
-    else this.holdingNoneSinceMs ??= Date.now();
-    this.updateGauges();
-  }
-
   // --- consuming -----------------------------------------------------------------------------------------
 
   private async consumeLoop(): Promise<void> {
     const consumer = this.consumer!;
     let backoffMs = 0;
     while (!this.stopping && !this.failed) {
-      while (this.rebalances.length > 0) await this.handleRevoke(this.rebalances.shift()!);
+      await this.rebalance.handleRevocations();
       // bound the batches whose outputs are not yet acknowledged (waiting on unsettled ones only: a race
       // over settled promises would spin on microtasks and starve the delivery reports)
       this.commits.prune();
@@ -405,7 +299,7 @@ export class ProcessorService {
     const batches = this.idle.advance({
       nowMs: this.o.now(),
       partitions: this.partitions.values(),
-      rebuilding: this.rebuilding,
+      rebuilding: this.rebalance.rebuilding,
       highWatermark: (topic, partition) => consumer.highWatermark(topic, partition),
       observe: (state, out) => this.outputs.observe(state, out),
     });
@@ -510,7 +404,7 @@ export class ProcessorService {
         if (!(err as PipelineError).retriable) throw err;
         this.log.warn({ err }, 'transaction aborted; rewinding its partitions to the committed offsets');
         // partitions revoked meanwhile (a commit refused for a lost generation) are given back, not rewound
-        while (this.rebalances.length > 0) await this.handleRevoke(this.rebalances.shift()!);
+        await this.rebalance.handleRevocations();
         await this.rewind(batches.map((b) => b.state).filter((s) => this.partitions.get(s.partition) === s));
       } finally {
         this.transactionSinceMs = undefined;
@@ -543,7 +437,7 @@ export class ProcessorService {
     for (const s of states) {
       s.pipeline.close();
       this.partitions.delete(s.partition);
-      this.rebuilding.add(s.partition);
+      this.rebalance.rebuilding.add(s.partition);
     }
     let committed: RdKafka.TopicPartitionOffsetAndMetadata[] = [];
     await this.untilDone('reading committed offsets', async () => {
@@ -569,7 +463,7 @@ export class ProcessorService {
         () => seek(consumer.client, { ...tp, offset: offset ?? -2 }),
         10,
       );
-      this.rebuilding.delete(tp.partition);
+      this.rebalance.rebuilding.delete(tp.partition);
     }
     try {
       consumer.client.resume(tps);
