@@ -61,7 +61,7 @@ import {
   resolveProcessorOptions,
 } from './processor-options.js';
 import { RebalanceHandler } from './rebalance-handler.js';
-import { restorePartition } from './restore-partition.js';
+import { TransactionRunner } from './transaction-runner.js';
 import { sleep, untilDone } from './until-done.js';
 
 export type { DeliveryMode, ProcessorServiceOptions, RulesRuntime } from './processor-options.js';
@@ -82,14 +82,12 @@ export class ProcessorService {
   private consumer: RawConsumer | undefined;
   private producer: RawProducer | undefined;
   private atLeastOnce: AtLeastOnceSink | undefined;
-  private exactlyOnce: ExactlyOnceSink | undefined;
+  private exactlyOnce: TransactionRunner | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private running = false;
   private failed: Error | undefined;
   private stopping: Promise<void> | undefined;
-  /** When the transaction under way started (exactly-once); undefined when none. */
-  private transactionSinceMs: number | undefined;
 
   constructor(options: ProcessorServiceOptions) {
     this.o = resolveProcessorOptions(options);
@@ -139,7 +137,7 @@ export class ProcessorService {
     // before its first assignment an instance is not doing its job yet; later, a rebalance may leave it
     // briefly without partitions
     const noPartitions = holdingNoneSinceMs !== undefined && (!everAssigned || idleMs > this.o.noPartitionsGraceMs);
-    const oldest = this.transactionSinceMs ?? this.commits.oldestUnsettledMs();
+    const oldest = this.exactlyOnce?.transactionSinceMs ?? this.commits.oldestUnsettledMs();
     const stalledMs = oldest === undefined ? 0 : nowMs - oldest;
     const stalled = stalledMs > this.o.outputStallMs || this.producer?.fatalError !== undefined;
     const ready = this.running && !this.failed && !this.stopping && rebuilding.size === 0 && !noPartitions && !stalled;
@@ -182,7 +180,17 @@ export class ProcessorService {
     });
     await this.consumer.connect();
     if (exactlyOnce) {
-      this.exactlyOnce = new ExactlyOnceSink(this.producer, this.consumer.client, this.outputRecords, this.log);
+      this.exactlyOnce = new TransactionRunner({
+        options: this.o,
+        sink: new ExactlyOnceSink(this.producer, this.consumer.client, this.outputRecords, this.log),
+        partitions: this.partitions,
+        consumer: this.consumer,
+        rebalance: this.rebalance,
+        idle: this.idle,
+        metrics: this.metrics,
+        log: this.log,
+        untilDone: (what, step, maxAttempts) => this.untilDone(what, step, maxAttempts),
+      });
     } else {
       this.atLeastOnce = new AtLeastOnceSink(this.producer, this.outputRecords, this.log.child({ component: 'sink' }));
     }
@@ -390,25 +398,7 @@ export class ProcessorService {
     };
 
     if (this.exactlyOnce) {
-      this.transactionSinceMs = Date.now();
-      try {
-        await this.exactlyOnce.send(batches);
-        for (const b of batches) {
-          b.state.acknowledged = b.lastOffset + 1;
-          b.state.committed = b.lastOffset + 1;
-        }
-        this.metrics.commits.inc();
-        observeLatency();
-      } catch (err) {
-        this.metrics.commitFailures.inc();
-        if (!(err as PipelineError).retriable) throw err;
-        this.log.warn({ err }, 'transaction aborted; rewinding its partitions to the committed offsets');
-        // partitions revoked meanwhile (a commit refused for a lost generation) are given back, not rewound
-        await this.rebalance.handleRevocations();
-        await this.rewind(batches.map((b) => b.state).filter((s) => this.partitions.get(s.partition) === s));
-      } finally {
-        this.transactionSinceMs = undefined;
-      }
+      await this.exactlyOnce.send(batches, observeLatency);
     } else {
       this.commits.track(
         batches,
@@ -418,58 +408,6 @@ export class ProcessorService {
       );
     }
     this.updateGauges();
-  }
-
-  /**
-   * After an aborted transaction: the partitions' windows hold readings whose outputs were thrown away. Drop
-   * their state, rebuild it from Kafka, and consume again from the committed offsets.
-   */
-  private async rewind(states: readonly PartitionState[]): Promise<void> {
-    if (states.length === 0) return;
-    const consumer = this.consumer!;
-    const tps = states.map((s) => ({ topic: s.topic, partition: s.partition }));
-    try {
-      consumer.client.pause(tps);
-    } catch (err) {
-      // not assigned any more (revoked or leaving): nothing is consumed from them to hold back
-      this.log.warn({ err, partitions: tps }, 'pausing partitions to rewind failed');
-    }
-    for (const s of states) {
-      s.pipeline.close();
-      this.partitions.delete(s.partition);
-      this.rebalance.rebuilding.add(s.partition);
-    }
-    let committed: RdKafka.TopicPartitionOffsetAndMetadata[] = [];
-    await this.untilDone('reading committed offsets', async () => {
-      committed = await consumer.committed(tps);
-    });
-    for (const tp of tps) {
-      const c = committed.find((x) => x.partition === tp.partition);
-      const offset = c && c.offset >= 0 ? c.offset : undefined;
-      await this.untilDone(`rebuilding ${tp.topic}[${tp.partition}]`, async () => {
-        const result = await restorePartition(
-          this.o,
-          this.o.kafka,
-          tp.topic,
-          tp.partition,
-          { offset, metadata: c?.metadata },
-          this.log.child({ partition: tp.partition }),
-        );
-        this.partitions.set(tp.partition, result.state);
-        this.idle.delivered(tp.partition, this.o.now());
-      });
-      await this.untilDone(
-        `seeking ${tp.topic}[${tp.partition}]`,
-        () => seek(consumer.client, { ...tp, offset: offset ?? -2 }),
-        10,
-      );
-      this.rebalance.rebuilding.delete(tp.partition);
-    }
-    try {
-      consumer.client.resume(tps);
-    } catch (err) {
-      this.log.warn({ err, partitions: tps }, 'resuming rewound partitions failed');
-    }
   }
 
   // --- helpers -------------------------------------------------------------------------------------------
@@ -499,8 +437,4 @@ export class ProcessorService {
     this.log.error({ err }, 'processor cannot go on; stopping without committing further offsets');
     (this.o.onFatal ?? (() => undefined))(err);
   }
-}
-
-function seek(consumer: RdKafka.KafkaConsumer, to: RdKafka.TopicPartitionOffset): Promise<void> {
-  return new Promise((resolve, reject) => consumer.seek(to, 5_000, (err) => (err ? reject(err) : resolve())));
 }
