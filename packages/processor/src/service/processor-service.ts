@@ -42,9 +42,7 @@ import {
 } from '@sensor-pipeline/shared';
 import { applyReloadedRules } from './apply-reloaded-rules.js';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
-import { BatchOutput } from './batch-output.js';
 import { CommitKeeper } from './commit-keeper.js';
-import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { firingByRule } from './firing-by-rule.js';
@@ -52,7 +50,6 @@ import { IdleAdvancer } from './idle-advancer.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
 import { partitionLags } from './partition-lags.js';
-import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { PartitionBatch, PartitionState } from './partition-state.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
 import {
@@ -61,6 +58,7 @@ import {
   resolveProcessorOptions,
 } from './processor-options.js';
 import { RebalanceHandler } from './rebalance-handler.js';
+import { runConsumedBatch } from './run-consumed-batch.js';
 import { TransactionRunner } from './transaction-runner.js';
 import { sleep, untilDone } from './until-done.js';
 
@@ -317,68 +315,15 @@ export class ProcessorService {
   /** One consumed batch: decoded and run per partition, then handed to the delivery mode's sink. */
   private async processBatch(messages: RdKafka.Message[]): Promise<void> {
     const cpuStarted = process.hrtime.bigint();
-    const nowMs = this.o.now();
-    const batches: PartitionBatch[] = [];
-    const envelopes: ReadingEnvelope[] = [];
-    let oldestAppendMs = Number.POSITIVE_INFINITY;
-    let processed = 0;
-    let deadLettered = 0;
-    let late = 0;
-    // librdkafka hands out runs of one partition: take each run as it comes
-    let i = 0;
-    while (i < messages.length) {
-      const partition = messages[i]!.partition;
-      let end = i + 1;
-      while (end < messages.length && messages[end]!.partition === partition) end++;
-      const state = this.partitions.get(partition);
-      if (!state) {
-        i = end; // revoked meanwhile (or not ours yet): its new owner reads it from the committed offset
-        continue;
-      }
-      // records below the next expected offset are repeats (after a rewind): skip them
-      let from = i;
-      while (from < end && messages[from]!.offset < state.nextOffset) from++;
-      if (from === end) {
-        i = end;
-        continue;
-      }
-      for (let k = from; k < end; k++) {
-        const appendMs = messages[k]!.timestamp;
-        if (appendMs !== undefined && appendMs < oldestAppendMs) oldestAppendMs = appendMs;
-      }
-      const out = new BatchOutput();
-      envelopes.length = 0;
-      const setAside = decodeReadings(
-        messages,
-        from,
-        end,
-        {
-          topic: state.topic,
-          partition,
-          codec: this.codec,
-          limits: this.o.limits,
-          nowMs,
-          checkpoints: state.checkpoints,
-          evaluateAfter: state.asOfOffset,
-          live: true,
-          deadLetterAfter: state.asOfOffset,
-        },
-        envelopes,
-        out,
-      );
-      const refused = state.pipeline.run(envelopes, out, true);
-      releaseRecordBytes(envelopes);
-      const lastOffset = messages[end - 1]!.offset;
-      state.nextOffset = lastOffset + 1;
-      this.idle.delivered(partition, nowMs);
-      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
-      processed += envelopes.length - out.lateCount - refused;
-      late += out.lateCount;
-      deadLettered += setAside + refused;
-      if (refused) this.metrics.sensorsRefused.inc(refused);
-      this.outputs.observe(state, out);
-      i = end;
-    }
+    const { batches, oldestAppendMs, processed, late, deadLettered, sensorsRefused } = runConsumedBatch(messages, {
+      nowMs: this.o.now(),
+      partitions: this.partitions,
+      codec: this.codec,
+      limits: this.o.limits,
+      delivered: (partition, atMs) => this.idle.delivered(partition, atMs),
+      observe: (state, out) => this.outputs.observe(state, out),
+    });
+    if (sensorsRefused) this.metrics.sensorsRefused.inc(sensorsRefused);
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - cpuStarted) / 1e9);
     if (processed) this.metrics.readings.inc({ outcome: 'processed' }, processed);
     if (late) this.metrics.readings.inc({ outcome: 'late' }, late);
