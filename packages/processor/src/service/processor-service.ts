@@ -28,6 +28,12 @@
  * nothing is consumed from a partition whose state is not there yet; other partitions keep being consumed
  * meanwhile. On revocation, in-flight outputs are awaited and offsets committed before state is dropped and
  * the partitions are given back. Memory is bounded by the consumer's prefetch settings and the in-flight bound.
+ *
+ * This class is the composition: the consume loop, start, stop and readiness. Its parts, next to it:
+ * runConsumedBatch (a consumed batch run per partition), RebalanceHandler (assign → rebuild → assign, revoke →
+ * drain → commit), CommitKeeper (at-least-once in-flight batches and commits), TransactionRunner (exactly-once
+ * transactions and rewind), IdleAdvancer (idle-partition clock), applyReloadedRules, OutputObserver (metrics
+ * and logs of outputs), partitionLags and untilDone.
  */
 import {
   createRawConsumer,
