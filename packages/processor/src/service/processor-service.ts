@@ -33,13 +33,12 @@
  * runConsumedBatch (a consumed batch run per partition), RebalanceHandler (assign → rebuild → assign, revoke →
  * drain → commit), CommitKeeper (at-least-once in-flight batches and commits), TransactionRunner (exactly-once
  * transactions and rewind), IdleAdvancer (idle-partition clock), applyReloadedRules, OutputObserver (metrics
- * and logs of outputs), partitionLags and untilDone.
+ * and logs of outputs), initTransactions, partitionLags and untilDone.
  */
 import {
   createRawConsumer,
   createRawProducer,
   type Logger,
-  type PipelineError,
   type RawConsumer,
   type RawProducer,
   type RdKafka,
@@ -53,6 +52,7 @@ import { ensureOutputTopics } from './ensure-output-topics.js';
 import { ExactlyOnceSink } from './exactly-once-sink.js';
 import { firingByRule } from './firing-by-rule.js';
 import { IdleAdvancer } from './idle-advancer.js';
+import { initTransactions } from './init-transactions.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
 import { partitionLags } from './partition-lags.js';
@@ -173,7 +173,7 @@ export class ProcessorService {
       ...(exactlyOnce ? { transactionalId: this.o.memberId, transactionTimeoutMs: this.o.transactionTimeoutMs } : {}),
     });
     await this.producer.connect();
-    if (exactlyOnce) await this.initTransactions();
+    if (exactlyOnce) await initTransactions(this.producer, this.o.transactionTimeoutMs, this.log);
     this.consumer = createRawConsumer(kafka, {
       logger: this.o.logger,
       groupId: this.o.groupId,
@@ -239,20 +239,6 @@ export class ProcessorService {
       this.log.info('processor stopped');
     })();
     return this.stopping;
-  }
-
-  /** Fences any earlier producer with this transactional id (aborting its open transaction); retries while retriable. */
-  private async initTransactions(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.producer!.initTransactions(this.o.transactionTimeoutMs);
-        return;
-      } catch (err) {
-        if (!(err as PipelineError).retriable || attempt >= 10) throw err;
-        this.log.warn({ err, attempt }, 'initializing transactions failed; retrying');
-        await sleep(Math.min(200 * 2 ** attempt, 5_000));
-      }
-    }
   }
 
   // --- consuming -----------------------------------------------------------------------------------------
