@@ -260,7 +260,7 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
         version = next;
         let resolved = 0;
         for (const t of carried.transitions) {
-          if (t.state.scope === 'group' || t.state.scope === 'fleet') {
+          if (isShared(t.state)) {
             if (next.endedShared.has(t.state.fingerprint)) continue;
             next.endedShared.add(t.state.fingerprint);
           }
