@@ -392,7 +392,7 @@ export class DeliveryPipeline {
     return this.receivers.targets();
   }
 
-  /** Registers a state write in flight, so `idle` waits for it. */
+  /** Registers a state or dead-letter write in flight, so `idle` waits for it. */
   private trackPending<T>(promise: Promise<T>): Promise<T> {
     this.direct.add(promise);
     void promise.finally(() => this.direct.delete(promise));
@@ -430,7 +430,6 @@ export class DeliveryPipeline {
       this.options.metrics?.deadLetters.inc({ receiver: receiver ?? '', code: error.code });
       onDone();
     });
-    this.direct.add(promise);
-    void promise.finally(() => this.direct.delete(promise));
+    this.trackPending(promise);
   }
 }

@@ -158,17 +158,13 @@ export class AttemptStage {
     const { now } = this.options;
     if (delivery.notification) {
       for (const id of delivery.notification.newEventIds) target.dedup.remember(id, now());
-      const writes = this.options.recordNotification(target, delivery.notification);
-      if (writes.length > 0) {
-        afterWrites(writes, () => {
-          for (const waiter of delivery.waiters) waiter();
-        })();
-        return;
-      }
-    } else {
-      target.inflight.delete(alert.eventId);
-      target.dedup.remember(alert.eventId, now());
+      afterWrites(this.options.recordNotification(target, delivery.notification), () => {
+        for (const waiter of delivery.waiters) waiter();
+      })();
+      return;
     }
+    target.inflight.delete(alert.eventId);
+    target.dedup.remember(alert.eventId, now());
     for (const waiter of delivery.waiters) waiter();
   }
 }
