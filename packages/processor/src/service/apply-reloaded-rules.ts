@@ -5,7 +5,7 @@
  * batches returned. O(partitions) when nothing was reloaded.
  */
 import { BatchOutput } from './batch-output.js';
-import type { PartitionBatch, PartitionState } from './partition-state.js';
+import { type PartitionBatch, type PartitionState, partitionBatch } from './partition-state.js';
 import type { RulesRuntime } from './processor-options.js';
 
 export function applyReloadedRules(
@@ -21,8 +21,7 @@ export function applyReloadedRules(
     if (!windows) continue;
     state.pipeline.setWindows(windows);
     if (out.isEmpty || state.nextOffset === 0) continue;
-    const lastOffset = state.nextOffset - 1;
-    batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
+    batches.push(partitionBatch(state, out));
     observe(state, out);
   }
   return batches;

@@ -7,7 +7,7 @@
  */
 import { BatchOutput } from './batch-output.js';
 import { idleAdvanceDue } from './idle-advance-due.js';
-import type { PartitionBatch, PartitionState } from './partition-state.js';
+import { type PartitionBatch, type PartitionState, partitionBatch } from './partition-state.js';
 
 export interface IdleAdvanceStep {
   readonly nowMs: number;
@@ -59,8 +59,7 @@ export class IdleAdvancer {
       // a partition that has consumed nothing has no resume point for outputs to go with: it only moves its clock
       state.pipeline.idle(nowMs, out, state.nextOffset > 0);
       if (out.isEmpty || state.nextOffset === 0) continue;
-      const lastOffset = state.nextOffset - 1;
-      batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
+      batches.push(partitionBatch(state, out));
       step.observe(state, out);
     }
     return batches;

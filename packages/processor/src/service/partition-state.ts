@@ -41,3 +41,13 @@ export interface PartitionBatch {
   readonly lastOffset: number;
   readonly replayFrom: number;
 }
+
+/**
+ * The partition's outputs as a batch reaching up to its next offset (exclusive), at the replay point its
+ * checkpoints give (or right after the batch): how a consumed batch, an idle step and a rules reload hand
+ * their outputs to the shell.
+ */
+export function partitionBatch(state: PartitionState, out: BatchOutput): PartitionBatch {
+  const lastOffset = state.nextOffset - 1;
+  return { state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 };
+}

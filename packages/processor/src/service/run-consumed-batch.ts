@@ -9,7 +9,7 @@ import type { AvroCodec, RdKafka, SensorReading } from '@sensor-pipeline/shared'
 import { BatchOutput } from './batch-output.js';
 import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
-import type { PartitionBatch, PartitionState } from './partition-state.js';
+import { type PartitionBatch, type PartitionState, partitionBatch } from './partition-state.js';
 import type { ReadingLimits } from './reading-validation.js';
 
 export interface ConsumedBatchContext {
@@ -95,7 +95,7 @@ export function runConsumedBatch(messages: readonly RdKafka.Message[], ctx: Cons
     const lastOffset = messages[end - 1]!.offset;
     state.nextOffset = lastOffset + 1;
     ctx.delivered(partition, nowMs);
-    batches.push({ state, out, lastOffset, replayFrom: state.checkpoints.replayFrom() ?? lastOffset + 1 });
+    batches.push(partitionBatch(state, out));
     processed += envelopes.length - out.lateCount - refused;
     late += out.lateCount;
     deadLettered += setAside + refused;
