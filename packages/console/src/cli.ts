@@ -17,10 +17,10 @@ import {
   createLogger,
   ignoreReloadSignal,
   kafkaSettingsWith,
+  nonEmpty,
   onShutdown,
   packageVersion,
   runCli,
-  UsageError,
 } from '@sensor-pipeline/shared';
 import {
   type ConsoleOptions,
@@ -72,10 +72,7 @@ program
     cliOption('--group <id>', "the console's consumer group", {
       env: 'CONSOLE_GROUP_ID',
       default: DEFAULT_CONSOLE_OPTIONS.groupId,
-      parse: (text) => {
-        if (text.trim() === '') throw new UsageError('--group must not be empty');
-        return text;
-      },
+      parse: nonEmpty,
     }),
   )
   .addOption(bootstrapServersOption())
