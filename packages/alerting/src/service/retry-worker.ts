@@ -229,27 +229,16 @@ export async function startRetryWorker(options: RetryWorkerOptions): Promise<Ret
   let stopped: Promise<void> | undefined;
   return {
     held: () => Object.fromEntries([...lanes.values()].map((l) => [l.partition, l.messages.length])),
-    committed: (partitions) =>
-      new Promise((resolve, reject) => {
-        if (stopping || partitions.length === 0) {
-          resolve(new Map());
-          return;
-        }
-        consumer.client.committed(
-          partitions.map((partition) => ({ topic: options.topic, partition })),
-          5_000,
-          (err, offsets) => {
-            if (err) {
-              reject(err);
-              return;
-            }
-            const out = new Map<number, number>();
-            for (const o of offsets ?? [])
-              if (typeof o.offset === 'number' && o.offset >= 0) out.set(o.partition, o.offset);
-            resolve(out);
-          },
-        );
-      }),
+    committed: async (partitions) => {
+      const out = new Map<number, number>();
+      if (stopping || partitions.length === 0) return out;
+      const offsets = await consumer.committed(
+        partitions.map((partition) => ({ topic: options.topic, partition })),
+        5_000,
+      );
+      for (const o of offsets) if (typeof o.offset === 'number' && o.offset >= 0) out.set(o.partition, o.offset);
+      return out;
+    },
     stop() {
       stopped ??= (async () => {
         stopping = true;
