@@ -43,7 +43,6 @@ export class GroupMember {
    * back when readings resume behind where the idle clock got to, and holds the groups back with it.
    */
   clockMs = -Infinity;
-  active = true;
 }
 
 /** One group (or the fleet) of one rule. */
@@ -84,7 +83,6 @@ export class GroupAbsenceTracker {
   /** The partition was revoked (or dropped to be rebuilt): its clock and its devices' readings no longer count. */
   leave(member: GroupMember): void {
     if (!this.members.delete(member)) return;
-    member.active = false;
     for (const s of this.series.values()) s.seen.delete(member);
   }
 
