@@ -9,7 +9,7 @@
  * (2024-01-01T00:00:00Z), so that a deterministic run gives the same bytes whenever it is run.
  */
 import type { AvroCodec, SensorReading } from '@sensor-pipeline/shared';
-import type { ScenarioFile } from '../scenario/scenario-schema.js';
+import { METRICS, type ScenarioFile } from '../scenario/scenario-schema.js';
 import { buildFleet, DEFAULT_START_TIME_MS, type Fleet } from './fleet.js';
 import { MessageSource } from './message-source.js';
 import { seedFrom } from './prng.js';
@@ -68,11 +68,11 @@ export function planRun(scenario: ScenarioFile, options: RunPlanOptions = {}): R
 
 /**
  * The event time a fast run covers: its duration, else what `count` readings take (the fleet reports three
- * metrics per device per interval), else nothing (an endless run at a rate starts now).
+ * metrics per device per interval: `METRICS`), else nothing (an endless run at a rate starts now).
  */
 function fastRunSpanMs(scenario: ScenarioFile, durationMs: number | undefined, count: number | undefined): number {
   if (durationMs !== undefined) return durationMs;
   if (count === undefined) return 0;
-  const perInterval = 3 * scenario.fleet.sites.reduce((n, site) => n + site.devices, 0);
+  const perInterval = METRICS.length * scenario.fleet.sites.reduce((n, site) => n + site.devices, 0);
   return perInterval > 0 ? Math.ceil(count / perInterval) * scenario.interval : 0;
 }
