@@ -86,12 +86,12 @@ export function dlqReasons(byReason: Readonly<Record<string, number>> | undefine
   return ` (${shown.join(', ')})`;
 }
 
-/** `firing now` and one line per alert, most severe and oldest first, at most `MAX_FIRING_LINES`. */
 /** `site-a/dev-1 cpu`, `site=site-b` or `fleet`: the console says; an older console gives only deviceId and metric. */
 function subjectOf(a: FiringNow): string {
   return a.subject ?? ([a.deviceId, a.metric].filter((s) => s !== '').join(' ') || a.site);
 }
 
+/** `firing now` and one line per alert, most severe and oldest first, at most `MAX_FIRING_LINES`. */
 export function firingLines(firing: readonly FiringNow[] | undefined): string[] {
   if (!firing) return [];
   if (firing.length === 0) return ['firing now none'];
