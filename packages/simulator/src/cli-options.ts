@@ -5,7 +5,7 @@
  * environment comes in as an argument, and help or `--version` come back as text to print.
  */
 import {
-  bootstrapServerList,
+  bootstrapServersOption,
   type CliCommand,
   cliOption,
   createCliProgram,
@@ -78,13 +78,7 @@ export function simulatorProgram(env: Readonly<Record<string, string | undefined
   program.addOption(
     cliOption('--topic <name>', 'readings topic', { env: 'READINGS_TOPIC', default: DEFAULT_TOPICS.readings }),
   );
-  program.addOption(
-    cliOption('--bootstrap-servers <host:port,...>', 'Kafka brokers', {
-      env: 'KAFKA_BOOTSTRAP_SERVERS',
-      default: DEFAULT_BOOTSTRAP_SERVERS,
-      parse: bootstrapServerList,
-    }),
-  );
+  program.addOption(bootstrapServersOption());
   option(
     '--create-topic',
     'create the topic if it does not exist (with --partitions, default 6)',
