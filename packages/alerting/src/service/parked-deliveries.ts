@@ -154,7 +154,7 @@ export class ParkedDeliveries {
     };
     if (verdict.kind === 'delivered') {
       metrics?.deliveries.inc({ receiver: target.id, outcome: 'delivered' });
-      metrics?.deliveryLatency.observe({ receiver: target.id }, Math.max(0, nowMs - state.firstAttemptAtMs) / 1_000);
+      metrics?.deliveryLatency.observe({ receiver: target.id }, Math.max(0, now() - state.firstAttemptAtMs) / 1_000);
       target.log.info({ eventId: alert.eventId, attempts: state.attempts }, 'parked delivery delivered');
       unpark();
       return { kind: 'done' };
