@@ -230,6 +230,10 @@ describe('alerting config reload (real broker, real HTTP receivers)', () => {
       ['flaky', 'cpu-0', 'alerting/retry'],
       ['flaky', 'cpu-1', 'alerting/retry'],
     ]);
+    expect(dead.map((d) => d.headers['dlq.error.code'])).toEqual([
+      'DELIVERY_RECEIVER_REMOVED',
+      'DELIVERY_RECEIVER_REMOVED',
+    ]);
 
     up = true;
     await service.reload(config); // the receiver is back

@@ -17,7 +17,11 @@ export type DeliveryErrorCode =
   /** The destination resolves to a loopback, private, link-local or metadata address (SSRF guard). */
   | 'WEBHOOK_DESTINATION_BLOCKED'
   /** The receiver's queue was full and it is configured with `onQueueFull: dead-letter`. */
-  | 'WEBHOOK_QUEUE_FULL';
+  | 'WEBHOOK_QUEUE_FULL'
+  /** A delivery parked in the retry topic for a receiver a reload removed (redrive it once it is back). */
+  | 'DELIVERY_RECEIVER_REMOVED'
+  /** A record of the retry topic that does not decode as an alert. */
+  | 'DELIVERY_PARKED_UNDECODABLE';
 
 export interface DeliveryErrorOptions {
   readonly retriable: boolean;

@@ -110,11 +110,11 @@ export class ParkedDeliveries {
     const target = this.options.targetById(state.target);
     const decoded = codec.safeDecode(record.value);
     if (!target || !decoded.ok) {
-      const error = new DeliveryError(
-        'WEBHOOK_NETWORK',
-        !target ? `receiver ${state.target} is no longer configured` : 'parked record is not an alert',
-        { retriable: false },
-      );
+      const error = !target
+        ? new DeliveryError('DELIVERY_RECEIVER_REMOVED', `receiver ${state.target} is no longer configured`, {
+            retriable: false,
+          })
+        : new DeliveryError('DELIVERY_PARKED_UNDECODABLE', 'parked record is not an alert', { retriable: false });
       log.warn(
         { target: state.target, eventId: state.eventId, reason: error.message },
         'dead-lettering a parked delivery',

@@ -138,6 +138,11 @@ export const ERROR_CODES = {
     retriable: false,
   },
   WEBHOOK_QUEUE_FULL: { meaning: "the receiver's queue is full and it dead-letters new alerts", retriable: false },
+  DELIVERY_RECEIVER_REMOVED: {
+    meaning: 'a delivery parked in the retry topic for a receiver a reload removed; redrive it once it is back',
+    retriable: false,
+  },
+  DELIVERY_PARKED_UNDECODABLE: { meaning: 'a record of the retry topic does not decode as an alert', retriable: false },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A code from {@link ERROR_CODES}. */
