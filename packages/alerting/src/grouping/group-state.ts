@@ -179,11 +179,10 @@ export class GroupState {
       const sorted = sortByLabels([...group.alerts.values()]);
       const firing = sorted.filter((a) => a.status !== 'RESOLVED');
       const resolved = sorted.filter((a) => a.status === 'RESOLVED');
+      const pendingIds = new Set(group.pending.map((p) => p.eventId)); // a site outage resolves hundreds at once
       const changed =
         firing.some((a) => !group.notifiedFiring.has(a.fingerprint)) ||
-        resolved.some(
-          (a) => group.notifiedFiring.has(a.fingerprint) || group.pending.some((p) => p.eventId === a.eventId),
-        );
+        resolved.some((a) => group.notifiedFiring.has(a.fingerprint) || pendingIds.has(a.eventId));
       const repeat =
         firing.length > 0 && group.notifiedAtMs !== undefined && nowMs - group.notifiedAtMs >= this.policy.repeatMs;
       if (changed || repeat || group.pending.length > 0) {
