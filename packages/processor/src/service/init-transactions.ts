@@ -3,7 +3,7 @@
  * same transactional id (aborting its open transaction). Retried with backoff while the error is retriable
  * (the coordinator not there yet), at most 10 attempts.
  */
-import type { Logger, PipelineError, RawProducer } from '@sensor-pipeline/shared';
+import { isRetriable, type Logger, type RawProducer } from '@sensor-pipeline/shared';
 import { sleep } from './until-done.js';
 
 export async function initTransactions(
@@ -16,7 +16,7 @@ export async function initTransactions(
       await producer.initTransactions(transactionTimeoutMs);
       return;
     } catch (err) {
-      if (!(err as PipelineError).retriable || attempt >= 10) throw err;
+      if (!isRetriable(err) || attempt >= 10) throw err;
       log.warn({ err, attempt }, 'initializing transactions failed; retrying');
       await sleep(Math.min(200 * 2 ** attempt, 5_000));
     }

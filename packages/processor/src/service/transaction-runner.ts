@@ -5,7 +5,7 @@
  * readings whose outputs were thrown away, so their state is dropped, rebuilt from Kafka, and consuming
  * starts again from the committed offsets. One that can neither commit nor abort (non-retriable) is thrown.
  */
-import type { Logger, PipelineError, RawConsumer, RdKafka } from '@sensor-pipeline/shared';
+import { isRetriable, type Logger, type RawConsumer, type RdKafka } from '@sensor-pipeline/shared';
 import type { ExactlyOnceSink } from './exactly-once-sink.js';
 import type { IdleAdvancer } from './idle-advancer.js';
 import type { PartitionBatch, PartitionState } from './partition-state.js';
@@ -54,7 +54,7 @@ export class TransactionRunner {
       onCommitted();
     } catch (err) {
       this.o.metrics.commitFailures.inc();
-      if (!(err as PipelineError).retriable) throw err;
+      if (!isRetriable(err)) throw err;
       this.o.log.warn({ err }, 'transaction aborted; rewinding its partitions to the committed offsets');
       // partitions revoked meanwhile (a commit refused for a lost generation) are given back, not rewound
       await this.o.rebalance.handleRevocations();
