@@ -48,6 +48,7 @@ import {
 import type { AlertingConfig } from './config/alerting-config.js';
 import { describeReceiver } from './config/describe-receiver.js';
 import { loadAlertingConfig } from './config/load-alerting-config.js';
+import { writeRetryDelayMs } from './delivery/write-retry-delay.js';
 import { redriveDeliveries } from './redrive/redrive-deliveries.js';
 import { type RouteSpec, routeReceivers } from './routing/route-tree.js';
 import { createAlertingMetrics } from './service/alerting-metrics.js';
@@ -230,7 +231,7 @@ async function run(flags: ConfigFlags & KafkaFlags & { metricsPort: number }): P
         await shutdown.shutdown('startup failed', 1);
         return 1;
       }
-      const delayMs = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
+      const delayMs = writeRetryDelayMs(attempt);
       logger.warn({ err, attempt, delayMs }, 'cannot start yet (is the broker reachable?); retrying');
       const stoppedFirst = await Promise.race([
         shutdown.stopped.then(() => true),

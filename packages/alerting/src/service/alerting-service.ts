@@ -28,6 +28,7 @@ import {
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
+import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import { SilenceSet } from '../silences/silence-set.js';
 import {
   ensureSilencesTopic,
@@ -278,7 +279,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
           );
           return;
         } catch (err) {
-          const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+          const delayMs = writeRetryDelayMs(attempt);
           log.warn({ err, partition, attempt, delayMs }, 'reading the alerting state failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, delayMs));
         }

@@ -8,6 +8,7 @@ import type { Alert, AvroCodec, Logger } from '@sensor-pipeline/shared';
 import { DeliveryError } from '../delivery/delivery-error.js';
 import type { JobStep } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
+import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import {
   DELIVERY_HEADERS,
   type DeadLetterRecord,
@@ -86,7 +87,7 @@ export class ParkedDeliveries {
         break;
       } catch (err) {
         if (this.options.closing()) return { retryInMs: 0 }; // unfinished: redelivered after the restart
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        const delayMs = writeRetryDelayMs(attempt);
         this.options.log.error({ err, attempt, delayMs }, 'writing to the retry topic failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }

@@ -5,6 +5,7 @@
  * when the pipeline closes (the record stays uncommitted and is redelivered after a restart).
  */
 import { dlqHeaders, type Logger, type PipelineError } from '@sensor-pipeline/shared';
+import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import type { ReceiverTarget, SourceRecord } from './delivery.js';
 
 /** A record for the deliveries DLQ: the original bytes, keyed by device, with `dlq.*` and `delivery.*` headers. */
@@ -63,7 +64,7 @@ export class DeadLetterStage {
         return true;
       } catch (err) {
         if (this.options.closing()) return false;
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        const delayMs = writeRetryDelayMs(attempt);
         this.options.log.error(
           { err, attempt, delayMs, topic: record.topic, partition: record.partition, offset: record.offset },
           'writing to the deliveries DLQ failed; retrying',

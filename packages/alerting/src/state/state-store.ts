@@ -19,6 +19,7 @@ import {
   readPartitionRange,
   TOPIC_LAYOUT,
 } from '@sensor-pipeline/shared';
+import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 
 export const DEFAULT_ALERTING_STATE_TOPIC = 'sensor.alerting.state';
 
@@ -101,7 +102,7 @@ export class StateWriter {
         return true;
       } catch (err) {
         if (this.options.closing()) return false;
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        const delayMs = writeRetryDelayMs(attempt);
         this.log.error({ err, attempt, delayMs, partition, key }, 'writing alerting state failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
