@@ -68,10 +68,13 @@ export function carryOverRules(
   ]);
   const engine = createEngine(next);
   const held = new Map<string, HeldSensor>();
+  /** Each held device's labels (its sensors share them), for the device series that end. */
+  const deviceLabels = new Map<string, HeldSensor['labels']>();
   for (const s of old.heldSensors()) {
     const sensor = engine.sensor(s.deviceId, s.metric, s.labels);
     if (s.lastSeenMs !== -Infinity) engine.warm(sensor, s.lastSeenMs);
     held.set(sensorKey(s.deviceId, s.metric), s);
+    if (!deviceLabels.has(s.deviceId)) deviceLabels.set(s.deviceId, s.labels);
   }
   const kept: AlertStateRecord[] = [];
   const transitions: RuleTransition[] = [];
@@ -88,7 +91,6 @@ export function carryOverRules(
     const rule = old.rules.byName.get(r.rule) as CompiledRule;
     const metric = isSensorSeries(r) ? r.metric : undefined;
     const sensor = metric === undefined ? undefined : held.get(sensorKey(r.deviceId, metric));
-    const deviceLabels = (deviceId: string) => [...held.values()].find((h) => h.deviceId === deviceId)?.labels ?? {};
     const endsAtMs =
       rule.kind === 'absence' && r.status === 'firing'
         ? Math.max(r.sinceMs, clockMs)
@@ -105,7 +107,7 @@ export function carryOverRules(
               r.scope === 'group'
                 ? Object.fromEntries(r.group ?? [])
                 : r.scope === 'device'
-                  ? deviceLabels(r.deviceId)
+                  ? (deviceLabels.get(r.deviceId) ?? {})
                   : {},
             fingerprint: r.fingerprint,
           };

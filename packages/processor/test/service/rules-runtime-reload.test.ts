@@ -94,6 +94,8 @@ describe('rules runtime reload', () => {
       'RESOLVED hot on b/dev-1/temperature: resolved by a rules reload (rule changed)',
       'RESOLVED site-silent on site=b: resolved by a rules reload (rule removed)',
     ]);
+    const deviceResolved = reloaded.flatMap((o) => o.alerts).find((a) => a.rule === 'device-silent')!;
+    expect(deviceResolved.labels).toMatchObject({ site: 'b' }); // the device's labels, as its FIRING had them
     const siteFiring = out.alerts.find((a) => a.rule === 'site-silent')!;
     const siteResolved = reloaded.flatMap((o) => o.alerts).find((a) => a.rule === 'site-silent')!;
     expect(siteResolved.fingerprint).toBe(siteFiring.fingerprint);
