@@ -14,6 +14,7 @@ import {
   cliOption,
   createCliProgram,
   createLogger,
+  DEFAULT_BOOTSTRAP_SERVERS,
   DEFAULT_TOPICS,
   durationOption,
   kafkaSettingsWith,
@@ -158,7 +159,7 @@ program
 
 function services(json: boolean): number {
   const specs = pipelineServices({
-    bootstrapServers: process.env['KAFKA_BOOTSTRAP_SERVERS'] || '127.0.0.1:9092',
+    bootstrapServers: process.env['KAFKA_BOOTSTRAP_SERVERS'] || DEFAULT_BOOTSTRAP_SERVERS,
     topics: topicNamesFromEnv(),
     ports: DEFAULT_PORTS,
     hostOf: () => '127.0.0.1',
