@@ -57,7 +57,10 @@ async function portsFree(base: number, count: number): Promise<boolean> {
 
 async function freePortBase(count: number): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    // below Linux's ephemeral range (32768–60999): there, any client connection of a test running alongside
+    // (a Kafka client, an HTTP request) may take one of the ports as its source port between this check and
+    // the service's listen (seen: EADDRINUSE on the console's port)
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - count));
     if (await portsFree(base, count)) return base;
   }
   throw new Error('no free port range found');
