@@ -8,6 +8,7 @@ export * from './avro/avro-codec.js';
 export * from './avro/avro-to-typescript.js';
 export * from './avro/rabin-fingerprint.js';
 export * from './avro/schemas.js';
+export * from './avro/sensor-reading-decoder.js';
 export type * from './avro/types.generated.js';
 export * from './cli/cli-option.js';
 export * from './cli/cli-program.js';

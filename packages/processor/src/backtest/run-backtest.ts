@@ -19,6 +19,7 @@ import {
   type Logger,
   type RangeMessage,
   readPartitionRange,
+  SensorReadingDecoder,
   sensorReadingCodec,
   UsageError,
 } from '@sensor-pipeline/shared';
@@ -135,7 +136,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   }
 
   // run them merged by record timestamp, each partition in offset order
-  const codec = sensorReadingCodec();
+  const codec = new SensorReadingDecoder(sensorReadingCodec());
   const limits = options.limits ?? DEFAULT_READING_LIMITS;
   const idleAfterMs = options.idleAdvanceAfterMs ?? 5_000;
   let nowMs = 0;

@@ -4,11 +4,16 @@
  * record alike. The codec is built once by the caller; per record there is the decoded reading and its
  * envelope, nothing else (no closure, no promise, no copy of key or value).
  */
-import { type AvroCodec, dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
+import { type DecodeResult, dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
 import type { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import type { BatchOutput } from './batch-output.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import { type ReadingLimits, validateReading } from './reading-validation.js';
+
+/** Decodes a reading's bytes: a `SensorReadingDecoder` (interned ids and labels), or a plain codec. */
+export interface ReadingDecoder {
+  safeDecode(buf: Buffer | null | undefined): DecodeResult<SensorReading>;
+}
 
 /** What decoding needs of a record: the client's message objects and the range reader's both fit. */
 export interface RecordLike {
@@ -20,7 +25,7 @@ export interface RecordLike {
 export interface DecodeContext {
   readonly topic: string;
   readonly partition: number;
-  readonly codec: AvroCodec<SensorReading>;
+  readonly codec: ReadingDecoder;
   readonly limits: ReadingLimits;
   readonly nowMs: number;
   /** Where replay restarts from: every valid reading is observed, in offset order. */

@@ -43,6 +43,7 @@ import {
   type RawProducer,
   type RdKafka,
   type ReadinessReport,
+  SensorReadingDecoder,
   sensorReadingCodec,
 } from '@sensor-pipeline/shared';
 import { applyReloadedRules } from './apply-reloaded-rules.js';
@@ -74,7 +75,7 @@ export class ProcessorService {
   private readonly o: ResolvedProcessorOptions;
   private readonly log: Logger;
   private readonly metrics: ProcessorMetrics;
-  private readonly codec = sensorReadingCodec();
+  private readonly codec = new SensorReadingDecoder(sensorReadingCodec());
   private readonly outputRecords: OutputRecords;
   private readonly outputs: OutputObserver;
   private readonly commits: CommitKeeper;

@@ -11,7 +11,13 @@
  * commits only after a batch's state records are acknowledged and every transition is recorded, so its
  * rule state as of the checkpoint is the state as of the committed offset.
  */
-import { type KafkaSettings, type Logger, readPartitionRange, sensorReadingCodec } from '@sensor-pipeline/shared';
+import {
+  type KafkaSettings,
+  type Logger,
+  readPartitionRange,
+  SensorReadingDecoder,
+  sensorReadingCodec,
+} from '@sensor-pipeline/shared';
 import { AlertStateFolder } from '../state/alert-state-records.js';
 import { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import { BatchOutput } from './batch-output.js';
@@ -43,7 +49,7 @@ export async function restorePartition(
   committed: CommittedPosition,
   log: Logger,
 ): Promise<RestoreResult> {
-  const codec = sensorReadingCodec();
+  const codec = new SensorReadingDecoder(sensorReadingCodec());
   let replayFrom: number | undefined;
   try {
     const meta = committed.metadata ? (JSON.parse(committed.metadata) as { replayFrom?: number }) : undefined;

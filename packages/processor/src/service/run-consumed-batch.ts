@@ -5,9 +5,9 @@
  * records below a partition's next offset (repeats after a rewind) are skipped. Returns each partition's
  * share with what it produced, and the counts the shell turns into metrics. Time is an argument.
  */
-import type { AvroCodec, RdKafka, SensorReading } from '@sensor-pipeline/shared';
+import type { RdKafka } from '@sensor-pipeline/shared';
 import { BatchOutput } from './batch-output.js';
-import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
+import { decodeReadings, type ReadingDecoder, releaseRecordBytes } from './decode-readings.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';
 import { type PartitionBatch, type PartitionState, partitionBatch } from './partition-state.js';
 import type { ReadingLimits } from './reading-validation.js';
@@ -16,7 +16,7 @@ export interface ConsumedBatchContext {
   readonly nowMs: number;
   /** The partitions held, by partition number. */
   readonly partitions: ReadonlyMap<number, PartitionState>;
-  readonly codec: AvroCodec<SensorReading>;
+  readonly codec: ReadingDecoder;
   readonly limits: ReadingLimits;
   /** The partition delivered records at `atMs` (for idle advance). */
   readonly delivered: (partition: number, atMs: number) => void;

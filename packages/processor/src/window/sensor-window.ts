@@ -11,7 +11,9 @@
  *   timestamp position by shifting the newer entries, O(d) for d readings newer than it (stable: after
  *   readings with an equal timestamp). The ring's unused positions hold the free slots, in order: the
  *   next free slot sits just past the end, and an evicted slot stays where the front was.
- * - Capacity starts at 16 and doubles as needed, up to the next power of two above `size` / `maxSamples`.
+ * - Capacity starts at 32 (a 30-s window of a 1 Hz sensor fits without growing: each growth is a new buffer,
+ *   which costs more than the readings it holds while a new instance fills its windows) and doubles as
+ *   needed, up to the next power of two above `size` / `maxSamples`.
  * - {@link MedianHeaps}: two indexed heaps; median O(1), insert / evict-known-slot O(log n).
  * - Two {@link MonotonicDeque}s (min, and max via negated values): O(1) reads, amortized O(1) updates on
  *   the in-order path, O(d) for out-of-order inserts — they stay exact, there is no fallback rescan.
@@ -38,7 +40,7 @@ import { RunningMoments } from './running-moments.js';
 import { parseWindowOptions, type ResolvedWindowOptions, type WindowOptions } from './window-options.js';
 import type { WindowStats } from './window-stats.js';
 
-const INITIAL_CAPACITY = 16;
+const INITIAL_CAPACITY = 32;
 
 /** The slot-indexed arrays of a window of `capacity` slots, as views into one buffer (see the file comment). */
 interface WindowStorage {

@@ -61,7 +61,8 @@ export class AvroCodec<T> {
   /** Largest framed record `decode` accepts, bytes. */
   readonly maxRecordBytes: number;
   private readonly maxEmptyItems: number;
-  private readonly header: Buffer;
+  /** The frame header of records written with this codec's schema (magic and fingerprint, or schema id). */
+  readonly header: Buffer;
   private readonly writers = new Map<string, WriterEntry>();
   private readonly ownWriter: WriterEntry;
   private scratch = Buffer.allocUnsafe(1024);

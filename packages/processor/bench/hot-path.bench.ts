@@ -1,0 +1,152 @@
+/**
+ * Benchmark (not a test): the processor's per-reading work in process, without a broker — what the consuming
+ * thread does to a consumed batch after the client has handed it over (decode, validate, windows, rules,
+ * outputs collected), next to the decode alone (what the throughput benchmark's raw floor does besides
+ * consuming). Records are shaped like the client's message objects and carry the same readings the
+ * throughput benchmark loads (10,000 devices, 30,000 sensors, shipped rules), spread over 6 partitions in
+ * runs of one partition as librdkafka hands them out. Reports µs per reading on the CPU clock, best of the
+ * rounds, decode and pipeline alternated.
+ *
+ *   npx tsx --conditions=source packages/processor/bench/hot-path.bench.ts [--readings 1000000] [--rounds 3]
+ */
+import { parseArgs } from 'node:util';
+import { createLogger, type RdKafka, SensorReadingDecoder, sensorReadingCodec } from '@sensor-pipeline/shared';
+import { createRulesRuntime, loadRules, PartitionPipeline, ReplayCheckpoints } from '../src/index.js';
+import { DEFAULT_READING_LIMITS } from '../src/service/reading-validation.js';
+import { runConsumedBatch } from '../src/service/run-consumed-batch.js';
+import type { PartitionState } from '../src/service/partition-state.js';
+import { benchReading } from './support/load-readings.js';
+import { REPO_ROOT } from './support/run-drain.js';
+
+const { values } = parseArgs({
+  options: {
+    readings: { type: 'string', default: '1000000' },
+    devices: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    rules: { type: 'string', default: `${REPO_ROOT}/config/rules.yaml` },
+  },
+});
+const READINGS = Number(values.readings);
+const DEVICES = Number(values.devices);
+const PARTITIONS = 6;
+const BATCH = 2_000;
+const codec = sensorReadingCodec();
+const log = createLogger({ service: 'bench', level: 'silent' });
+
+// the records, as the client hands them out: batches of runs of one partition, offsets per partition
+const baseMs = Math.floor((Date.now() - 3_600_000) / 1_000) * 1_000;
+const byPartition: RdKafka.Message[][] = Array.from({ length: PARTITIONS }, () => []);
+for (let j = 0; j < READINGS; j++) {
+  const reading = benchReading(j, DEVICES, baseMs);
+  const p = (j % DEVICES) % PARTITIONS;
+  const list = byPartition[p]!;
+  const value = codec.encode(reading);
+  list.push({
+    value,
+    size: value.length,
+    key: Buffer.from(reading.deviceId),
+    topic: 'bench-readings',
+    offset: list.length,
+    partition: p,
+    timestamp: baseMs,
+  } as RdKafka.Message);
+}
+const batches: RdKafka.Message[][] = [];
+const cursors = byPartition.map(() => 0);
+for (let left = READINGS; left > 0; ) {
+  const batch: RdKafka.Message[] = [];
+  for (let p = 0; p < PARTITIONS && batch.length < BATCH; p++) {
+    const list = byPartition[p]!;
+    const take = Math.min(BATCH / PARTITIONS, list.length - cursors[p]!);
+    for (let k = 0; k < take; k++) batch.push(list[cursors[p]!++]!);
+  }
+  left -= batch.length;
+  batches.push(batch);
+}
+
+const rules = await loadRules(values.rules!);
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1_000;
+};
+
+function decodeOnly(): number {
+  const started = cpuMs();
+  let checksum = 0;
+  for (const batch of batches)
+    for (let i = 0; i < batch.length; i++) {
+      const r = codec.safeDecode(batch[i]!.value);
+      if (r.ok) checksum += r.value.value;
+    }
+  if (!(checksum > 0)) throw new Error('nothing decoded');
+  return cpuMs() - started;
+}
+
+function pipeline(): { ms: number; alerts: number } {
+  const runtime = createRulesRuntime(rules);
+  const SPAN_MS = runtime.lookbackMs + 60_000; // as the service: the rules' lookback plus a minute
+  const partitions = new Map<number, PartitionState>();
+  for (let p = 0; p < PARTITIONS; p++) {
+    const partitionRules = runtime.createPartitionRules(new Map(), log);
+    partitions.set(p, {
+      topic: 'bench-readings',
+      partition: p,
+      pipeline: new PartitionPipeline({
+        topic: 'bench-readings',
+        partition: p,
+        windows: runtime.windows,
+        rules: partitionRules,
+        idleEvictMs: SPAN_MS,
+        statsIntervalMs: 0,
+        now: Date.now,
+      }),
+      rules: partitionRules,
+      checkpoints: new ReplayCheckpoints(SPAN_MS),
+      asOfOffset: -1,
+      acknowledged: -1,
+      acknowledgedReplayFrom: 0,
+      committed: -1,
+      inFlight: [],
+      nextOffset: 0,
+    });
+  }
+  const decoder = new SensorReadingDecoder(codec); // as the service: one per instance
+  let alerts = 0;
+  const started = cpuMs();
+  for (const batch of batches) {
+    const result = runConsumedBatch(batch, {
+      nowMs: Date.now(),
+      partitions,
+      codec: decoder,
+      limits: DEFAULT_READING_LIMITS,
+      delivered: () => undefined,
+      observe: () => undefined,
+    });
+    for (const b of result.batches) alerts += b.out.alerts.length;
+  }
+  const ms = cpuMs() - started;
+  for (const state of partitions.values()) state.pipeline.close();
+  return { ms, alerts };
+}
+
+const us = (ms: number): string => ((ms * 1_000) / READINGS).toFixed(2);
+let bestDecode = Infinity;
+let bestPipeline = Infinity;
+let alerts = 0;
+for (let round = 1; round <= Number(values.rounds); round++) {
+  const d = decodeOnly();
+  const p = pipeline();
+  alerts = p.alerts;
+  bestDecode = Math.min(bestDecode, d);
+  bestPipeline = Math.min(bestPipeline, p.ms);
+  process.stderr.write(`[bench] round ${round}: decode ${us(d)} µs/reading, pipeline ${us(p.ms)} µs/reading\n`);
+}
+console.log(
+  JSON.stringify({
+    readings: READINGS,
+    decodeMicrosPerReading: Number(us(bestDecode)),
+    pipelineMicrosPerReading: Number(us(bestPipeline)),
+    beyondDecodeMicrosPerReading: Number(us(bestPipeline - bestDecode)),
+    alerts,
+  }),
+);
