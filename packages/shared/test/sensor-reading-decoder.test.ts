@@ -4,6 +4,7 @@
  * must be the codec's. Then what it is for: one string per device id, one frozen object per labels encoding,
  * bounded tables whatever the input.
  */
+import type avro from 'avsc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AvroCodec, loadSchema, type SensorReading, SensorReadingDecoder, sensorReadingCodec } from '../src/index.js';
@@ -171,8 +172,8 @@ describe('SensorReadingDecoder', () => {
   });
 
   it('takes the codec path for every record when the reader schema is not the one it reads', () => {
-    const schema = loadSchema('SensorReading') as { fields: { name: string }[] };
-    const reordered = { ...schema, fields: [...schema.fields].reverse() };
+    const schema = loadSchema('SensorReading') as avro.schema.RecordType;
+    const reordered: avro.schema.RecordType = { ...schema, fields: [...schema.fields].reverse() };
     const codec = new AvroCodec<SensorReading>(reordered);
     const decoder = new SensorReadingDecoder(codec);
     const r: SensorReading = { deviceId: 'd', metric: 'cpu', value: 1, timestamp: 5, seq: 1, labels: { a: 'b' } };

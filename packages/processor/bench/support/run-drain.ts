@@ -39,6 +39,8 @@ export interface DrainOptions {
  * path of the benchmark runs with them, the floors included.
  */
 export const PROCESSOR_NODE_FLAGS = ['--max-semi-space-size=32'];
+/** The environment the launcher and compose give the processor, on top of the benchmark's own. */
+export const PROCESSOR_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./drain-runner.ts', import.meta.url));
@@ -73,7 +75,11 @@ export async function ensurePeerPython(): Promise<string> {
 }
 
 export async function runDrain(path: DrainPath, options: DrainOptions): Promise<DrainResult> {
-  const env = { ...process.env, KAFKA_BOOTSTRAP_SERVERS: options.bootstrapServers };
+  const env = {
+    ...process.env,
+    KAFKA_BOOTSTRAP_SERVERS: options.bootstrapServers,
+    ...(path === 'processor' || path === 'processor-cli' ? PROCESSOR_ENV : {}),
+  };
   let out: string;
   if (path === 'python-peer') {
     const python = options.python ?? (await ensurePeerPython());

@@ -139,7 +139,7 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     outputStallMs: options.outputStallMs ?? 30_000,
     commitVerifyIntervalMs: options.commitVerifyIntervalMs ?? 5_000,
     transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
-    queuedMaxKbytes: options.queuedMaxKbytes ?? 4_096, // 4 MB per partition
+    queuedMaxKbytes: options.queuedMaxKbytes ?? 2_048, // 2 MB per partition
     createTopics: options.createTopics ?? true,
     limits,
     maxSensors,
