@@ -79,7 +79,8 @@ export function validateReading(
 ): ValidationError | undefined {
   const { deviceId } = reading;
   if (!deviceId) return new ValidationError('READING_EMPTY_DEVICE_ID', 'deviceId is empty');
-  const deviceIdBytes = Buffer.byteLength(deviceId);
+  // a UTF-16 code unit is at most 3 UTF-8 bytes: only a long id needs counting
+  const deviceIdBytes = deviceId.length * 3 <= limits.maxDeviceIdBytes ? 0 : Buffer.byteLength(deviceId);
   if (deviceIdBytes > limits.maxDeviceIdBytes) {
     return new ValidationError(
       'READING_DEVICE_ID_TOO_LONG',
@@ -93,7 +94,7 @@ export function validateReading(
       `record key ${shown} is not the deviceId ${JSON.stringify(deviceId)}: the key must be the deviceId (it picks the partition)`,
     );
   }
-  const labelError = checkLabels(reading.labels, limits);
+  const labelError = checkLabelsOnce(reading.labels, limits);
   if (labelError) return labelError;
   if (!Number.isFinite(reading.value))
     return new ValidationError('READING_NON_FINITE_VALUE', `value is ${reading.value}`);
@@ -120,6 +121,16 @@ export function validateReading(
     );
   }
   return undefined;
+}
+
+/** Frozen labels objects found valid, with the limits they were checked against (the decoder shares them). */
+const validLabels = new WeakMap<object, ReadingLimits>();
+
+function checkLabelsOnce(labels: Readonly<Record<string, string>>, limits: ReadingLimits): ValidationError | undefined {
+  if (validLabels.get(labels) === limits) return undefined;
+  const error = checkLabels(labels, limits);
+  if (error === undefined && Object.isFrozen(labels)) validLabels.set(labels, limits);
+  return error;
 }
 
 function checkLabels(labels: Readonly<Record<string, string>>, limits: ReadingLimits): ValidationError | undefined {

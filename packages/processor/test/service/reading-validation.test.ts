@@ -83,6 +83,27 @@ describe('validateReading', () => {
     );
   });
 
+  it('counts UTF-8 bytes of ids near the limit, whatever the shortcut for short ones', () => {
+    expect(validateReading({ ...ok, deviceId: 'x'.repeat(42) }, now)).toBeUndefined(); // 42 × 3 ≤ 128
+    expect(validateReading({ ...ok, deviceId: '€'.repeat(42) }, now)).toBeUndefined(); // 126 bytes
+    expect(validateReading({ ...ok, deviceId: '€'.repeat(43) }, now)?.code).toBe('READING_DEVICE_ID_TOO_LONG'); // 129
+    expect(validateReading({ ...ok, deviceId: 'x'.repeat(128) }, now)).toBeUndefined();
+    expect(validateReading({ ...ok, deviceId: `${'x'.repeat(124)}😀` }, now)).toBeUndefined(); // 128 bytes
+    expect(validateReading({ ...ok, deviceId: `${'x'.repeat(125)}😀` }, now)?.code).toBe('READING_DEVICE_ID_TOO_LONG');
+  });
+
+  it('judges shared frozen labels once per limits, and again under other limits', () => {
+    const labels = Object.freeze({ site: 'v'.repeat(200) });
+    expect(validateReading({ ...ok, labels }, now)).toBeUndefined();
+    expect(validateReading({ ...ok, labels }, now)).toBeUndefined();
+    const strict = { ...DEFAULT_READING_LIMITS, maxLabelValueBytes: 100 };
+    expect(validateReading({ ...ok, labels }, now, strict)?.code).toBe('READING_LABEL_TOO_LONG');
+    expect(validateReading({ ...ok, labels }, now, strict)?.code).toBe('READING_LABEL_TOO_LONG');
+    const tooMany = Object.freeze({ ...manyLabels });
+    expect(validateReading({ ...ok, labels: tooMany }, now)?.code).toBe('READING_TOO_MANY_LABELS');
+    expect(validateReading({ ...ok, labels: tooMany }, now)?.code).toBe('READING_TOO_MANY_LABELS');
+  });
+
   it('refuses limits that cannot work, saying which', () => {
     expect(() => checkReadingLimits({ ...DEFAULT_READING_LIMITS, maxDeviceIdBytes: 0 })).toThrow(/maxDeviceIdBytes/);
     expect(() => checkReadingLimits({ ...DEFAULT_READING_LIMITS, maxTemperatureCelsius: -200 })).toThrow(
