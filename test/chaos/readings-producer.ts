@@ -17,7 +17,8 @@ const MAX_SEND_ATTEMPTS = 10;
 
 export class ReadingsProducer {
   private readonly codec = sensorReadingCodec();
-  private readonly producer: KafkaJS.Producer;
+  private producer: KafkaJS.Producer;
+  private readonly newProducer: () => KafkaJS.Producer;
   private disconnecting: Promise<void> | undefined;
   /** Readings acknowledged so far. */
   produced = 0;
@@ -31,7 +32,9 @@ export class ReadingsProducer {
   ) {
     // the client logs every refused connection while the broker is down on purpose: quiet unless asked
     const logger = createLogger({ service: 'chaos-producer', level: process.env['CHAOS_LOG_LEVEL'] ?? 'silent' });
-    this.producer = createProducer(settings, { logger, lingerMs: 5 });
+    // a send fails after 30 s (a broker restart here takes a few): a stuck client is replaced soon (see sendChunk)
+    this.newProducer = () => createProducer(settings, { logger, lingerMs: 5, deliveryTimeoutMs: 30_000 });
+    this.producer = this.newProducer();
   }
 
   async connect(): Promise<void> {
@@ -71,18 +74,30 @@ export class ReadingsProducer {
   /**
    * A send the client gave up on (seen after a broker restart on a loaded machine) is sent again, up to
    * `MAX_SEND_ATTEMPTS` times; each retry is reported, since records of a failed send may have been written
-   * and a retry can repeat them.
+   * and a retry can repeat them. The retry goes through a new client: librdkafka's producer sometimes never
+   * reconnects after the broker comes back (confluentinc/librdkafka#5080; seen here as a client with no
+   * connection at all and every send timing out for ten minutes), and a new one connects at once.
    */
   private async sendChunk(chunk: readonly SensorReading[]): Promise<void> {
     const messages = chunk.map((r) => ({ key: r.deviceId, value: this.codec.encode(r) }));
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (fresh) await this.producer.connect();
+        fresh = false;
         await this.producer.send({ topic: this.topic, messages });
         break;
       } catch (err) {
         if (attempt >= MAX_SEND_ATTEMPTS) throw err;
         this.retries += 1;
-        this.onRetry(`readings producer: a send failed (${(err as Error).message}); sending it again`);
+        this.onRetry(
+          `readings producer: a send failed (${(err as Error).message}); sending it again with a new client`,
+        );
+        if (!fresh) {
+          await this.producer.disconnect().catch(() => undefined);
+          this.producer = this.newProducer();
+          fresh = true;
+        }
         await sleep(1_000);
       }
     }
