@@ -76,6 +76,11 @@ export interface ProcessorServiceOptions {
   readonly commitVerifyIntervalMs?: number;
   /** The broker aborts a transaction left open this long (a killed instance's), ms. */
   readonly transactionTimeoutMs?: number;
+  /**
+   * The lag gauge asks the broker for high watermarks at most this often, ms (scrapes in between are answered
+   * from the last answer and the consumer's own cached watermarks). Default 5 s.
+   */
+  readonly lagQueryIntervalMs?: number;
   /** Per-partition prefetch bound of the consumer, KB (`queued.max.messages.kbytes`). */
   readonly queuedMaxKbytes?: number;
   /** Create output topics that are missing (alerts, stats, DLQ, state). */
@@ -140,6 +145,7 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     commitVerifyIntervalMs: options.commitVerifyIntervalMs ?? 5_000,
     transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
     queuedMaxKbytes: options.queuedMaxKbytes ?? 2_048, // 2 MB per partition
+    lagQueryIntervalMs: options.lagQueryIntervalMs ?? 5_000,
     createTopics: options.createTopics ?? true,
     limits,
     maxSensors,

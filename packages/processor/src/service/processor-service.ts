@@ -33,7 +33,7 @@
  * runConsumedBatch (a consumed batch run per partition), RebalanceHandler (assign → rebuild → assign, revoke →
  * drain → commit), CommitKeeper (at-least-once in-flight batches and commits), TransactionRunner (exactly-once
  * transactions and rewind), IdleAdvancer (idle-partition clock), applyReloadedRules, OutputObserver (metrics
- * and logs of outputs), initTransactions, partitionLags and untilDone.
+ * and logs of outputs), initTransactions, PartitionLagSource and untilDone.
  */
 import {
   createRawConsumer,
@@ -56,7 +56,7 @@ import { IdleAdvancer } from './idle-advancer.js';
 import { initTransactions } from './init-transactions.js';
 import { OutputObserver } from './output-observer.js';
 import { OutputRecords } from './output-records.js';
-import { partitionLags } from './partition-lags.js';
+import { PartitionLagSource } from './partition-lag-source.js';
 import type { PartitionBatch, PartitionState } from './partition-state.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './processor-metrics.js';
 import {
@@ -100,7 +100,12 @@ export class ProcessorService {
     this.metrics = createProcessorMetrics(options.registry);
     this.ruleNames = options.rules.ruleNames ?? [];
     this.metrics.registerRules(this.ruleNames);
-    this.metrics.setLagSource(() => partitionLags(this.consumer, this.partitions.values(), this.log));
+    const lagSource = new PartitionLagSource({
+      queryIntervalMs: this.o.lagQueryIntervalMs,
+      now: this.o.now,
+      log: this.log,
+    });
+    this.metrics.setLagSource(() => lagSource.lags(this.consumer, this.partitions.values()));
     this.outputRecords = new OutputRecords(options.topics, this.o.maxOutputRecordBytes, this.o.now, (code) =>
       this.metrics.deadLettered.inc({ code }),
     );
