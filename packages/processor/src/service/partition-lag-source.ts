@@ -78,7 +78,8 @@ export class PartitionLagSource {
             }),
         ),
       );
-      states.forEach((s, i) => this.highs.set(keyOf(s.topic, s.partition), answers[i]!));
+      for (let i = 0; i < states.length; i++)
+        this.highs.set(keyOf(states[i]!.topic, states[i]!.partition), answers[i]!);
       // forget partitions no longer held
       const held = new Set(states.map((s) => keyOf(s.topic, s.partition)));
       for (const key of this.highs.keys()) if (!held.has(key)) this.highs.delete(key);
