@@ -36,7 +36,12 @@ import { type DeliveryMode, ProcessorService } from './service/processor-service
 import { DEFAULT_READING_LIMITS, type ReadingLimits } from './service/reading-validation.js';
 import { rulesReloadFunction } from './service/rules-reload.js';
 import { createRulesRuntime } from './service/rules-runtime.js';
-import { serveSupervisor, WORKER_INDEX_ENV, WorkerSupervisor } from './service/worker-supervisor.js';
+import {
+  joinWhenSiblingsAre,
+  serveSupervisor,
+  WORKER_INDEX_ENV,
+  WorkerSupervisor,
+} from './service/worker-supervisor.js';
 
 /** What the processor's own command (no subcommand) takes, after the environment and defaults are applied. */
 export interface ProcessorCliOptions {
@@ -283,6 +288,7 @@ function runProcessor(values: ProcessorCliOptions): number | undefined {
     ...(values.instanceId ? { instanceId: values.instanceId } : {}),
     staticMembership: values.staticMembership === true,
     onFatal: () => void shutdown.shutdown('fatal error', 1),
+    ...(env[WORKER_INDEX_ENV] !== undefined ? { beforeJoin: () => joinWhenSiblingsAre() } : {}),
   });
   logger.info(
     { rulesFile: values.rules, rules: rulesConfig.rules.map((r) => r.name), bootstrapServers: kafka.bootstrapServers },

@@ -101,12 +101,17 @@ export interface ProcessorServiceOptions {
   readonly now?: () => number;
   /** Called when the service cannot go on (a produce failed after all retries): exit without committing. */
   readonly onFatal?: (err: Error) => void;
+  /** Awaited once the clients are connected, before the consumer joins its group (the workers' start barrier). */
+  readonly beforeJoin?: () => Promise<void>;
 }
 
 export type ResolvedProcessorOptions = Required<
-  Omit<ProcessorServiceOptions, 'onFatal' | 'instanceId' | 'limits'> & { instanceId: string; limits: ReadingLimits }
+  Omit<ProcessorServiceOptions, 'onFatal' | 'beforeJoin' | 'instanceId' | 'limits'> & {
+    instanceId: string;
+    limits: ReadingLimits;
+  }
 > &
-  Pick<ProcessorServiceOptions, 'onFatal'> & {
+  Pick<ProcessorServiceOptions, 'onFatal' | 'beforeJoin'> & {
     /** Event time replayed on rebuild: the rules' lookback plus `replayExtraMs`. */
     readonly replaySpanMs: number;
     /** `<groupId>-<instanceId>`: the transactional id, and the group instance id with static membership. */

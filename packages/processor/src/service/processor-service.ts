@@ -204,6 +204,8 @@ export class ProcessorService {
     } else {
       this.atLeastOnce = new AtLeastOnceSink(this.producer, this.outputRecords, this.log.child({ component: 'sink' }));
     }
+    // clients connected: a worker of `--workers` joins the group together with its siblings
+    await this.o.beforeJoin?.();
     this.consumer.client.subscribe([topics.readings]);
     this.running = true;
     this.rebalance.started(Date.now());
