@@ -15,6 +15,7 @@ import { createLogger, type RdKafka, SensorReadingDecoder, sensorReadingCodec } 
 import { createRulesRuntime, loadRules, PartitionPipeline, ReplayCheckpoints } from '../src/index.js';
 import { DEFAULT_READING_LIMITS } from '../src/service/reading-validation.js';
 import { runConsumedBatch } from '../src/service/run-consumed-batch.js';
+import { SensorBudget } from '../src/service/sensor-budget.js';
 import type { PartitionState } from '../src/service/partition-state.js';
 import { benchReading } from './support/load-readings.js';
 import { REPO_ROOT } from './support/run-drain.js';
@@ -119,6 +120,7 @@ function pipeline(): { ms: number; alerts: number } {
   const runtime = createRulesRuntime(rules);
   const SPAN_MS = runtime.lookbackMs + 60_000; // as the service: the rules' lookback plus a minute
   const partitions = new Map<number, PartitionState>();
+  const sensorBudget = new SensorBudget(200_000);
   for (let p = 0; p < PARTITIONS; p++) {
     const partitionRules = runtime.createPartitionRules(new Map(), log);
     partitions.set(p, {
@@ -131,6 +133,7 @@ function pipeline(): { ms: number; alerts: number } {
         rules: partitionRules,
         idleEvictMs: SPAN_MS,
         statsIntervalMs: 0,
+        sensorBudget, // as the service: every new sensor takes a slot of the instance's budget
         now: Date.now,
       }),
       rules: partitionRules,

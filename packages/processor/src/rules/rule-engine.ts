@@ -99,6 +99,8 @@ export interface RuleTransition {
 export interface Sensor {
   readonly deviceId: string;
   readonly metric: Metric;
+  /** `deviceId` NUL `metric`: one string per sensor, what its windows are keyed by. */
+  readonly key: string;
   /** The windows to keep for this sensor; `evaluate(sensor, i, stats)` takes the stats of `windows[i]`. */
   readonly windows: readonly WindowSpec[];
 }
@@ -145,6 +147,7 @@ class SensorSlot implements Sensor {
   watched = false;
   /** Pending series with a `for`, by rule index (allocated on the first). */
   pending: (PendingSeries | undefined)[] | undefined;
+  readonly key: string;
 
   constructor(
     readonly device: DeviceEntry,
@@ -154,7 +157,9 @@ class SensorSlot implements Sensor {
     public selection: RuleSelection,
     /** One per `selection.rules` entry. */
     public states: SeriesState[],
-  ) {}
+  ) {
+    this.key = `${deviceId}\u0000${metric}`;
+  }
 
   get windows(): readonly WindowSpec[] {
     return this.selection.windows;
@@ -227,12 +232,20 @@ export class RuleEngine {
 
   /** Whether the sensor (deviceId, metric) has been seen (is held) already. */
   hasSensor(deviceId: string, metric: Metric): boolean {
-    return this.devices.get(deviceId)?.sensors[metric] !== undefined;
+    return this.findSensor(deviceId, metric) !== undefined;
   }
 
-  /** The sensor (deviceId, metric) with its rules and state; created on first sight. */
-  sensor(deviceId: string, metric: Metric, labels: Labels): Sensor {
-    let device = this.devices.get(deviceId);
+  /** The sensor (deviceId, metric) if held; nothing is created. */
+  findSensor(deviceId: string, metric: Metric): Sensor | undefined {
+    return this.devices.get(deviceId)?.sensors[metric];
+  }
+
+  /**
+   * The sensor (deviceId, metric) with its rules and state; created on first sight. `found`: what
+   * `findSensor` just returned for it, to spare a second lookup.
+   */
+  sensor(deviceId: string, metric: Metric, labels: Labels, found?: Sensor): Sensor {
+    let device = found === undefined ? this.devices.get(deviceId) : (found as SensorSlot).device;
     if (device === undefined) {
       const copy = { ...labels };
       device = {

@@ -41,7 +41,7 @@ export interface ReadingEnvelope {
   readonly live: boolean;
   /** Set when some window found it late, so it is dead-lettered once. */
   late?: boolean;
-  /** The rules' handle for the reading's sensor, set by `PartitionRules.observe`. */
+  /** The rules' handle for the reading's sensor, set by `PartitionRules.holds` (if held) and `observe`. */
   sensorRef?: unknown;
 }
 
@@ -56,8 +56,11 @@ export interface PartitionRules {
   usesWindow(envelope: ReadingEnvelope, windowKey: string): boolean;
   /** New stats of `windowKey` for the envelope's sensor: evaluate its rules. */
   onStats(envelope: ReadingEnvelope, windowKey: string, stats: WindowStats, out: BatchOutput): void;
-  /** Whether the reading's sensor (deviceId, metric) is held already (a new one needs a slot of the budget). */
-  holds(reading: SensorReading): boolean;
+  /**
+   * Whether the reading's sensor (deviceId, metric) is held already (a new one needs a slot of the budget);
+   * leaves the held sensor in `envelope.sensorRef` for `observe`.
+   */
+  holds(envelope: ReadingEnvelope): boolean;
   /** Event time advanced to `watermarkMs` on this partition: absence rules. */
   tick(watermarkMs: number, out: BatchOutput): void;
   /** Once per batch and idle step, after `tick`: the instance's group and fleet absence rules. */
@@ -160,7 +163,7 @@ export class PartitionPipeline {
     let refused = 0;
     let evaluated = false;
     for (const envelope of envelopes) {
-      if (sensorBudget && !rules.holds(envelope.reading)) {
+      if (sensorBudget && !rules.holds(envelope)) {
         if (!sensorBudget.take()) {
           refused++;
           this.refuseNewSensor(envelope, sensorBudget, out);

@@ -114,17 +114,6 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
     return map;
   };
 
-  // one key string per sensor, so the windows' map lookups hash a string they have seen before
-  const sensorKeys = new WeakMap<Sensor, string>();
-  const keyOf = (sensor: Sensor): string => {
-    let key = sensorKeys.get(sensor);
-    if (key === undefined) {
-      key = `${sensor.deviceId}\u0000${sensor.metric}`;
-      sensorKeys.set(sensor, key);
-    }
-    return key;
-  };
-
   return {
     get windows() {
       return current.windows;
@@ -215,14 +204,17 @@ export function createRulesRuntime(config: RulesConfig): ReloadableRulesRuntime 
       const rules: PartitionRules = {
         observe(envelope: ReadingEnvelope, out: BatchOutput) {
           const { reading } = envelope;
-          const sensor = engine.sensor(reading.deviceId, reading.metric, reading.labels);
+          const found = envelope.sensorRef as Sensor | undefined; // set by holds() when the budget asked
+          const sensor = engine.sensor(reading.deviceId, reading.metric, reading.labels, found);
           envelope.sensorRef = sensor;
-          envelope.sensor = keyOf(sensor);
+          envelope.sensor = sensor.key;
           if (envelope.evaluate) collect(engine.observe(sensor, reading.timestamp), out);
           else engine.warm(sensor, reading.timestamp);
         },
-        holds(reading) {
-          return engine.hasSensor(reading.deviceId, reading.metric);
+        holds(envelope) {
+          const found = engine.findSensor(envelope.reading.deviceId, envelope.reading.metric);
+          envelope.sensorRef = found;
+          return found !== undefined;
         },
         usesWindow(envelope: ReadingEnvelope, windowKey: string) {
           return indexOf(envelope.sensorRef as Sensor).has(windowKey);
