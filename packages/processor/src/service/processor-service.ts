@@ -206,6 +206,7 @@ export class ProcessorService {
     }
     // clients connected: a worker of `--workers` joins the group together with its siblings
     await this.o.beforeJoin?.();
+    if (this.stopping) return; // stopped while waiting: the clients are being disconnected, nothing to join
     this.consumer.client.subscribe([topics.readings]);
     this.running = true;
     this.rebalance.started(Date.now());
