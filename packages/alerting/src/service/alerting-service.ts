@@ -28,7 +28,7 @@ import {
 } from '@sensor-pipeline/shared';
 import type { AlertingConfig, ReceiverConfig } from '../config/alerting-config.js';
 import type { WebhookSender } from '../delivery/webhook-sender.js';
-import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
+import { waitUnlessClosing, writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import { SilenceSet } from '../silences/silence-set.js';
 import {
   ensureSilencesTopic,
@@ -281,7 +281,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
         } catch (err) {
           const delayMs = writeRetryDelayMs(attempt);
           log.warn({ err, partition, attempt, delayMs }, 'reading the alerting state failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          await waitUnlessClosing(delayMs, () => stopping);
         }
       }
     };

@@ -8,7 +8,7 @@ import type { Alert, AvroCodec, Logger } from '@sensor-pipeline/shared';
 import { DeliveryError } from '../delivery/delivery-error.js';
 import type { JobStep } from '../delivery/keyed-work-queue.js';
 import { nextParkedAttemptAtMs } from '../delivery/parked-retry-schedule.js';
-import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
+import { waitUnlessClosing, writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import {
   DELIVERY_HEADERS,
   type DeadLetterRecord,
@@ -89,7 +89,8 @@ export class ParkedDeliveries {
         if (this.options.closing()) return { retryInMs: 0 }; // unfinished: redelivered after the restart
         const delayMs = writeRetryDelayMs(attempt);
         this.options.log.error({ err, attempt, delayMs }, 'writing to the retry topic failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await waitUnlessClosing(delayMs, this.options.closing);
+        if (this.options.closing()) return { retryInMs: 0 };
       }
     }
     const { target, alert } = delivery;

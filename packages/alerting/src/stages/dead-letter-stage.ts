@@ -5,7 +5,7 @@
  * when the pipeline closes (the record stays uncommitted and is redelivered after a restart).
  */
 import { dlqHeaders, type Logger, type PipelineError } from '@sensor-pipeline/shared';
-import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
+import { waitUnlessClosing, writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 import type { ReceiverTarget, SourceRecord } from './delivery.js';
 
 /** A record for the deliveries DLQ: the original bytes, keyed by device, with `dlq.*` and `delivery.*` headers. */
@@ -69,7 +69,8 @@ export class DeadLetterStage {
           { err, attempt, delayMs, topic: record.topic, partition: record.partition, offset: record.offset },
           'writing to the deliveries DLQ failed; retrying',
         );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await waitUnlessClosing(delayMs, this.options.closing);
+        if (this.options.closing()) return false;
       }
     }
   }

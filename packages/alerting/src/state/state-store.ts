@@ -19,7 +19,7 @@ import {
   readPartitionRange,
   TOPIC_LAYOUT,
 } from '@sensor-pipeline/shared';
-import { writeRetryDelayMs } from '../delivery/write-retry-delay.js';
+import { waitUnlessClosing, writeRetryDelayMs } from '../delivery/write-retry-delay.js';
 
 export const DEFAULT_ALERTING_STATE_TOPIC = 'sensor.alerting.state';
 
@@ -104,7 +104,8 @@ export class StateWriter {
         if (this.options.closing()) return false;
         const delayMs = writeRetryDelayMs(attempt);
         this.log.error({ err, attempt, delayMs, partition, key }, 'writing alerting state failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await waitUnlessClosing(delayMs, this.options.closing);
+        if (this.options.closing()) return false;
       }
     }
   }
