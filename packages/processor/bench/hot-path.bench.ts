@@ -8,7 +8,8 @@
  * Reports µs per reading on the CPU clock (building the batches included in both), best of the rounds,
  * decode and pipeline alternated; what the pipeline adds is the difference.
  *
- *   npx tsx --conditions=source packages/processor/bench/hot-path.bench.ts [--readings 1000000] [--rounds 3]
+ *   node --max-semi-space-size=32 --conditions=source --import tsx packages/processor/bench/hot-path.bench.ts \
+ *     [--readings 1000000] [--rounds 3]      # the service's young-generation size, as the launcher runs it
  */
 import { parseArgs } from 'node:util';
 import { createLogger, type RdKafka, SensorReadingDecoder, sensorReadingCodec } from '@sensor-pipeline/shared';
