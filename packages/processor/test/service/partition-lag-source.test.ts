@@ -3,7 +3,7 @@
  * counts them, and an injected clock: the broker is asked at most once per interval however often it is
  * scraped, in between the lag follows the consumer's cached watermarks, a new partition is asked about at
  * once, and a failure is not retried before the interval. (The gauge against a real broker:
- * processor.int.test.ts.)
+ * partition-lag-source.int.test.ts.)
  */
 import { createLogger } from '@sensor-pipeline/shared';
 import { describe, expect, it } from 'vitest';
