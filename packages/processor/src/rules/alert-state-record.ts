@@ -7,7 +7,7 @@
  * it back in place before the first reading of what it watches arrives. Records of sensor series carry no
  * `scope` and read exactly as before scopes existed. See `RuleEngine` for the contract the I/O shell follows.
  */
-import { type Metric, PipelineError } from '@sensor-pipeline/shared';
+import { type Metric, PipelineError } from '@sensor-pipeline/shared/core';
 import type { SeriesStatus } from './alert-state.js';
 import { METRICS } from './rules-schema.js';
 

@@ -7,7 +7,7 @@
  * `ok` → `pending` (condition holds, `for` not yet elapsed) → `firing` → back to `ok` (resolved).
  * Absence series have no `pending`.
  */
-import type { AlertStatus } from '@sensor-pipeline/shared';
+import type { AlertStatus } from '@sensor-pipeline/shared/core';
 
 export type SeriesStatus = 'ok' | 'pending' | 'firing';
 

@@ -3,7 +3,7 @@
  * ids, labels (device labels, then rule labels over them, then `rule`, `severity`, `deviceId`, `metric`),
  * the window the rule looked at, and the rendered summary. Pure; called only when a state changes.
  */
-import type { Alert, AlertStatus, AlertWindow, Metric } from '@sensor-pipeline/shared';
+import type { Alert, AlertStatus, AlertWindow, Metric } from '@sensor-pipeline/shared/core';
 import type { WindowStats } from '../window/window-stats.js';
 import { alertEventId, alertFingerprint } from './alert-ids.js';
 import type { CompiledAbsenceRule, CompiledRule, CompiledThresholdRule } from './compile-rules.js';

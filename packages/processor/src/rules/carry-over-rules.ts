@@ -12,7 +12,7 @@
  * When a series ends: at the sensor's newest reading (threshold rules; never before the series' last
  * change), or at `clockMs`, the partition's absence clock (firing absence rules, since the silence lasts).
  */
-import type { Metric } from '@sensor-pipeline/shared';
+import type { Metric } from '@sensor-pipeline/shared/core';
 import type { AlertStateRecord } from './alert-state-record.js';
 import type { AlertSubject } from './build-alert.js';
 import type { CompiledRule, CompiledRules } from './compile-rules.js';

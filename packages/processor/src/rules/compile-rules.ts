@@ -4,7 +4,7 @@
  * with interned results, so that sensors with the same applicable rules share one `RuleSelection`.
  * Compile once per process; every per-partition `RuleEngine` shares the result.
  */
-import { formatDuration, type Metric } from '@sensor-pipeline/shared';
+import { formatDuration, type Metric } from '@sensor-pipeline/shared/core';
 import { compileDeviceSelector, type DevicePredicate } from './device-selector.js';
 import type { AbsenceRule, AbsenceScope, RulesConfig, Statistic, ThresholdRule } from './rules-schema.js';
 import { compileSummaryTemplate, type SummaryTemplate } from './summary-template.js';

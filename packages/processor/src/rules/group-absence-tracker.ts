@@ -20,7 +20,7 @@
  * - Not rebuilt by a rewind: when an exactly-once transaction aborts, its partitions' engines are rebuilt
  *   from Kafka, but a series here keeps the state the aborted transaction gave it.
  */
-import type { Alert } from '@sensor-pipeline/shared';
+import type { Alert } from '@sensor-pipeline/shared/core';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';
 import { groupFingerprint } from './alert-ids.js';
 import { type AbsenceState, INITIAL_ABSENCE_STATE } from './alert-state.js';

@@ -3,7 +3,7 @@
  * Any problem throws the shared `ConfigError`, whose message names the file, line, column and field, so the
  * processor can refuse to start before it touches Kafka.
  */
-import { type LoadConfigOptions, loadConfigFile, parseConfig } from '@sensor-pipeline/shared';
+import { type LoadConfigOptions, loadConfigFile, parseConfig } from '@sensor-pipeline/shared/core';
 import { type RulesConfig, rulesSchema } from './rules-schema.js';
 
 /** Where the processor looks for its rules when no flag or environment variable says otherwise. */

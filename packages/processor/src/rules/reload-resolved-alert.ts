@@ -5,7 +5,7 @@
  * summary. No evaluation decided it: a threshold rule's value and window statistics are NaN (count 0); an
  * absence rule's value is the silence so far. Pure.
  */
-import type { Alert } from '@sensor-pipeline/shared';
+import type { Alert } from '@sensor-pipeline/shared/core';
 import type { AlertStateRecord } from './alert-state-record.js';
 import { type AlertSubject, buildAbsenceAlert, buildThresholdAlert } from './build-alert.js';
 import type { CompiledRule } from './compile-rules.js';

@@ -60,7 +60,7 @@
  * they change, the device's sensors are re-selected (states of rules that still apply are kept, the others
  * dropped without an event) and `sensor.windows` may become a different list — compare it by identity.
  */
-import type { Alert, Metric } from '@sensor-pipeline/shared';
+import type { Alert, Metric } from '@sensor-pipeline/shared/core';
 import { crossesHopBoundary } from '../window/crosses-hop-boundary.js';
 import type { WindowStats } from '../window/window-stats.js';
 import { absenceOnReading, absenceOnTick } from './absence-state-machine.js';

@@ -78,7 +78,7 @@ import {
   type Metric,
   numberField,
   stringField,
-} from '@sensor-pipeline/shared';
+} from '@sensor-pipeline/shared/core';
 import { z } from 'zod';
 import { parseWindowOptions } from '../window/window-options.js';
 import { compileSummaryTemplate } from './summary-template.js';

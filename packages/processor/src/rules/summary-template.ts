@@ -8,7 +8,7 @@
  * Numbers are rounded for reading (2 decimals, 3 significant digits below 1); for absence rules `value`
  * (silence) and `threshold` (the limit) are durations such as `31.5s`.
  */
-import { formatDuration } from '@sensor-pipeline/shared';
+import { formatDuration } from '@sensor-pipeline/shared/core';
 
 export const SUMMARY_PLACEHOLDERS = [
   'deviceId',

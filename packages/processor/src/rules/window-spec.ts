@@ -5,7 +5,7 @@
  * the window a shell keeps per sensor: the spec without its hop, because a hop changes when a rule looks at
  * the window, not what the window holds — so `time:30s` and `time:30s,hop:5s` share one window per sensor.
  */
-import { formatDuration } from '@sensor-pipeline/shared';
+import { formatDuration } from '@sensor-pipeline/shared/core';
 import type { WindowOptions } from '../window/window-options.js';
 
 export interface TimeWindowSpec {

@@ -5,7 +5,7 @@
  * tombstone: its `sinceMs` is what makes re-processed older input a no-op after a restore (see the rule
  * engine's contract).
  */
-import type { Alert, WindowStats as WindowStatsRecord } from '@sensor-pipeline/shared';
+import type { Alert, WindowStats as WindowStatsRecord } from '@sensor-pipeline/shared/core';
 
 export interface DeadLetter {
   readonly key: Buffer | null;

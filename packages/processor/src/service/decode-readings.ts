@@ -4,7 +4,7 @@
  * record alike. The codec is built once by the caller; per record there is the decoded reading and its
  * envelope, nothing else (no closure, no promise, no copy of key or value).
  */
-import { type DecodeResult, dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
+import { type DecodeResult, dlqHeaders, type SensorReading } from '@sensor-pipeline/shared/core';
 import type { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import type { BatchOutput } from './batch-output.js';
 import type { ReadingEnvelope } from './partition-pipeline.js';

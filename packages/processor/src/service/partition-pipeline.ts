@@ -22,7 +22,7 @@
  * during the idle span stays firing until its sensor, device or group reports.
  */
 
-import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared';
+import { dlqHeaders, type SensorReading } from '@sensor-pipeline/shared/core';
 import { filter, Subject, type Subscription } from 'rxjs';
 import { type SlidingWindowOperator, slidingWindow, type WindowEvent } from '../window/sliding-window.js';
 import type { WindowOptions } from '../window/window-options.js';

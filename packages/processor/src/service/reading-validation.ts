@@ -4,7 +4,7 @@
  * 900 KB device id, thousands of labels, a key that routes it to a partition its device does not own). Such
  * readings are dead-lettered with the code returned here. Pure: the caller passes the wall clock.
  */
-import { type SensorReading, ValidationError } from '@sensor-pipeline/shared';
+import { type SensorReading, ValidationError } from '@sensor-pipeline/shared/core';
 
 export interface ReadingLimits {
   /** How far ahead of the wall clock an event time may be (device clocks drift), ms. */

@@ -10,7 +10,7 @@
  * output, and the shell is told the windows to hold now (a window already held serves the new rules as it is).
  */
 
-import { formatDuration, PipelineError } from '@sensor-pipeline/shared';
+import { formatDuration, PipelineError } from '@sensor-pipeline/shared/core';
 import { type AlertStateRecord, decodeAlertStateRecord, encodeAlertStateRecord } from '../rules/alert-state-record.js';
 import { carryOverRules, diffRules, type RulesChange } from '../rules/carry-over-rules.js';
 import { type CompiledRules, compileRules } from '../rules/compile-rules.js';
