@@ -14,10 +14,10 @@
 import { parseArgs } from 'node:util';
 import { createLogger, type RdKafka, SensorReadingDecoder, sensorReadingCodec } from '@sensor-pipeline/shared';
 import { createRulesRuntime, loadRules, PartitionPipeline, ReplayCheckpoints } from '../src/index.js';
+import type { PartitionState } from '../src/service/partition-state.js';
 import { DEFAULT_READING_LIMITS } from '../src/service/reading-validation.js';
 import { runConsumedBatch } from '../src/service/run-consumed-batch.js';
 import { SensorBudget } from '../src/service/sensor-budget.js';
-import type { PartitionState } from '../src/service/partition-state.js';
 import { benchReading } from './support/load-readings.js';
 import { REPO_ROOT } from './support/run-drain.js';
 

@@ -1,11 +1,16 @@
 /**
  * Benchmark (not a test): the processor's throughput draining a loaded topic, side by side in one run with
  * what the same machine and broker do on the same records:
- *   - raw floor: the lower-level client merely consuming and decoding (`KafkaConsumer.consume(1000)` + the codec);
+ *   - raw floor: the lower-level client merely consuming and decoding (`KafkaConsumer.consume(1000)` + the codec),
+ *     through the processor's own consumer settings (createRawConsumer: fetch and prefetch bounds, read_committed);
  *   - KafkaJS floor: the client's KafkaJS-compatible layer merely consuming and decoding (`eachBatch`);
  *   - processor: ProcessorService with the rules file (per-sensor windows, rules, alerts, commits);
  *   - processor CLI (`--paths ...,processor-cli --workers N`, not by default): the CLI with N worker processes,
  *     CPU and RSS summed over its process tree;
+ *   - core-thread bound (`--paths ...,core-thread-bound`, not by default): a design study — the raw floor's
+ *     consuming thread hands each batch to a worker thread running the processor's per-reading work (decode,
+ *     validate, windows, rules); nothing produced or committed. What moving that work off the consuming thread
+ *     would be worth;
  *   - Python peer: a single-threaded confluent-kafka + fastavro consumer doing the same windows and threshold
  *     rules (peers/python_peer.py; its venv is created under .bench/ on first use).
  * Each path drains the whole topic with a consumer group of its own, in a process of its own: readings/s from
@@ -28,9 +33,10 @@ import { loadReadings } from './support/load-readings.js';
 import { type DrainPath, type DrainResult, REPO_ROOT, runDrain } from './support/run-drain.js';
 
 const DEFAULT_PATHS: readonly DrainPath[] = ['raw-floor', 'kafkajs-floor', 'processor', 'python-peer'];
-const ALL_PATHS: readonly DrainPath[] = [...DEFAULT_PATHS, 'processor-cli'];
+const ALL_PATHS: readonly DrainPath[] = [...DEFAULT_PATHS, 'processor-cli', 'core-thread-bound'];
 const LABELS: Record<DrainPath, string> = {
   'raw-floor': 'raw floor: KafkaConsumer.consume(1000) + decode',
+  'core-thread-bound': 'core-thread bound (design study: windows + rules on a worker thread, no outputs)',
   'kafkajs-floor': 'KafkaJS-layer floor: eachBatch + decode',
   processor: 'processor (windows + rules + outputs)',
   'processor-cli': 'processor CLI',
@@ -153,6 +159,7 @@ const result = {
   processorToPythonPeer: ratio(rate('processor'), rate('python-peer')),
   processorCliToRawFloor: ratio(cliRate, rate('raw-floor')),
   processorCliToPythonPeer: ratio(cliRate, rate('python-peer')),
+  coreThreadBoundToRawFloor: ratio(rate('core-thread-bound'), rate('raw-floor')),
 };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -175,6 +182,10 @@ console.log(
 if (cliRate !== undefined)
   console.log(
     `processor CLI --workers ${WORKERS} / raw floor: ${result.processorCliToRawFloor ?? '-'}; / Python peer: ${result.processorCliToPythonPeer ?? '-'}`,
+  );
+if (rate('core-thread-bound') !== undefined)
+  console.log(
+    `core-thread bound / raw floor: ${result.coreThreadBoundToRawFloor ?? '-'} (a design study, not the processor)`,
   );
 mkdirSync(join(REPO_ROOT, '.bench'), { recursive: true });
 writeFileSync(join(REPO_ROOT, '.bench', 'processor-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -4,7 +4,10 @@
  * `RESULT {json}`: readings, seconds (from the first record to the last counted: steady state, without the
  * group join), cpuSeconds over the same span (every thread of the process), peakRssMiB (whole run).
  *
- *   --path raw-floor      the lower-level client: KafkaConsumer.consume(1000) in a loop, every record decoded
+ *   --path raw-floor      the lower-level client: KafkaConsumer.consume(1000) in a loop, every record decoded, with
+ *                         the processor's consumer settings (createRawConsumer: fetch and prefetch bounds, read_committed)
+ *   --path core-thread-bound  a design study: the raw floor's consuming thread handing each batch to a worker
+ *                         thread that runs the processor's per-reading work (no outputs, no commits)
  *   --path kafkajs-floor  the client's KafkaJS-compatible layer: consumer.run({eachBatch}), every record decoded
  *   --path processor      ProcessorService with the rules file (windows, rules, alerts, commits)
  *   --path processor-cli  the built processor CLI (`--workers N`: a supervisor and N worker processes), progress read
@@ -12,20 +15,23 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import rdkafka from '@confluentinc/kafka-javascript';
+import { Worker } from 'node:worker_threads';
 import {
   createConsumer,
   createLogger,
   createMetricsRegistry,
+  createRawConsumer,
   kafkaSettingsFromEnv,
   sensorReadingCodec,
   type TopicNames,
 } from '@sensor-pipeline/shared';
 import { createRulesRuntime, loadRules, ProcessorService, type ProcessorServiceOptions } from '../../src/index.js';
+import type { CoreThreadAnswer } from './core-thread-worker.js';
+import { packBatch } from './packed-batch.js';
 import { PROCESSOR_NODE_FLAGS } from './run-drain.js';
 
 const { values } = parseArgs({
@@ -78,28 +84,20 @@ async function settledCount(read: () => Promise<number>): Promise<number> {
 }
 
 async function rawFloor(): Promise<Record<string, unknown>> {
-  const consumer = new rdkafka.KafkaConsumer(
-    {
-      'bootstrap.servers': kafka.bootstrapServers,
-      'client.id': 'bench-raw-floor',
-      'group.id': `bench-raw-floor-${values.run}`,
-      'enable.auto.commit': false,
-      ...(kafka.extra as Record<string, string | number | boolean>),
-    },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  consumer.subscribe([topic]);
-  consumer.setDefaultConsumeTimeout(100);
+  // the processor's own consumer: same client, same fetch and prefetch settings, read_committed, batches of 1000
+  const consumer = createRawConsumer(kafka, {
+    logger,
+    groupId: `bench-raw-floor-${values.run}`,
+    onRebalance: (event, partitions) =>
+      event === 'assign' ? consumer.assign(partitions) : consumer.unassign(partitions),
+  });
+  await consumer.connect();
+  consumer.client.subscribe([topic]);
   let seen = 0;
   let decoded = 0;
   let checksum = 0;
-  const consume = () =>
-    new Promise<rdkafka.Message[]>((resolve, reject) =>
-      consumer.consume(1_000, (err, messages) => (err ? reject(err) : resolve(messages))),
-    );
   while (seen < count) {
-    const messages = await consume();
+    const messages = await consumer.consume(1_000);
     if (messages.length === 0) continue;
     markStart();
     for (let i = 0; i < messages.length; i++) {
@@ -112,7 +110,71 @@ async function rawFloor(): Promise<Record<string, unknown>> {
     seen += messages.length;
   }
   const result = finish({ readings: seen, decoded, checksum: Math.round(checksum) });
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  await consumer.disconnect();
+  return result;
+}
+
+/**
+ * A design study, not the product: how fast the processor's per-reading work goes when it runs on a thread of
+ * its own while this thread only consumes. Consumes as the raw floor does, packs each batch (packBatch) and
+ * hands it to a worker thread running runConsumedBatch with the service's defaults (core-thread-worker.ts),
+ * at most 4 batches ahead. Nothing is produced and nothing committed; the alerts are counted, to compare.
+ */
+async function coreThreadBound(): Promise<Record<string, unknown>> {
+  const worker = new Worker(fileURLToPath(new URL('./core-thread-entry.mjs', import.meta.url)), {
+    workerData: { topic, rulesFile: values.rules },
+    execArgv: ['--conditions=source'],
+  });
+  let answered = 0;
+  let ahead = 0;
+  let processed = 0;
+  let deadLettered = 0;
+  let alerts = 0;
+  let wake: (() => void) | undefined;
+  let failed: Error | undefined;
+  worker.on('message', (a: CoreThreadAnswer) => {
+    answered += a.records;
+    processed += a.processed;
+    deadLettered += a.deadLettered;
+    alerts += a.alerts;
+    ahead--;
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    failed = err;
+    wake?.();
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) {
+      if (failed) throw failed;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+  const consumer = createRawConsumer(kafka, {
+    logger,
+    groupId: `bench-core-thread-${values.run}`,
+    onRebalance: (event, partitions) =>
+      event === 'assign' ? consumer.assign(partitions) : consumer.unassign(partitions),
+  });
+  await consumer.connect();
+  consumer.client.subscribe([topic]);
+  let seen = 0;
+  while (seen < count) {
+    const messages = await consumer.consume(1_000);
+    if (messages.length === 0) continue;
+    markStart();
+    const packed = packBatch(messages);
+    ahead++;
+    worker.postMessage(packed, [packed.bytes.buffer, packed.meta.buffer]);
+    seen += messages.length;
+    await until(() => ahead < 4);
+  }
+  await until(() => answered >= seen);
+  const result = finish({ readings: processed, records: seen, deadLettered, alerts });
+  await consumer.disconnect();
+  await worker.terminate();
   return result;
 }
 
@@ -339,6 +401,7 @@ async function processorCli(): Promise<Record<string, unknown>> {
 
 const runners: Record<string, () => Promise<Record<string, unknown>>> = {
   'raw-floor': rawFloor,
+  'core-thread-bound': coreThreadBound,
   'kafkajs-floor': kafkajsFloor,
   processor,
   'processor-cli': processorCli,

@@ -8,7 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type DrainPath = 'raw-floor' | 'kafkajs-floor' | 'processor' | 'processor-cli' | 'python-peer';
+export type DrainPath =
+  | 'raw-floor'
+  | 'kafkajs-floor'
+  | 'processor'
+  | 'processor-cli'
+  | 'core-thread-bound'
+  | 'python-peer';
 
 export interface DrainResult {
   readonly path: DrainPath;
