@@ -36,6 +36,11 @@ export interface LocalKafkaOptions {
   readonly home?: string;
   /** Client port on 127.0.0.1 (the controller uses port + 1). */
   readonly port?: number;
+  /**
+   * The port clients are told to connect to (`advertised.listeners`); default `port`. Another one puts
+   * something between the clients and the broker (a TCP proxy on 127.0.0.1 forwarding to `port`).
+   */
+  readonly advertisedPort?: number;
   /** Data directory; default <home>/data-<port>. */
   readonly dataDir?: string;
   /** JVM heap, e.g. 512m. */
@@ -47,6 +52,7 @@ export interface LocalKafkaOptions {
 export class LocalKafka {
   readonly home: string;
   readonly port: number;
+  readonly advertisedPort: number;
   readonly controllerPort: number;
   readonly dataDir: string;
   readonly heap: string;
@@ -55,6 +61,7 @@ export class LocalKafka {
   constructor(options: LocalKafkaOptions = {}) {
     this.home = options.home ?? DEFAULT_KAFKA_HOME;
     this.port = options.port ?? 9092;
+    this.advertisedPort = options.advertisedPort ?? this.port;
     this.controllerPort = this.port + 1;
     this.dataDir = options.dataDir ?? join(this.home, `data-${this.port}`);
     this.heap = options.heap ?? '512m';
@@ -278,7 +285,7 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${this.controllerPort}
 listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${this.advertisedPort}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT

@@ -123,6 +123,11 @@ export function createProcessorMetrics(registry: Registry) {
       help: 'Offset commits (or transactions) completed',
       registers,
     }),
+    producerReplacements: new Counter({
+      name: 'processor_producer_replacements_total',
+      help: 'Times the output producer client was replaced because its records in flight got no delivery report for producerStallReplaceMs (a client that stopped reconnecting); its records were produced again',
+      registers,
+    }),
     sensorsHeld: new Gauge({
       name: 'processor_sensors_held',
       help: 'Sensors (device × metric) held by this instance, over its partitions',
@@ -141,6 +146,7 @@ export function createProcessorMetrics(registry: Registry) {
   };
   for (const code of DEAD_LETTER_CODES) metrics.deadLettered.inc({ code }, 0);
   metrics.sensorsRefused.inc(0);
+  metrics.producerReplacements.inc(0);
   for (const outcome of READING_OUTCOMES) metrics.readings.inc({ outcome }, 0);
   for (const reason of LATE_REASONS) metrics.lateReadings.inc({ reason }, 0);
   return {

@@ -74,6 +74,12 @@ export interface ProcessorServiceOptions {
   readonly outputStallMs?: number;
   /** How often the committed offsets are read back to catch commits that did not take effect, ms. */
   readonly commitVerifyIntervalMs?: number;
+  /**
+   * At-least-once: outputs in flight with no delivery report for this long make the producer replace its client
+   * and produce them again (a client that lost its connection and does not reconnect), ms; 0 = never. Default
+   * 60 s. Exactly-once needs none: a transaction that cannot finish stops the service.
+   */
+  readonly producerStallReplaceMs?: number;
   /** The broker aborts a transaction left open this long (a killed instance's), ms. */
   readonly transactionTimeoutMs?: number;
   /**
@@ -148,6 +154,7 @@ export function resolveProcessorOptions(options: ProcessorServiceOptions): Resol
     noPartitionsGraceMs: options.noPartitionsGraceMs ?? 15_000, // longer than a rebalance takes
     outputStallMs: options.outputStallMs ?? 30_000,
     commitVerifyIntervalMs: options.commitVerifyIntervalMs ?? 5_000,
+    producerStallReplaceMs: options.producerStallReplaceMs ?? 60_000,
     transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
     queuedMaxKbytes: options.queuedMaxKbytes ?? 2_048, // 2 MB per partition
     lagQueryIntervalMs: options.lagQueryIntervalMs ?? 5_000,

@@ -176,7 +176,13 @@ export class ProcessorService {
       // a broker outage is waited out: at-least-once retries without limit; a transaction must end in time
       deliveryTimeoutMs: exactlyOnce ? this.o.transactionTimeoutMs : 0,
       // stable per instance slot, never per process: a restart fences its predecessor's open transaction
-      ...(exactlyOnce ? { transactionalId: this.o.memberId, transactionTimeoutMs: this.o.transactionTimeoutMs } : {}),
+      ...(exactlyOnce
+        ? { transactionalId: this.o.memberId, transactionTimeoutMs: this.o.transactionTimeoutMs }
+        : {
+            // a client that stops reconnecting would hold the outputs for ever: replaced, outputs produced again
+            stallReplaceAfterMs: this.o.producerStallReplaceMs,
+            onReplaced: () => this.metrics.producerReplacements.inc(),
+          }),
     });
     await this.producer.connect();
     if (exactlyOnce) await initTransactions(this.producer, this.o.transactionTimeoutMs, this.log);

@@ -21,13 +21,14 @@ interface Answer {
 }
 
 function inWorker(module: string, input?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const worker = new Worker(entry, { workerData: { module, input }, execArgv: ['--conditions=source'] });
-    worker.once('message', (m) => {
+    worker.once('message', (m: Answer) => {
       resolve(m);
       void worker.terminate();
     });
-    worker.once('error', reject);
+    // a load error may also end the worker instead of reaching the entry's catch
+    worker.once('error', (err) => resolve({ ok: false, error: err.message }));
   });
 }
 

@@ -17,11 +17,22 @@
  * `connect()` (it fences any earlier producer with the same id and aborts its open transaction), then
  * `beginTransaction()`, `produceBatch(...)`, `sendOffsetsToTransaction(...)`, `commitTransaction()` or
  * `abortTransaction()`. Their failures keep the client's verdicts (`retriable`, `abortable`, `fatal`).
+ *
+ * A client that stops making progress is replaced (not transactional producers: a transaction belongs to its
+ * client). librdkafka can lose its connection and never reconnect while the broker is up (confluentinc/
+ * librdkafka#5080: every record then waits for ever, or for its delivery timeout, on that client only). When
+ * records are in flight and no delivery report came for `stallReplaceAfterMs`, a new client is connected, every
+ * record of the unfinished batches is handed to it again in the order first produced, and the old client is
+ * dropped (its reports from then on are ignored). The batches' promises are the same: callers see a slow batch,
+ * not a failure. Records the old client did deliver without reporting it are written twice, with the same
+ * contents (callers are at-least-once, with deterministic ids). During a broker outage the new client cannot
+ * connect either: the old one is kept and the next attempt is made after another `stallReplaceAfterMs`.
  */
 import rdkafka, { type RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from '../logger.js';
 import { commonKafkaProperties, type KafkaProperties, type KafkaSettings } from './kafka-clients.js';
 import { type LibrdkafkaError, librdkafkaError } from './librdkafka-error.js';
+import { StallWatch } from './stall-watch.js';
 
 const ERR_QUEUE_FULL = rdkafka.CODES.ERRORS.ERR__QUEUE_FULL;
 
@@ -51,13 +62,22 @@ export interface RawProducerOptions {
   readonly pollIntervalMs?: number;
   /** How long to wait for room when librdkafka's queue is full before trying again, ms. */
   readonly queueFullWaitMs?: number;
+  /**
+   * Records in flight and no delivery report for this long: the client is replaced (see above), ms; 0 = never.
+   * Default 60 s. Not for transactional producers.
+   */
+  readonly stallReplaceAfterMs?: number;
+  /** After each replacement: how long the records had waited and how many were handed to the new client. */
+  readonly onReplaced?: (event: { readonly stalledMs: number; readonly records: number }) => void;
   /** Extra librdkafka properties (win over the defaults above). */
   readonly extra?: Readonly<KafkaProperties>;
 }
 
 export interface RawProducer {
-  /** The client itself, for what this wrapper does not cover. */
+  /** The client itself (the current one: see stall replacement), for what this wrapper does not cover. */
   readonly client: RdKafka.Producer;
+  /** How many times the client was replaced after a stall. */
+  readonly replacements: number;
   readonly transactional: boolean;
   /** Records handed to librdkafka whose delivery report has not arrived yet. */
   readonly inFlightRecords: number;
@@ -83,9 +103,12 @@ export interface RawProducer {
 /** The state of one `produceBatch` call: carried as the opaque of each of its records. */
 class BatchTracker {
   pending = 0;
+  /** Records handed to librdkafka so far: `records[0, produced)`. */
+  produced = 0;
   sealed = false;
   done = false;
   constructor(
+    readonly records: readonly RawRecord[],
     readonly resolve: () => void,
     readonly reject: (err: unknown) => void,
   ) {}
@@ -146,21 +169,116 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
       : {}),
     ...options.extra,
   };
-  const client = new rdkafka.Producer(config as RdKafka.ProducerGlobalConfig);
   const queueFullWaitMs = options.queueFullWaitMs ?? 2;
   let inFlightRecords = 0;
   let fatalError: LibrdkafkaError | undefined;
+  let replacements = 0;
+  /** Batches whose every record is not yet reported, in the order they were produced. */
+  const open = new Set<BatchTracker>();
+  const stall = new StallWatch(options.transactionalId ? 0 : (options.stallReplaceAfterMs ?? 60_000));
+  let stallTimer: NodeJS.Timeout | undefined;
+  /** Set while a replacement hands the open batches to a new client: producing waits for it. */
+  let replacing: Promise<void> | undefined;
 
-  client.on('delivery-report', (err, report) => {
-    inFlightRecords--;
-    (report.opaque as BatchTracker).delivered(err);
-  });
-  client.on('event.error', (err) => {
-    if (err.isFatal) {
-      fatalError ??= librdkafkaError('KAFKA_PRODUCER_FATAL', 'producer failed for good', err);
-      log.error({ err }, 'producer fatal error');
-    } else log.warn({ err }, 'producer error (the client retries)');
-  });
+  const newClient = (): RdKafka.Producer => {
+    const c = new rdkafka.Producer(config as RdKafka.ProducerGlobalConfig);
+    c.on('delivery-report', (err, report) => {
+      if (c !== client) return; // a replaced client's reports (its records were handed to the new one)
+      inFlightRecords--;
+      stall.progress(Date.now());
+      (report.opaque as BatchTracker).delivered(err);
+    });
+    c.on('event.error', (err) => {
+      if (c !== client) return;
+      if (err.isFatal) {
+        fatalError ??= librdkafkaError('KAFKA_PRODUCER_FATAL', 'producer failed for good', err);
+        log.error({ err }, 'producer fatal error');
+      } else log.warn({ err }, 'producer error (the client retries)');
+    });
+    return c;
+  };
+  let client = newClient();
+
+  const connectClient = (c: RdKafka.Producer, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      c.connect({ timeout: timeoutMs }, (err) => {
+        if (err) return reject(librdkafkaError('KAFKA_CONNECT_FAILED', 'producer could not connect', err));
+        if (options.pollIntervalMs !== undefined) c.setPollInterval(options.pollIntervalMs);
+        else c.setPollInBackground(true);
+        resolve();
+      });
+    });
+
+  /** Hands `r` to the current client, waiting for room while its queue is full; false when `tracker` ended. */
+  const produceOne = async (r: RawRecord, tracker: BatchTracker): Promise<boolean> => {
+    for (;;) {
+      try {
+        client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp ?? 0, tracker, r.headers);
+        tracker.pending++;
+        inFlightRecords++;
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === ERR_QUEUE_FULL && !tracker.done) {
+          await new Promise((resolve) => setTimeout(resolve, queueFullWaitMs));
+          continue;
+        }
+        tracker.fail(librdkafkaError('KAFKA_PRODUCE_FAILED', `record for ${r.topic} not accepted`, err));
+        return false;
+      }
+    }
+  };
+
+  /** A new client for a stalled one: the open batches' records go to it again, in the order first produced. */
+  const replace = async (stalledMs: number): Promise<void> => {
+    const fresh = newClient();
+    try {
+      await connectClient(fresh, Math.min(stall.afterMs, DEFAULT_TIMEOUT_MS));
+    } catch (err) {
+      log.warn({ err, stalledMs }, 'producer stalled and a new client could not connect; keeping the old one');
+      stall.progress(Date.now()); // the next attempt after another interval
+      fresh.disconnect(() => undefined);
+      return;
+    }
+    const old = client;
+    client = fresh;
+    inFlightRecords = 0;
+    let records = 0;
+    for (const tracker of open) {
+      if (tracker.done) continue;
+      tracker.pending = 0;
+      for (let i = 0; i < tracker.produced; i++) {
+        if (!(await produceOne(tracker.records[i]!, tracker))) break;
+        records++;
+      }
+    }
+    replacements++;
+    stall.progress(Date.now());
+    log.warn(
+      { stalledMs, records, replacements },
+      'producer made no progress with records in flight; replaced its client and produced them again',
+    );
+    options.onReplaced?.({ stalledMs, records });
+    // its records are the new client's now: no flush, and what it reports is ignored
+    old.disconnect(0, () => undefined);
+  };
+
+  const watchStall = (): void => {
+    if (stall.afterMs <= 0) return;
+    stallTimer = setInterval(
+      () => {
+        if (replacing) return;
+        const stalledMs = stall.check(Date.now(), inFlightRecords);
+        if (stalledMs === undefined) return;
+        replacing = replace(stalledMs)
+          .catch((err: unknown) => log.error({ err }, 'replacing a stalled producer client failed'))
+          .finally(() => {
+            replacing = undefined;
+          });
+      },
+      Math.max(250, Math.floor(stall.afterMs / 4)),
+    );
+    stallTimer.unref();
+  };
 
   /** Adapts a librdkafka callback operation to a promise that rejects with a coded error. */
   const call = (
@@ -185,24 +303,37 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
       resolveBatch = resolve;
       rejectBatch = reject;
     });
-    const tracker = new BatchTracker(resolveBatch, rejectBatch);
+    const tracker = new BatchTracker(
+      records,
+      () => {
+        open.delete(tracker);
+        resolveBatch();
+      },
+      (err) => {
+        open.delete(tracker);
+        rejectBatch(err);
+      },
+    );
+    open.add(tracker);
+    if (replacing) await replacing;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      for (;;) {
-        try {
-          client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp ?? 0, tracker, r.headers);
-          tracker.pending++;
-          inFlightRecords++;
-          break;
-        } catch (err) {
-          if ((err as { code?: number }).code === ERR_QUEUE_FULL && !tracker.done) {
-            await new Promise((resolve) => setTimeout(resolve, queueFullWaitMs));
-            continue;
-          }
+      try {
+        // the common case without a function call or a promise per record
+        client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp ?? 0, tracker, r.headers);
+        tracker.pending++;
+        inFlightRecords++;
+      } catch (err) {
+        if ((err as { code?: number }).code !== ERR_QUEUE_FULL || tracker.done) {
           tracker.fail(librdkafkaError('KAFKA_PRODUCE_FAILED', `record for ${r.topic} not accepted`, err));
           return done;
         }
+        // the queue is full: wait for room (a replacement meanwhile hands this batch's earlier records over first)
+        await new Promise((resolve) => setTimeout(resolve, queueFullWaitMs));
+        if (replacing) await replacing;
+        if (!(await produceOne(r, tracker))) return done;
       }
+      tracker.produced = i + 1;
       if (tracker.done) return done; // a delivery failed while the batch waited for room
     }
     tracker.seal();
@@ -210,7 +341,12 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
   };
 
   return {
-    client,
+    get client() {
+      return client;
+    },
+    get replacements() {
+      return replacements;
+    },
     transactional: options.transactionalId !== undefined,
     get inFlightRecords() {
       return inFlightRecords;
@@ -218,15 +354,10 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
     get fatalError() {
       return fatalError;
     },
-    connect: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
-      new Promise<void>((resolve, reject) => {
-        client.connect({ timeout: timeoutMs }, (err) => {
-          if (err) return reject(librdkafkaError('KAFKA_CONNECT_FAILED', 'producer could not connect', err));
-          if (options.pollIntervalMs !== undefined) client.setPollInterval(options.pollIntervalMs);
-          else client.setPollInBackground(true);
-          resolve();
-        });
-      }),
+    connect: async (timeoutMs = DEFAULT_TIMEOUT_MS) => {
+      await connectClient(client, timeoutMs);
+      if (!stallTimer) watchStall();
+    },
     produceBatch,
     flush: (timeoutMs = DEFAULT_TIMEOUT_MS) => call('KAFKA_FLUSH_FAILED', 'flush', (cb) => client.flush(timeoutMs, cb)),
     initTransactions: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
@@ -242,6 +373,7 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
       call('KAFKA_TXN_ABORT_FAILED', 'abortTransaction', (cb) => client.abortTransaction(timeoutMs, cb)),
     disconnect: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
       new Promise<void>((resolve) => {
+        clearInterval(stallTimer);
         if (!client.isConnected()) return resolve();
         client.flush(timeoutMs, () => client.disconnect(timeoutMs, () => resolve()));
       }),

@@ -84,6 +84,8 @@ export class SimulatorProducer implements MessageSink {
       lingerMs: tuning.lingerMs ?? DEFAULT_TUNING.lingerMs,
       compression: tuning.compression ?? DEFAULT_TUNING.compression,
       ...(tuning.deliveryTimeoutMs === undefined ? {} : { deliveryTimeoutMs: tuning.deliveryTimeoutMs }),
+      // its messages go to the client directly, untracked by the raw producer: nothing it could hand over again
+      stallReplaceAfterMs: 0,
       extra: {
         'batch.size': tuning.batchSizeBytes ?? DEFAULT_TUNING.batchSizeBytes,
         'batch.num.messages': tuning.batchMessages ?? DEFAULT_TUNING.batchMessages,
