@@ -146,4 +146,22 @@ describe('raw producer stall replacement', () => {
       for (let i = 0; i < n; i++) expect(values.has(`${prefix}-${i}`), `${prefix}-${i}`).toBe(true);
     }
   }, 120_000);
+
+  it('keeps the stalled client while a new one cannot connect, and replaces it once one can', async () => {
+    const t = await topic('stall-outage');
+    const producer = await connected(2_000);
+    await producer.produceBatch(records(t, 'before', 100));
+    proxy.refuseNew = true; // to new clients the broker is down
+    expect(proxy.freezeOpen()).toBeGreaterThan(0);
+    const batch = producer.produceBatch(records(t, 'during', 100));
+    // an attempt fails to connect (bounded by the stall interval) and the old client is kept
+    expect(await outcome(batch, 9_000)).toBe('pending');
+    expect(producer.replacements).toBe(0);
+    proxy.refuseNew = false;
+    expect(await outcome(batch, 30_000)).toBe('delivered');
+    expect(producer.replacements).toBe(1);
+    const values = await readValues(t, 200);
+    for (const prefix of ['before', 'during'])
+      for (let i = 0; i < 100; i++) expect(values.has(`${prefix}-${i}`)).toBe(true);
+  }, 120_000);
 });

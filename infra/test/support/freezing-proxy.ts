@@ -2,13 +2,15 @@
  * A TCP proxy on 127.0.0.1 in front of a broker (LocalKafka with `advertisedPort` = this proxy's port, so
  * clients reach the broker only through it) that can freeze the connections open at a moment: from then on
  * they pass no byte either way and stay open, as a client's connection does when it silently stops working,
- * while connections opened later pass as usual.
+ * while connections opened later pass as usual — or are closed at once, while `refuseNew` is set.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class FreezingProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private readonly frozen: [Socket, Socket][] = [];
+  /** While true, a new connection is closed at once (the broker looks down to new clients). */
+  refuseNew = false;
 
   private constructor(
     private readonly server: Server,
@@ -20,6 +22,10 @@ export class FreezingProxy {
       const server = createServer();
       let proxy: FreezingProxy;
       server.on('connection', (client) => {
+        if (proxy.refuseNew) {
+          client.destroy();
+          return;
+        }
         const upstream = connect({ host: '127.0.0.1', port: targetPort });
         const pair: [Socket, Socket] = [client, upstream];
         proxy.pairs.add(pair);

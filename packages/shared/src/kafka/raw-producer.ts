@@ -228,6 +228,15 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
     }
   };
 
+  /** Disconnects a client without waiting for its records (they are not its to deliver any more). */
+  const dropClient = (c: RdKafka.Producer): void => {
+    try {
+      if (c.isConnected()) c.disconnect(0, () => undefined);
+    } catch (err) {
+      log.warn({ err }, 'disconnecting a dropped producer client failed');
+    }
+  };
+
   /** A new client for a stalled one: the open batches' records go to it again, in the order first produced. */
   const replace = async (stalledMs: number): Promise<void> => {
     const fresh = newClient();
@@ -236,7 +245,7 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
     } catch (err) {
       log.warn({ err, stalledMs }, 'producer stalled and a new client could not connect; keeping the old one');
       stall.progress(Date.now()); // the next attempt after another interval
-      fresh.disconnect(() => undefined);
+      dropClient(fresh);
       return;
     }
     const old = client;
@@ -259,7 +268,7 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
     );
     options.onReplaced?.({ stalledMs, records });
     // its records are the new client's now: no flush, and what it reports is ignored
-    old.disconnect(0, () => undefined);
+    dropClient(old);
   };
 
   const watchStall = (): void => {
