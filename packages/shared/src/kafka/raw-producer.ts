@@ -179,6 +179,7 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
   let stallTimer: NodeJS.Timeout | undefined;
   /** Set while a replacement hands the open batches to a new client: producing waits for it. */
   let replacing: Promise<void> | undefined;
+  let closing = false;
 
   const newClient = (): RdKafka.Producer => {
     const c = new rdkafka.Producer(config as RdKafka.ProducerGlobalConfig);
@@ -248,17 +249,26 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
       dropClient(fresh);
       return;
     }
+    if (closing) {
+      dropClient(fresh); // disconnected meanwhile
+      return;
+    }
     const old = client;
     client = fresh;
     inFlightRecords = 0;
     let records = 0;
     for (const tracker of open) {
       if (tracker.done) continue;
+      // unsealed while its records are handed over: reports of the first ones must not settle the batch while
+      // the rest wait for room in the new client's queue
+      const sealed = tracker.sealed;
+      tracker.sealed = false;
       tracker.pending = 0;
       for (let i = 0; i < tracker.produced; i++) {
         if (!(await produceOne(tracker.records[i]!, tracker))) break;
         records++;
       }
+      if (sealed) tracker.seal();
     }
     replacements++;
     stall.progress(Date.now());
@@ -382,6 +392,7 @@ export function createRawProducer(settings: KafkaSettings, options: RawProducerO
       call('KAFKA_TXN_ABORT_FAILED', 'abortTransaction', (cb) => client.abortTransaction(timeoutMs, cb)),
     disconnect: (timeoutMs = DEFAULT_TIMEOUT_MS) =>
       new Promise<void>((resolve) => {
+        closing = true;
         clearInterval(stallTimer);
         if (!client.isConnected()) return resolve();
         client.flush(timeoutMs, () => client.disconnect(timeoutMs, () => resolve()));
