@@ -13,7 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { createLogger, type RdKafka, SensorReadingDecoder, sensorReadingCodec } from '@sensor-pipeline/shared';
-import { createRulesRuntime, loadRules, PartitionPipeline, ReplayCheckpoints } from '../src/index.js';
+import { createRulesRuntime, loadRules } from '../src/index.js';
+import { createPartitionState } from '../src/service/create-partition-state.js';
 import type { PartitionState } from '../src/service/partition-state.js';
 import { DEFAULT_READING_LIMITS } from '../src/service/reading-validation.js';
 import { runConsumedBatch } from '../src/service/run-consumed-batch.js';
@@ -123,29 +124,19 @@ function pipeline(): { ms: number; alerts: number } {
   const partitions = new Map<number, PartitionState>();
   const sensorBudget = new SensorBudget(200_000);
   for (let p = 0; p < PARTITIONS; p++) {
-    const partitionRules = runtime.createPartitionRules(new Map(), log);
-    partitions.set(p, {
-      topic: 'bench-readings',
-      partition: p,
-      pipeline: new PartitionPipeline({
+    partitions.set(
+      p,
+      createPartitionState({
         topic: 'bench-readings',
         partition: p,
-        windows: runtime.windows,
-        rules: partitionRules,
-        idleEvictMs: SPAN_MS,
+        rules: runtime,
+        log,
+        replaySpanMs: SPAN_MS,
         statsIntervalMs: 0,
         sensorBudget, // as the service: every new sensor takes a slot of the instance's budget
         now: Date.now,
       }),
-      rules: partitionRules,
-      checkpoints: new ReplayCheckpoints(SPAN_MS),
-      asOfOffset: -1,
-      acknowledged: -1,
-      acknowledgedReplayFrom: 0,
-      committed: -1,
-      inFlight: [],
-      nextOffset: 0,
-    });
+    );
   }
   const decoder = new SensorReadingDecoder(codec); // as the service: one per instance
   let alerts = 0;

@@ -8,13 +8,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RdKafka } from '@sensor-pipeline/shared';
 import { createLogger, SensorReadingDecoder, sensorReadingCodec } from '@sensor-pipeline/shared/core';
 import { loadRules } from '../../src/rules/load-rules.js';
-import { PartitionPipeline } from '../../src/service/partition-pipeline.js';
+import { createPartitionState } from '../../src/service/create-partition-state.js';
 import type { PartitionState } from '../../src/service/partition-state.js';
 import { DEFAULT_READING_LIMITS } from '../../src/service/reading-validation.js';
 import { createRulesRuntime } from '../../src/service/rules-runtime.js';
 import { runConsumedBatch } from '../../src/service/run-consumed-batch.js';
 import { SensorBudget } from '../../src/service/sensor-budget.js';
-import { ReplayCheckpoints } from '../../src/state/replay-checkpoints.js';
 import { PACKED_FIELDS, type PackedBatch } from './packed-batch.js';
 
 export interface CoreThreadAnswer {
@@ -32,31 +31,17 @@ const sensorBudget = new SensorBudget(200_000); // the service's default budget
 const decoder = new SensorReadingDecoder(sensorReadingCodec());
 const partitions = new Map<number, PartitionState>();
 
-function partitionState(partition: number): PartitionState {
-  const rules = runtime.createPartitionRules(new Map(), log);
-  return {
+const partitionState = (partition: number): PartitionState =>
+  createPartitionState({
     topic,
     partition,
-    pipeline: new PartitionPipeline({
-      topic,
-      partition,
-      windows: runtime.windows,
-      rules,
-      idleEvictMs: replaySpanMs,
-      statsIntervalMs: 0,
-      sensorBudget,
-      now: Date.now,
-    }),
-    rules,
-    checkpoints: new ReplayCheckpoints(replaySpanMs),
-    asOfOffset: -1,
-    acknowledged: -1,
-    acknowledgedReplayFrom: 0,
-    committed: -1,
-    inFlight: [],
-    nextOffset: 0,
-  };
-}
+    rules: runtime,
+    log,
+    replaySpanMs,
+    statsIntervalMs: 0,
+    sensorBudget,
+    now: Date.now,
+  });
 
 parentPort!.on('message', ({ bytes, meta }: PackedBatch) => {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -26,6 +26,7 @@ import {
   createMetricsRegistry,
   createRawConsumer,
   kafkaSettingsFromEnv,
+  type RawConsumer,
   sensorReadingCodec,
   type TopicNames,
 } from '@sensor-pipeline/shared';
@@ -83,16 +84,22 @@ async function settledCount(read: () => Promise<number>): Promise<number> {
   return last;
 }
 
-async function rawFloor(): Promise<Record<string, unknown>> {
-  // the processor's own consumer: same client, same fetch and prefetch settings, read_committed, batches of 1000
+/** The processor's own consumer (createRawConsumer: its fetch and prefetch settings, read_committed), subscribed. */
+async function subscribedConsumer(groupId: string): Promise<RawConsumer> {
   const consumer = createRawConsumer(kafka, {
     logger,
-    groupId: `bench-raw-floor-${values.run}`,
+    groupId,
     onRebalance: (event, partitions) =>
       event === 'assign' ? consumer.assign(partitions) : consumer.unassign(partitions),
   });
   await consumer.connect();
   consumer.client.subscribe([topic]);
+  return consumer;
+}
+
+async function rawFloor(): Promise<Record<string, unknown>> {
+  // the processor's own consumer: same client, same fetch and prefetch settings, read_committed, batches of 1000
+  const consumer = await subscribedConsumer(`bench-raw-floor-${values.run}`);
   let seen = 0;
   let decoded = 0;
   let checksum = 0;
@@ -152,14 +159,7 @@ async function coreThreadBound(): Promise<Record<string, unknown>> {
       });
     }
   };
-  const consumer = createRawConsumer(kafka, {
-    logger,
-    groupId: `bench-core-thread-${values.run}`,
-    onRebalance: (event, partitions) =>
-      event === 'assign' ? consumer.assign(partitions) : consumer.unassign(partitions),
-  });
-  await consumer.connect();
-  consumer.client.subscribe([topic]);
+  const consumer = await subscribedConsumer(`bench-core-thread-${values.run}`);
   let seen = 0;
   while (seen < count) {
     const messages = await consumer.consume(1_000);

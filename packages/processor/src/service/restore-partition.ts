@@ -19,10 +19,10 @@ import {
   sensorReadingCodec,
 } from '@sensor-pipeline/shared';
 import { AlertStateFolder } from '../state/alert-state-records.js';
-import { ReplayCheckpoints } from '../state/replay-checkpoints.js';
 import { BatchOutput } from './batch-output.js';
+import { createPartitionState } from './create-partition-state.js';
 import { decodeReadings, releaseRecordBytes } from './decode-readings.js';
-import { PartitionPipeline, type ReadingEnvelope } from './partition-pipeline.js';
+import type { ReadingEnvelope } from './partition-pipeline.js';
 import type { PartitionState } from './partition-state.js';
 import type { ResolvedProcessorOptions } from './processor-options.js';
 
@@ -84,33 +84,23 @@ export async function restorePartition(
     }
   }
 
-  const rules = options.rules.createPartitionRules(folder.states, log);
-  const pipeline = new PartitionPipeline({
+  const start = committedOffset ?? -1;
+  const state = createPartitionState({
     topic,
     partition,
-    windows: options.rules.windows,
-    rules,
-    idleEvictMs: options.replaySpanMs,
+    rules: options.rules,
+    log,
+    replaySpanMs: options.replaySpanMs,
     statsIntervalMs: options.statsIntervalMs,
     sensorBudget: options.sensorBudget,
     now: options.now,
-  });
-  const checkpoints = new ReplayCheckpoints(options.replaySpanMs);
-  const start = committedOffset ?? -1;
-  const state: PartitionState = {
-    topic,
-    partition,
-    pipeline,
-    rules,
-    checkpoints,
+    alertStates: folder.states,
+    start,
     // after a catch-up replay the rules are as of the committed offset
     asOfOffset: Number.isFinite(evaluateAfter) ? start - 1 : (checkpoint?.asOfOffset ?? -1),
-    acknowledged: start,
-    acknowledgedReplayFrom: replayFrom ?? 0,
-    committed: start,
-    inFlight: [],
-    nextOffset: Math.max(start, 0),
-  };
+    replayFrom: replayFrom ?? 0,
+  });
+  const { pipeline, checkpoints } = state;
 
   let replayed = 0;
   let caughtUp = 0;
